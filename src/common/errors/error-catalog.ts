@@ -1,0 +1,96 @@
+/** Every machine code the API answers with; the OpenAPI description is generated from this table. */
+export const ERROR_CATALOG = {
+  validation_failed: {
+    status: 400,
+    title: 'Invalid request',
+    description: 'The body, query or path did not validate; `errors` lists the fields.',
+  },
+  malformed_json: {
+    status: 400,
+    title: 'Malformed JSON',
+    description: 'The request body is not valid JSON.',
+  },
+  unauthenticated: {
+    status: 401,
+    title: 'Not authenticated',
+    description: 'No valid bearer token or API key was given.',
+  },
+  invalid_credentials: {
+    status: 401,
+    title: 'Invalid credentials',
+    description: 'Email or password is wrong.',
+  },
+  forbidden: {
+    status: 403,
+    title: 'Forbidden',
+    description: 'Authenticated, but not allowed to do this (e.g. not an admin).',
+  },
+  not_found: { status: 404, title: 'Not found', description: 'No such resource or route.' },
+  conflict: { status: 409, title: 'Conflict', description: 'The request conflicts with existing data.' },
+  email_taken: {
+    status: 409,
+    title: 'Email already registered',
+    description: 'An account with this email exists; log in instead.',
+  },
+  plan_exists: {
+    status: 409,
+    title: 'Plan exists',
+    description: 'A plan with this key exists already; plan keys are never reused.',
+  },
+  payload_too_large: {
+    status: 413,
+    title: 'Payload too large',
+    description: 'The request body exceeds the size limit.',
+  },
+  unsupported_media_type: {
+    status: 415,
+    title: 'Unsupported media type',
+    description: 'Send JSON with Content-Type: application/json.',
+  },
+  too_many_attempts: {
+    status: 429,
+    title: 'Too many attempts',
+    description: 'Too many failed logins for this email; wait for Retry-After seconds.',
+  },
+  rate_limited: {
+    status: 429,
+    title: 'Rate limited',
+    description: 'Too many requests; wait for Retry-After seconds.',
+  },
+  internal_error: {
+    status: 500,
+    title: 'Internal error',
+    description: 'An unexpected error; it was logged with the request id.',
+  },
+  stripe_rejected: {
+    status: 400,
+    title: 'Rejected by Stripe',
+    description: 'Stripe refused the request; `detail` carries its message and `stripeCode` its code.',
+  },
+  billing_not_configured: {
+    status: 503,
+    title: 'Billing not configured',
+    description: 'This server has no Stripe keys; everything but billing works.',
+  },
+  stripe_unavailable: {
+    status: 503,
+    title: 'Stripe unavailable',
+    description: 'Stripe could not be reached or failed; retry shortly.',
+  },
+  database_unavailable: {
+    status: 503,
+    title: 'Database unavailable',
+    description: 'PostgreSQL cannot be reached right now; retry shortly.',
+  },
+  service_unavailable: {
+    status: 503,
+    title: 'Service unavailable',
+    description: 'A dependency is not ready.',
+  },
+} as const satisfies Record<string, { status: number; title: string; description: string }>;
+
+export type ErrorCode = keyof typeof ERROR_CATALOG;
+
+export function problemType(code: string): string {
+  return `/problems/${code.replace(/_/g, '-')}`;
+}

@@ -1,0 +1,106 @@
+import { access } from 'node:fs/promises';
+import path from 'node:path';
+
+import { ensureDatabase } from './ensure-database';
+import { findFreePort } from './free-port';
+import { clearLeftoverPostmaster, isRunning, readPostmasterPid } from './leftover-postmaster';
+import { EmbeddedPostgresClass, loadEmbeddedPostgres } from './load-embedded-postgres';
+import { OutputTail } from './output-tail';
+
+export const DEFAULT_EMBEDDED_DATABASE_NAME = 'tollgate';
+
+export interface EmbeddedDatabaseOptions {
+  dataDir: string;
+  /** 0 or undefined: any free port. */
+  port?: number;
+  databaseName?: string;
+  /** Receives PostgreSQL's output; without it PostgreSQL stays quiet. */
+  log?: (line: string) => void;
+}
+
+export interface EmbeddedDatabase {
+  url: string;
+  stop(): Promise<void>;
+}
+
+type EmbeddedPostgres = InstanceType<EmbeddedPostgresClass>;
+
+const SUPERUSER = 'postgres';
+const SUPERUSER_PASSWORD = 'postgres';
+const HOST = '127.0.0.1';
+
+export async function startEmbeddedPostgres(options: EmbeddedDatabaseOptions): Promise<EmbeddedDatabase> {
+  const dataDir = path.resolve(options.dataDir);
+  const port = options.port || (await findFreePort(HOST));
+  const databaseName = options.databaseName ?? DEFAULT_EMBEDDED_DATABASE_NAME;
+  const output = new OutputTail(options.log);
+  const server = await createServer(dataDir, port, output);
+
+  if (!(await isCluster(dataDir))) await server.initialise();
+  await clearLeftoverPostmaster(dataDir);
+  await server.start().catch(() => {
+    throw new Error(`PostgreSQL did not start on port ${port} with data in ${dataDir}:\n${output.text()}`);
+  });
+  const stop = stopOnce(server, await readPostmasterPid(dataDir));
+
+  try {
+    await ensureDatabase(connectionUrl(port, 'postgres'), databaseName);
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return { url: connectionUrl(port, databaseName), stop };
+}
+
+async function createServer(dataDir: string, port: number, output: OutputTail): Promise<EmbeddedPostgres> {
+  const EmbeddedPostgres = await loadEmbeddedPostgres();
+  return new EmbeddedPostgres({
+    databaseDir: dataDir,
+    port,
+    user: SUPERUSER,
+    password: SUPERUSER_PASSWORD,
+    authMethod: 'scram-sha-256',
+    persistent: true,
+    initdbFlags: ['--encoding=UTF8', '--locale=C', '--locale-provider=builtin', '--builtin-locale=C.UTF-8'],
+    postgresFlags: ['-c', `listen_addresses=${HOST}`, '-c', 'unix_socket_directories='],
+    // PostgreSQL refuses to run as root; as root the library runs it as the `postgres` user
+    // (created when missing) and hands it the data directory.
+    createPostgresUser: process.getuid?.() === 0,
+    onLog: output.push,
+    onError: output.push,
+  });
+}
+
+function isCluster(dataDir: string): Promise<boolean> {
+  return access(path.join(dataDir, 'PG_VERSION')).then(
+    () => true,
+    () => false,
+  );
+}
+
+function stopOnce(server: EmbeddedPostgres, postmasterPid: number | undefined): () => Promise<void> {
+  const signalStopOnExit = () => {
+    if (postmasterPid !== undefined) signalIfRunning(postmasterPid, 'SIGINT');
+  };
+  process.once('exit', signalStopOnExit);
+
+  let stopping: Promise<void> | undefined;
+  // The library waits for the postmaster's exit event, which never comes if it has already died.
+  const stop = async () => {
+    process.removeListener('exit', signalStopOnExit);
+    if (postmasterPid === undefined || (await isRunning(postmasterPid))) await server.stop();
+  };
+  return () => (stopping ??= stop());
+}
+
+function signalIfRunning(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(pid, signal);
+  } catch {
+    return;
+  }
+}
+
+function connectionUrl(port: number, databaseName: string): string {
+  return `postgresql://${SUPERUSER}:${SUPERUSER_PASSWORD}@${HOST}:${port}/${encodeURIComponent(databaseName)}`;
+}

@@ -1,0 +1,43 @@
+import { bindMigrationAwareSqlAdapterFactory } from '@prisma/driver-adapter-utils';
+import type { SchemaEngine } from '@prisma/schema-engine-wasm/schema_engine_bg' with {
+  'resolution-mode': 'import',
+};
+
+import { SchemaEngineConnections } from './schema-engine-connections';
+import { explainPanic, loadSchemaEngine } from './schema-engine-wasm';
+
+export type { SchemaEngine };
+
+export interface SchemaFile {
+  path: string;
+  content: string;
+}
+
+export const NO_EXTERNAL_ENTITIES = { externalTables: [], externalEnums: [] };
+
+/** Runs `work` with a schema engine connected to the database, then frees it and its connections. */
+export async function withSchemaEngine<T>(
+  databaseUrl: string,
+  schema: SchemaFile | undefined,
+  log: ((line: string) => void) | undefined,
+  work: (engine: SchemaEngine) => Promise<T>,
+): Promise<T> {
+  const bindings = await loadSchemaEngine();
+  const connections = new SchemaEngineConnections(databaseUrl);
+  try {
+    const engine = await bindings.SchemaEngine.new(
+      { datamodels: schema ? [[schema.path, schema.content]] : undefined },
+      (line: string) => log?.(line),
+      bindMigrationAwareSqlAdapterFactory(connections),
+    );
+    try {
+      return await work(engine);
+    } finally {
+      engine.free();
+    }
+  } catch (error) {
+    throw explainPanic(error);
+  } finally {
+    await connections.close();
+  }
+}

@@ -1,0 +1,31 @@
+import { Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
+import { PrismaPg } from '@prisma/adapter-pg';
+import { Pool } from 'pg';
+
+import { AppConfig } from '../config/app-config';
+import { PrismaClient } from '../generated/prisma/client';
+
+/** The one Prisma client, over a pg pool whose errors are logged instead of crashing the process. */
+@Injectable()
+export class PrismaService extends PrismaClient implements OnModuleDestroy {
+  private readonly pool: Pool;
+
+  constructor(config: AppConfig) {
+    const logger = new Logger('Database');
+    const pool = new Pool({
+      connectionString: config.databaseUrl,
+      max: 10,
+      connectionTimeoutMillis: 2_000,
+      idleTimeoutMillis: 30_000,
+    });
+    // An idle client's connection dropping (database restarted) must not take the process down.
+    pool.on('error', (error) => logger.warn(`idle connection lost: ${error.message}`));
+    super({ adapter: new PrismaPg(pool) });
+    this.pool = pool;
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    await this.$disconnect();
+    if (!this.pool.ended) await this.pool.end();
+  }
+}

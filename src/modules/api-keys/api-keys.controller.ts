@@ -1,0 +1,47 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, Post } from '@nestjs/common';
+import {
+  ApiCreatedResponse,
+  ApiNoContentResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+} from '@nestjs/swagger';
+
+import { ApiProblems } from '../../common/openapi/api-problems.decorator';
+import { UuidParam } from '../../common/validation/uuid-param.pipe';
+import { Authenticated } from '../auth/authenticated.decorator';
+import { CurrentUser } from '../auth/current-user.decorator';
+import type { AuthenticatedUser } from '../users/user.types';
+import { ApiKeyListDto, CreateApiKeyDto, CreatedApiKeyDto } from './api-key.dto';
+import { ApiKeysService } from './api-keys.service';
+
+@ApiTags('account')
+@Controller('v1/api-keys')
+@Authenticated()
+export class ApiKeysController {
+  constructor(private readonly apiKeys: ApiKeysService) {}
+
+  @Post()
+  @ApiOperation({ summary: 'Create an API key (shown once)' })
+  @ApiCreatedResponse({ type: CreatedApiKeyDto })
+  @ApiProblems('validation_failed')
+  create(@CurrentUser() user: AuthenticatedUser, @Body() body: CreateApiKeyDto): Promise<CreatedApiKeyDto> {
+    return this.apiKeys.create(user.id, body.name);
+  }
+
+  @Get()
+  @ApiOperation({ summary: 'List your active API keys' })
+  @ApiOkResponse({ type: ApiKeyListDto })
+  async list(@CurrentUser() user: AuthenticatedUser): Promise<ApiKeyListDto> {
+    return { data: await this.apiKeys.list(user.id) };
+  }
+
+  @Delete(':id')
+  @HttpCode(204)
+  @ApiOperation({ summary: 'Revoke an API key' })
+  @ApiNoContentResponse()
+  @ApiProblems('validation_failed', 'not_found')
+  revoke(@CurrentUser() user: AuthenticatedUser, @Param('id', UuidParam) id: string): Promise<void> {
+    return this.apiKeys.revoke(user.id, id);
+  }
+}

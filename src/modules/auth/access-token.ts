@@ -1,0 +1,10 @@
+import { Role } from '../users/user.types';
+
+export interface AccessTokenPayload {
+  sub: string;
+  email: string;
+  role: Role;
+}
+
+export const JWT_ISSUER = 'tollgate';
+export const JWT_ALGORITHM = 'HS256';

@@ -1,0 +1,34 @@
+import { Module } from '@nestjs/common';
+import { JwtModule } from '@nestjs/jwt';
+import { PassportModule } from '@nestjs/passport';
+import { ThrottlerModule } from '@nestjs/throttler';
+
+import { AppConfig } from '../../config/app-config';
+import { ApiKeysModule } from '../api-keys/api-keys.module';
+import { UsersModule } from '../users/users.module';
+import { JWT_ALGORITHM, JWT_ISSUER } from './access-token';
+import { ApiKeyStrategy } from './api-key.strategy';
+import { AuthController } from './auth.controller';
+import { AuthService } from './auth.service';
+import { JwtStrategy } from './jwt.strategy';
+import { LoginAttemptsRepository } from './login-attempts.repository';
+import { LoginThrottleService } from './login-throttle.service';
+
+@Module({
+  imports: [
+    UsersModule,
+    ApiKeysModule,
+    PassportModule,
+    ThrottlerModule.forRoot([{ name: 'default', ttl: 60_000, limit: 120 }]),
+    JwtModule.registerAsync({
+      inject: [AppConfig],
+      useFactory: (config: AppConfig) => ({
+        secret: config.jwtSecret,
+        signOptions: { algorithm: JWT_ALGORITHM, issuer: JWT_ISSUER, expiresIn: config.env.JWT_TTL_SECONDS },
+      }),
+    }),
+  ],
+  controllers: [AuthController],
+  providers: [AuthService, LoginAttemptsRepository, LoginThrottleService, JwtStrategy, ApiKeyStrategy],
+})
+export class AuthModule {}

@@ -1,0 +1,56 @@
+import { Injectable } from '@nestjs/common';
+import { JwtService } from '@nestjs/jwt';
+
+import { DomainError } from '../../common/errors/domain-error';
+import { User } from '../../generated/prisma/client';
+import { PasswordHasher } from '../users/password-hasher';
+import { UsersRepository } from '../users/users.repository';
+import { toUserDto } from '../users/users.service';
+import { AccessTokenPayload } from './access-token';
+import { AuthResponseDto, LoginDto, SignupDto } from './auth.dto';
+import { LoginThrottleService } from './login-throttle.service';
+
+@Injectable()
+export class AuthService {
+  // Verified when the email is unknown, so that a miss costs as much time as a wrong password.
+  private decoyHash?: Promise<string>;
+
+  constructor(
+    private readonly users: UsersRepository,
+    private readonly hasher: PasswordHasher,
+    private readonly jwt: JwtService,
+    private readonly throttle: LoginThrottleService,
+  ) {}
+
+  async signup(input: SignupDto): Promise<AuthResponseDto> {
+    const passwordHash = await this.hasher.hash(input.password);
+    const user = await this.users.create({ email: input.email, name: input.name, passwordHash });
+    if (!user) throw new DomainError('email_taken', 'An account with this email already exists.');
+    return this.session(user);
+  }
+
+  async login(input: LoginDto): Promise<AuthResponseDto> {
+    await this.throttle.assertAllowed(input.email);
+    const user = await this.users.findByEmail(input.email);
+    const valid = user
+      ? await this.hasher.verify(user.passwordHash, input.password)
+      : await this.verifyDecoy(input.password);
+    if (!user || !valid) {
+      await this.throttle.recordFailure(input.email);
+      throw new DomainError('invalid_credentials', 'Email or password is wrong.');
+    }
+    await this.throttle.recordSuccess(input.email);
+    return this.session(user);
+  }
+
+  private async verifyDecoy(password: string): Promise<false> {
+    this.decoyHash ??= this.hasher.hash('decoy-password-for-unknown-emails');
+    await this.hasher.verify(await this.decoyHash, password);
+    return false;
+  }
+
+  private async session(user: User): Promise<AuthResponseDto> {
+    const payload: AccessTokenPayload = { sub: user.id, email: user.email, role: user.role };
+    return { user: toUserDto(user), accessToken: await this.jwt.signAsync(payload) };
+  }
+}

@@ -1,0 +1,36 @@
+import { Injectable } from '@nestjs/common';
+
+import { PrismaService } from '../../database/prisma.service';
+import { Prisma, Role, User } from '../../generated/prisma/client';
+
+@Injectable()
+export class UsersRepository {
+  constructor(private readonly prisma: PrismaService) {}
+
+  findById(id: string): Promise<User | null> {
+    return this.prisma.user.findUnique({ where: { id } });
+  }
+
+  findByEmail(email: string): Promise<User | null> {
+    return this.prisma.user.findUnique({ where: { email } });
+  }
+
+  /** Null when the email is taken. */
+  async create(data: {
+    email: string;
+    name?: string;
+    passwordHash: string;
+    role?: Role;
+  }): Promise<User | null> {
+    try {
+      return await this.prisma.user.create({ data });
+    } catch (error) {
+      if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002') return null;
+      throw error;
+    }
+  }
+
+  update(id: string, data: { passwordHash?: string; role?: Role }): Promise<User> {
+    return this.prisma.user.update({ where: { id }, data });
+  }
+}

@@ -1,0 +1,83 @@
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import { LogController } from 'fastify';
+import { randomBytes } from 'node:crypto';
+import type { Logger as Pino } from 'pino';
+
+import { AppModule } from './app.module';
+import { createRootLogger, PinoNestLogger } from './common/logging/logger';
+import { AppConfig } from './config/app-config';
+import { Environment, loadEnvironment } from './config/environment';
+import { EmbeddedDatabase, startEmbeddedDatabase } from './database/embedded-database';
+import { applyMigrations } from './database/migrations/migration-runner';
+import { configureHttp, requestIdFrom } from './http-setup';
+
+export interface RunningServer {
+  app: NestFastifyApplication;
+  url: string;
+  config: AppConfig;
+  embeddedDatabase: EmbeddedDatabase | null;
+  close(): Promise<void>;
+}
+
+/** Boots the whole service the same way for `npm start`, `start:prod` and the e2e tests. */
+export async function startServer(source: NodeJS.ProcessEnv = process.env): Promise<RunningServer> {
+  const env = loadEnvironment(source);
+  const log = createRootLogger(env.LOG_LEVEL);
+
+  const embeddedDatabase = env.DATABASE_URL ? null : await startEmbedded(env, log);
+  try {
+    const databaseUrl = env.DATABASE_URL ?? embeddedDatabase!.url;
+    if (env.MIGRATE_ON_BOOT) {
+      const applied = await applyMigrations(databaseUrl);
+      if (applied.length > 0) log.info({ applied }, 'migrations applied');
+    }
+    const config = new AppConfig(env, databaseUrl, resolveJwtSecret(env, log));
+    const app = await createApp(config, log);
+    await app.listen({ port: env.PORT, host: '0.0.0.0' });
+    const address = app.getHttpServer().address();
+    const port = typeof address === 'object' && address ? address.port : env.PORT;
+    const url = `http://127.0.0.1:${port}`;
+    log.info({ url, embeddedDatabase: Boolean(embeddedDatabase) }, 'tollgate is listening');
+
+    return {
+      app,
+      url,
+      config,
+      embeddedDatabase,
+      async close() {
+        await app.close();
+        await embeddedDatabase?.stop();
+      },
+    };
+  } catch (error) {
+    await embeddedDatabase?.stop();
+    throw error;
+  }
+}
+
+async function createApp(config: AppConfig, log: Pino): Promise<NestFastifyApplication> {
+  const adapter = new FastifyAdapter({
+    loggerInstance: log,
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: config.env.BODY_LIMIT_BYTES,
+    genReqId: requestIdFrom,
+    forceCloseConnections: 'idle',
+  });
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, {
+    logger: new PinoNestLogger(log),
+  });
+  configureHttp(app);
+  return app;
+}
+
+function startEmbedded(env: Environment, log: Pino): Promise<EmbeddedDatabase> {
+  log.info({ dataDir: env.DATA_DIR }, 'no DATABASE_URL: starting embedded PostgreSQL');
+  return startEmbeddedDatabase({ dataDir: env.DATA_DIR, port: env.EMBEDDED_DATABASE_PORT });
+}
+
+function resolveJwtSecret(env: Environment, log: Pino): string {
+  if (env.JWT_SECRET) return env.JWT_SECRET;
+  log.warn('JWT_SECRET is not set: using a random one, so tokens end with this process');
+  return randomBytes(48).toString('base64url');
+}

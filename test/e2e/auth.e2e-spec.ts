@@ -1,0 +1,244 @@
+import jwt from 'jsonwebtoken';
+
+import { bearer, signUp, uniqueEmail } from '../support/accounts';
+import { api, startTestServer, TEST_JWT_SECRET, TestServer } from '../support/test-app';
+
+const PROBLEM = /application\/problem\+json/;
+
+describe('accounts: signup, login, /v1/me, API keys', () => {
+  let server: TestServer;
+
+  beforeAll(async () => {
+    server = await startTestServer();
+  });
+  afterAll(() => server.stop());
+
+  it('signs up, logs in and reads /v1/me with the token', async () => {
+    const email = uniqueEmail('ada');
+    const signup = await api(server)
+      .post('/v1/auth/signup')
+      .send({ email, password: 'analytical-engine', name: 'Ada' })
+      .expect(201);
+    expect(signup.body.user).toEqual({ id: expect.any(String), email, name: 'Ada', role: 'user' });
+    expect(signup.body.user).not.toHaveProperty('passwordHash');
+
+    const login = await api(server)
+      .post('/v1/auth/login')
+      .send({ email: email.toUpperCase(), password: 'analytical-engine' })
+      .expect(200);
+    expect(login.body.user.id).toBe(signup.body.user.id);
+
+    const me = await api(server).get('/v1/me').set(bearer(login.body)).expect(200);
+    expect(me.body).toEqual({
+      id: signup.body.user.id,
+      email,
+      name: 'Ada',
+      role: 'user',
+      subscription: null,
+      entitlements: expect.any(Array),
+      credits: { balance: 0 },
+    });
+  });
+
+  it('creates an API key shown once, authenticates with it, and revokes it', async () => {
+    const account = await signUp(server.url);
+    const created = await api(server)
+      .post('/v1/api-keys')
+      .set(bearer(account))
+      .send({ name: 'CI' })
+      .expect(201);
+    expect(created.body).toMatchObject({
+      id: expect.any(String),
+      name: 'CI',
+      key: expect.stringMatching(/^tg_/),
+    });
+
+    const listed = await api(server).get('/v1/api-keys').set(bearer(account)).expect(200);
+    expect(listed.body.data).toHaveLength(1);
+    expect(listed.body.data[0]).not.toHaveProperty('key');
+    expect(created.body.key.startsWith(listed.body.data[0].prefix)).toBe(true);
+
+    const me = await api(server).get('/v1/me').set('X-API-Key', created.body.key).expect(200);
+    expect(me.body.id).toBe(account.id);
+
+    await api(server).delete(`/v1/api-keys/${created.body.id}`).set(bearer(account)).expect(204);
+    const afterRevoke = await api(server).get('/v1/me').set('X-API-Key', created.body.key).expect(401);
+    expect(afterRevoke.body.code).toBe('unauthenticated');
+    await api(server).delete(`/v1/api-keys/${created.body.id}`).set(bearer(account)).expect(404);
+  });
+
+  it("cannot revoke another user's key", async () => {
+    const owner = await signUp(server.url);
+    const other = await signUp(server.url);
+    const created = await api(server)
+      .post('/v1/api-keys')
+      .set(bearer(owner))
+      .send({ name: 'mine' })
+      .expect(201);
+    await api(server).delete(`/v1/api-keys/${created.body.id}`).set(bearer(other)).expect(404);
+    await api(server).get('/v1/me').set('X-API-Key', created.body.key).expect(200);
+  });
+
+  it('rejects missing, tampered, foreign and expired tokens with 401 problem+json', async () => {
+    const account = await signUp(server.url);
+    const [header, payload] = account.accessToken.split('.');
+    const claims = { sub: account.id, email: account.email, role: 'admin', iss: 'tollgate' };
+    const tokens = {
+      none: undefined,
+      tampered: `${header}.${payload}.${'A'.repeat(43)}`,
+      foreign: jwt.sign(claims, 'another-secret-another-secret-another-secret'),
+      expired: jwt.sign({ ...claims, exp: Math.floor(Date.now() / 1000) - 60 }, TEST_JWT_SECRET),
+      garbage: 'not-a-jwt',
+    };
+    for (const token of Object.values(tokens)) {
+      const call = api(server).get('/v1/me');
+      if (token) call.set('authorization', `Bearer ${token}`);
+      const response = await call.expect(401);
+      expect(response.headers['content-type']).toMatch(PROBLEM);
+      expect(response.body).toMatchObject({
+        status: 401,
+        code: 'unauthenticated',
+        type: '/problems/unauthenticated',
+      });
+    }
+    await api(server).get('/v1/me').set('X-API-Key', 'tg_unknown').expect(401);
+  });
+
+  it('answers bad input with the right 4xx problem', async () => {
+    const malformed = await api(server)
+      .post('/v1/auth/signup')
+      .set('content-type', 'application/json')
+      .send('{"email": "a@b.c", "password": ')
+      .expect(400);
+    expect(malformed.headers['content-type']).toMatch(PROBLEM);
+    expect(malformed.body.code).toBe('malformed_json');
+
+    const wrongTypes = await api(server)
+      .post('/v1/auth/signup')
+      .send({ email: 42, password: ['x'] })
+      .expect(400);
+    expect(wrongTypes.body.code).toBe('validation_failed');
+    expect(wrongTypes.body.errors.map((e: { field: string }) => e.field)).toEqual(
+      expect.arrayContaining(['email', 'password']),
+    );
+
+    const unknownField = await api(server)
+      .post('/v1/auth/signup')
+      .send({ email: uniqueEmail(), password: 'long-enough-password', role: 'admin' })
+      .expect(400);
+    expect(unknownField.body.errors).toContainEqual({
+      field: 'role',
+      message: 'role is not an accepted field',
+    });
+
+    const nulByte = await api(server)
+      .post('/v1/auth/signup')
+      .send({ email: uniqueEmail(), password: 'long-enough-password', name: 'bad\u0000name' })
+      .expect(400);
+    expect(nulByte.body.errors[0].field).toBe('name');
+
+    await api(server)
+      .post('/v1/auth/signup')
+      .send({ email: uniqueEmail(), password: 'long-enough-password', name: 'n'.repeat(201) })
+      .expect(400);
+
+    const huge = await api(server)
+      .post('/v1/auth/signup')
+      .send({ email: uniqueEmail(), password: 'p'.repeat(200 * 1024) })
+      .expect(413);
+    expect(huge.body.code).toBe('payload_too_large');
+
+    const notJson = await api(server).post('/v1/auth/signup').set('content-type', 'text/xml').send('<a/>');
+    expect(notJson.status).toBe(415);
+    expect(notJson.body.code).toBe('unsupported_media_type');
+
+    await api(server)
+      .delete('/v1/api-keys/not-a-uuid')
+      .set(bearer(await signUp(server.url)))
+      .expect(400);
+  });
+
+  it('refuses a duplicate email (any case) with 409 email_taken', async () => {
+    const account = await signUp(server.url);
+    const response = await api(server)
+      .post('/v1/auth/signup')
+      .send({ email: account.email.toUpperCase(), password: 'another-password' })
+      .expect(409);
+    expect(response.body).toMatchObject({ code: 'email_taken', status: 409, instance: '/v1/auth/signup' });
+  });
+
+  it('answers a wrong password with 401, and throttles after 10 failures in 15 minutes', async () => {
+    const account = await signUp(server.url);
+    for (let attempt = 1; attempt <= 10; attempt++) {
+      const response = await api(server)
+        .post('/v1/auth/login')
+        .send({ email: account.email, password: `wrong-${attempt}` })
+        .expect(401);
+      expect(response.body.code).toBe('invalid_credentials');
+    }
+    const blocked = await api(server)
+      .post('/v1/auth/login')
+      .send({ email: account.email, password: account.password })
+      .expect(429);
+    expect(blocked.body.code).toBe('too_many_attempts');
+    expect(Number(blocked.headers['retry-after'])).toBeGreaterThan(800);
+
+    const otherAccount = await signUp(server.url);
+    await api(server)
+      .post('/v1/auth/login')
+      .send({ email: otherAccount.email, password: otherAccount.password })
+      .expect(200);
+  });
+
+  it('does not tell unknown emails from wrong passwords', async () => {
+    const response = await api(server)
+      .post('/v1/auth/login')
+      .send({ email: uniqueEmail('ghost'), password: 'whatever-password' })
+      .expect(401);
+    expect(response.body.code).toBe('invalid_credentials');
+  });
+
+  it('echoes X-Request-Id, or makes one', async () => {
+    const echoed = await api(server).get('/health').set('X-Request-Id', 'req-123').expect(200);
+    expect(echoed.headers['x-request-id']).toBe('req-123');
+    const made = await api(server).get('/health').expect(200);
+    expect(made.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+  });
+});
+
+describe('admin bootstrap from ADMIN_EMAIL and ADMIN_PASSWORD', () => {
+  it('creates the admin account, and promotes an existing user', async () => {
+    const first = await startTestServer();
+    const existing = await signUp(first.url, 'promote-me');
+    await first.stop();
+
+    const created = uniqueEmail('admin');
+    const withNewAdmin = await startTestServer({
+      ADMIN_EMAIL: created,
+      ADMIN_PASSWORD: 'admin-password-123',
+    });
+    try {
+      const login = await api(withNewAdmin)
+        .post('/v1/auth/login')
+        .send({ email: created, password: 'admin-password-123' })
+        .expect(200);
+      expect(login.body.user.role).toBe('admin');
+    } finally {
+      await withNewAdmin.stop();
+    }
+
+    const promoting = await startTestServer({
+      ADMIN_EMAIL: existing.email,
+      ADMIN_PASSWORD: existing.password,
+    });
+    try {
+      const login = await api(promoting)
+        .post('/v1/auth/login')
+        .send({ email: existing.email, password: existing.password })
+        .expect(200);
+      expect(login.body.user.role).toBe('admin');
+    } finally {
+      await promoting.stop();
+    }
+  });
+});

@@ -1,0 +1,52 @@
+import { bearer, signUp } from '../support/accounts';
+import { api, startTestServer, TestServer } from '../support/test-app';
+
+describe('operations: health, OpenAPI, metrics, errors', () => {
+  let server: TestServer;
+
+  beforeAll(async () => {
+    server = await startTestServer();
+  });
+  afterAll(() => server.stop());
+
+  it('answers liveness and readiness', async () => {
+    await api(server).get('/health').expect(200);
+    const ready = await api(server).get('/health/ready').expect(200);
+    expect(ready.body.details.database.status).toBe('up');
+  });
+
+  it('serves OpenAPI with every route and the problem codes', async () => {
+    const spec = await api(server).get('/docs-json').expect(200);
+    expect(Object.keys(spec.body.paths)).toEqual(
+      expect.arrayContaining([
+        '/v1/auth/signup',
+        '/v1/auth/login',
+        '/v1/me',
+        '/v1/api-keys',
+        '/v1/api-keys/{id}',
+      ]),
+    );
+    expect(spec.body.info.description).toContain('`email_taken`');
+    expect(spec.body.components.schemas.Problem.properties.code.enum).toContain('database_unavailable');
+    expect(spec.body.paths['/v1/auth/signup'].post.responses['409']).toBeDefined();
+    const ui = await api(server).get('/docs').redirects(1).expect(200);
+    expect(ui.text).toContain('swagger');
+  });
+
+  it('counts requests by route and status in /metrics', async () => {
+    const account = await signUp(server.url);
+    await api(server).get('/v1/me').set(bearer(account)).expect(200);
+    await api(server).get('/v1/me').expect(401);
+    const metrics = await api(server).get('/metrics').expect(200);
+    expect(metrics.text).toMatch(/http_requests_total\{method="GET",route="\/v1\/me",status="200"\} [1-9]/);
+    expect(metrics.text).toMatch(/http_requests_total\{method="GET",route="\/v1\/me",status="401"\} [1-9]/);
+    expect(metrics.text).toContain('http_request_duration_seconds_bucket');
+  });
+
+  it('answers unknown routes with a 404 problem', async () => {
+    const response = await api(server).get('/v1/nope').expect(404);
+    expect(response.headers['content-type']).toMatch(/application\/problem\+json/);
+    expect(response.body).toMatchObject({ code: 'not_found', status: 404, instance: '/v1/nope' });
+    expect(JSON.stringify(response.body)).not.toMatch(/Cannot GET|stack/);
+  });
+});

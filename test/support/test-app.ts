@@ -1,0 +1,26 @@
+import request from 'supertest';
+
+import { cleanEnvironment, ServerProcess, spawnServer } from './server-process';
+
+export const TEST_JWT_SECRET = 'test-jwt-secret-that-is-long-enough-0123456789';
+
+export type TestServer = ServerProcess;
+
+/** The real service, compiled, in its own process, on the suite's database. */
+export function startTestServer(overrides: NodeJS.ProcessEnv = {}): Promise<TestServer> {
+  const databaseUrl = process.env.TEST_DATABASE_URL;
+  if (!databaseUrl) throw new Error('TEST_DATABASE_URL is not set: run the suite through jest.config.js');
+  return spawnServer(
+    cleanEnvironment({
+      NODE_ENV: 'test',
+      DATABASE_URL: databaseUrl,
+      MIGRATE_ON_BOOT: 'false',
+      JWT_SECRET: TEST_JWT_SECRET,
+      ...overrides,
+    }),
+  );
+}
+
+export function api(server: { url: string }) {
+  return request(server.url);
+}
