@@ -1,4 +1,4 @@
-import { insideJestSandbox } from './worker-process';
+import { runsInVmContext } from './worker-process';
 import { startInWorker } from './embedded/embedded-database-worker-client';
 import {
   EmbeddedDatabase,
@@ -17,5 +17,5 @@ export const DEFAULT_EMBEDDED_DATABASE_PORT = 54329;
  * database if missing. stop() shuts PostgreSQL down and waits until it is gone.
  */
 export function startEmbeddedDatabase(options: EmbeddedDatabaseOptions): Promise<EmbeddedDatabase> {
-  return insideJestSandbox() ? startInWorker(options) : startEmbeddedPostgres(options);
+  return runsInVmContext() ? startInWorker(options) : startEmbeddedPostgres(options);
 }

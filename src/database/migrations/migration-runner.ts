@@ -1,10 +1,10 @@
+import { runsInVmContext } from '../worker-process';
 import {
   applyMigrationsInProcess,
   createMigrationInProcess,
   MigrationOptions,
   schemaDriftInProcess,
 } from './migration-operations';
-import { insideJestSandbox } from '../worker-process';
 import { runInWorker } from './migration-worker-client';
 
 export type { MigrationOptions };
@@ -14,7 +14,7 @@ export type { MigrationOptions };
  * like `prisma migrate deploy`; returns the names applied. Concurrent callers take turns.
  */
 export function applyMigrations(databaseUrl: string, options: MigrationOptions = {}): Promise<string[]> {
-  return insideJestSandbox()
+  return runsInVmContext()
     ? runInWorker('applyMigrations', databaseUrl, options)
     : applyMigrationsInProcess(databaseUrl, options);
 }
@@ -29,14 +29,14 @@ export function createMigration(
   name: string,
   options: MigrationOptions = {},
 ): Promise<string | null> {
-  return insideJestSandbox()
+  return runsInVmContext()
     ? runInWorker('createMigration', databaseUrl, { ...options, name })
     : createMigrationInProcess(databaseUrl, { ...options, name });
 }
 
 /** The SQL still needed to bring the migrations up to schema.prisma: '' when they agree. */
 export function schemaDrift(databaseUrl: string, options: MigrationOptions = {}): Promise<string> {
-  return insideJestSandbox()
+  return runsInVmContext()
     ? runInWorker('schemaDrift', databaseUrl, options)
     : schemaDriftInProcess(databaseUrl, options);
 }

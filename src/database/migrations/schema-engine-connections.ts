@@ -3,8 +3,7 @@ import type { SqlDriverAdapter, SqlMigrationAwareDriverAdapterFactory } from '@p
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 
-const PG_CHAR_TYPE = 18;
-const PG_TEXT_TYPE = 25;
+import { declareCharColumnsAsText, restoreCharColumns } from './char-columns';
 
 /**
  * The connections the schema engine opens through @prisma/adapter-pg: to the database itself and to
@@ -37,8 +36,10 @@ export class SchemaEngineConnections implements SqlMigrationAwareDriverAdapterFa
 
   private async open(url: string, afterRelease?: () => Promise<void>): Promise<SqlDriverAdapter> {
     const pool = new pg.Pool({ connectionString: url });
-    pool.on('connect', reportCharColumnsAsText);
+    pool.on('connect', declareCharColumnsAsText);
     const adapter = await new PrismaPg(pool).connect();
+    const queryRaw = adapter.queryRaw.bind(adapter);
+    adapter.queryRaw = async (query) => restoreCharColumns(await queryRaw(query));
 
     let releasing: Promise<void> | undefined;
     const release = () =>
@@ -58,31 +59,6 @@ export class SchemaEngineConnections implements SqlMigrationAwareDriverAdapterFa
     adapter.dispose = release;
     return adapter;
   }
-}
-
-// The engine's introspection reads catalog columns of type "char" (pg_class.relkind, ...), which
-// adapter-pg 7.10 refuses to map. Their values arrive as strings, so declaring them text suffices.
-function reportCharColumnsAsText(client: pg.PoolClient): void {
-  const query = client.query.bind(client) as (...args: unknown[]) => unknown;
-  client.query = ((...args: unknown[]) => {
-    const callback = args.at(-1);
-    if (typeof callback === 'function') {
-      args[args.length - 1] = (error: Error | null, result: unknown) =>
-        callback(error, error ? result : charColumnsAsText(result));
-      return query(...args);
-    }
-    const result = query(...args);
-    return result instanceof Promise ? result.then(charColumnsAsText) : result;
-  }) as typeof client.query;
-}
-
-function charColumnsAsText(result: unknown): unknown {
-  for (const resultSet of Array.isArray(result) ? result : [result]) {
-    for (const field of (resultSet as Partial<pg.QueryResult>)?.fields ?? []) {
-      if (field.dataTypeID === PG_CHAR_TYPE) field.dataTypeID = PG_TEXT_TYPE;
-    }
-  }
-  return result;
 }
 
 async function runStatement(databaseUrl: string, sql: string): Promise<void> {

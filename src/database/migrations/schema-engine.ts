@@ -4,7 +4,7 @@ import type { SchemaEngine } from '@prisma/schema-engine-wasm/schema_engine_bg' 
 };
 
 import { SchemaEngineConnections } from './schema-engine-connections';
-import { explainPanic, loadSchemaEngine } from './schema-engine-wasm';
+import { loadSchemaEngine, onPanic } from './schema-engine-wasm';
 
 export type { SchemaEngine };
 
@@ -24,7 +24,11 @@ export async function withSchemaEngine<T>(
 ): Promise<T> {
   const bindings = await loadSchemaEngine();
   const connections = new SchemaEngineConnections(databaseUrl);
-  try {
+  let stopListening: () => void = () => undefined;
+  const panicked = new Promise<never>((_, reject) => {
+    stopListening = onPanic((message) => reject(new Error(`The Prisma schema engine panicked: ${message}`)));
+  });
+  const running = (async () => {
     const engine = await bindings.SchemaEngine.new(
       { datamodels: schema ? [[schema.path, schema.content]] : undefined },
       (line: string) => log?.(line),
@@ -35,9 +39,11 @@ export async function withSchemaEngine<T>(
     } finally {
       engine.free();
     }
-  } catch (error) {
-    throw explainPanic(error);
+  })();
+  try {
+    return await Promise.race([panicked, running]);
   } finally {
+    stopListening();
     await connections.close();
   }
 }
