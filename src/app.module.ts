@@ -7,6 +7,8 @@ import { ApiKeysModule } from './modules/api-keys/api-keys.module';
 import { AuthModule } from './modules/auth/auth.module';
 import { HealthModule } from './modules/health/health.module';
 import { MetricsModule } from './modules/metrics/metrics.module';
+import { PlansModule } from './modules/plans/plans.module';
+import { StripeModule } from './modules/stripe/stripe.module';
 import { UsersModule } from './modules/users/users.module';
 
 @Module({})
@@ -22,6 +24,8 @@ export class AppModule {
         UsersModule,
         AuthModule,
         ApiKeysModule,
+        StripeModule,
+        PlansModule,
       ],
     };
   }

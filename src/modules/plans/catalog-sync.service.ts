@@ -1,0 +1,82 @@
+import { Injectable, Logger } from '@nestjs/common';
+import Stripe from 'stripe';
+
+import { CatalogSyncResultDto } from './plan.dto';
+import { PlansRepository } from './plans.repository';
+import { priceFieldsFromStripe, StripeCatalogService } from './stripe-catalog.service';
+
+export type PriceSyncOutcome = 'imported' | 'updated' | 'unchanged' | 'ignored';
+
+/** Brings our catalog in step with Stripe's, which is the source of truth for products and amounts. */
+@Injectable()
+export class CatalogSyncService {
+  private readonly logger = new Logger(CatalogSyncService.name);
+
+  constructor(
+    private readonly plans: PlansRepository,
+    private readonly stripeCatalog: StripeCatalogService,
+  ) {}
+
+  async syncAll(): Promise<CatalogSyncResultDto> {
+    const result: CatalogSyncResultDto = { plansUpdated: 0, pricesImported: 0, pricesUpdated: 0 };
+    for (const plan of await this.plans.listAll()) {
+      if (!plan.stripeProductId) continue;
+      const product = await this.stripeCatalog.retrieveProduct(plan.stripeProductId);
+      if (await this.applyProduct(product)) result.plansUpdated++;
+      for (const price of await this.stripeCatalog.listPrices(plan.stripeProductId)) {
+        const outcome = await this.applyPrice(price);
+        if (outcome === 'imported') result.pricesImported++;
+        if (outcome === 'updated') result.pricesUpdated++;
+      }
+    }
+    return result;
+  }
+
+  /** Returns whether the plan changed. Products we did not create are ignored. */
+  async applyProduct(product: Stripe.Product | Stripe.DeletedProduct): Promise<boolean> {
+    const plan = await this.plans.findByStripeProductId(product.id);
+    if (!plan) return false;
+    const active = 'deleted' in product && product.deleted ? false : (product as Stripe.Product).active;
+    const name = 'name' in product ? product.name : plan.name;
+    const description = 'description' in product ? (product.description ?? null) : plan.description;
+    if (plan.active === active && plan.name === name && plan.description === description) return false;
+    await this.plans.update(plan.id, { active, name, description });
+    this.logger.log({ msg: 'plan brought in step with Stripe', plan: plan.key, product: product.id });
+    return true;
+  }
+
+  async applyPrice(price: Stripe.Price | Stripe.DeletedPrice): Promise<PriceSyncOutcome> {
+    const local = await this.plans.findPriceByStripeId(price.id);
+    if ('deleted' in price && price.deleted) {
+      if (!local?.active) return 'unchanged';
+      await this.plans.updatePrice(local.id, { active: false });
+      return 'updated';
+    }
+    const stripePrice = price as Stripe.Price;
+    const fields = priceFieldsFromStripe(stripePrice);
+    if (!fields || !['month', 'year', 'one_time'].includes(fields.interval)) return 'ignored';
+    if (local) {
+      const same =
+        local.active === stripePrice.active &&
+        local.amount === fields.amount &&
+        local.currency === fields.currency;
+      if (same) return 'unchanged';
+      await this.plans.updatePrice(local.id, {
+        active: stripePrice.active,
+        amount: fields.amount,
+        currency: fields.currency,
+      });
+      return 'updated';
+    }
+    const productId = typeof stripePrice.product === 'string' ? stripePrice.product : stripePrice.product.id;
+    const plan = await this.plans.findByStripeProductId(productId);
+    if (!plan) return 'ignored';
+    await this.plans.addPrice(
+      plan.id,
+      { ...fields, stripePriceId: stripePrice.id, active: stripePrice.active },
+      [],
+    );
+    this.logger.log({ msg: 'price imported from Stripe', plan: plan.key, price: stripePrice.id });
+    return 'imported';
+  }
+}

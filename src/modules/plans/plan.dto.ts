@@ -1,0 +1,180 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Transform, Type } from 'class-transformer';
+import {
+  ArrayMaxSize,
+  ArrayUnique,
+  IsArray,
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsISO4217CurrencyCode,
+  IsOptional,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+  ValidateBy,
+  ValidateIf,
+  ValidateNested,
+} from 'class-validator';
+
+import { NoNullBytes, TextField } from '../../common/validation/text.decorators';
+
+export const PRICE_INTERVALS = ['month', 'year', 'one_time'] as const;
+export type PriceIntervalName = (typeof PRICE_INTERVALS)[number];
+
+const SLUG = /^[a-z0-9]+(?:[-_][a-z0-9]+)*$/;
+const slugMessage = ({ property }: { property: string }) =>
+  `${property} must be a slug: lowercase letters, digits, '-' or '_'`;
+/** Stripe's largest unit_amount is eight digits. */
+const MAX_AMOUNT = 99_999_999;
+
+export class FeatureDto {
+  @ApiProperty({ example: 'projects' })
+  @Matches(SLUG, { message: slugMessage })
+  @MaxLength(64)
+  key!: string;
+
+  @ApiProperty({ type: Number, nullable: true, description: 'null = unlimited', example: 3 })
+  @ValidateIf((feature: FeatureDto) => feature.limit !== null)
+  @IsInt()
+  @Min(0)
+  @Max(2_000_000_000)
+  limit!: number | null;
+}
+
+export class CreatePriceDto {
+  @ApiProperty({ enum: PRICE_INTERVALS })
+  @IsIn(PRICE_INTERVALS, { message: `interval must be one of ${PRICE_INTERVALS.join(', ')}` })
+  interval!: PriceIntervalName;
+
+  @ApiProperty({ description: 'Minor units (cents)', example: 1900 })
+  @IsInt()
+  @Min(1)
+  @Max(MAX_AMOUNT)
+  amount!: number;
+
+  @ApiProperty({ example: 'usd', description: 'ISO 4217, any case' })
+  @Transform(({ value }) => (typeof value === 'string' ? value.toUpperCase() : value))
+  @IsISO4217CurrencyCode({ message: 'currency must be an ISO 4217 currency code' })
+  currency!: string;
+
+  @ApiPropertyOptional({ description: 'Credits a one-time pack grants (one_time prices only)', example: 100 })
+  @ValidateIf((price: CreatePriceDto) => price.interval === 'one_time' || price.credits !== undefined)
+  @ValidateBy({
+    name: 'creditsOnlyOnOneTime',
+    validator: {
+      validate: (_value, args) => (args?.object as CreatePriceDto).interval === 'one_time',
+      defaultMessage: () => 'credits only go with interval one_time',
+    },
+  })
+  @IsInt({ message: 'credits must be a whole number (required for one_time packs)' })
+  @Min(1)
+  @Max(1_000_000_000)
+  credits?: number;
+}
+
+export class CreatePlanDto {
+  @ApiProperty({ example: 'pro' })
+  @Matches(SLUG, { message: slugMessage })
+  @MaxLength(64)
+  key!: string;
+
+  @ApiProperty({ example: 'Pro' })
+  @TextField({ max: 100 })
+  name!: string;
+
+  @ApiPropertyOptional({ maxLength: 1000 })
+  @IsOptional()
+  @TextField({ max: 1000 })
+  description?: string;
+
+  @ApiPropertyOptional({ default: 0 })
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  @Max(730)
+  trialDays?: number;
+
+  @ApiProperty({ type: [FeatureDto] })
+  @IsArray()
+  @ArrayMaxSize(50)
+  @ArrayUnique((feature: FeatureDto) => feature?.key, { message: 'features must have distinct keys' })
+  @ValidateNested({ each: true })
+  @Type(() => FeatureDto)
+  features!: FeatureDto[];
+
+  @ApiPropertyOptional({ type: [CreatePriceDto] })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(20)
+  @ValidateNested({ each: true })
+  @Type(() => CreatePriceDto)
+  prices?: CreatePriceDto[];
+}
+
+export class UpdatePlanDto {
+  @ApiPropertyOptional()
+  @IsOptional()
+  @TextField({ max: 100 })
+  name?: string;
+
+  @ApiPropertyOptional({ type: String, nullable: true })
+  @IsOptional()
+  @MaxLength(1000)
+  @NoNullBytes()
+  description?: string;
+
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  @Max(730)
+  trialDays?: number;
+
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsBoolean()
+  active?: boolean;
+
+  @ApiPropertyOptional({ type: [FeatureDto], description: 'Replaces the whole feature list' })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(50)
+  @ArrayUnique((feature: FeatureDto) => feature?.key, { message: 'features must have distinct keys' })
+  @ValidateNested({ each: true })
+  @Type(() => FeatureDto)
+  features?: FeatureDto[];
+}
+
+export class PriceDto {
+  @ApiProperty({ format: 'uuid', description: 'The id clients send to checkout' }) id!: string;
+  @ApiProperty({ type: String, nullable: true }) stripePriceId!: string | null;
+  @ApiProperty({ enum: PRICE_INTERVALS }) interval!: PriceIntervalName;
+  @ApiProperty() amount!: number;
+  @ApiProperty({ example: 'usd' }) currency!: string;
+  @ApiProperty({ type: Number, nullable: true }) credits!: number | null;
+  @ApiProperty() active!: boolean;
+}
+
+export class PlanDto {
+  @ApiProperty() key!: string;
+  @ApiProperty() name!: string;
+  @ApiProperty({ type: String, nullable: true }) description!: string | null;
+  @ApiProperty() trialDays!: number;
+  @ApiProperty() active!: boolean;
+  @ApiProperty() isDefault!: boolean;
+  @ApiProperty({ type: String, nullable: true }) stripeProductId!: string | null;
+  @ApiProperty({ type: [FeatureDto] }) features!: FeatureDto[];
+  @ApiProperty({ type: [PriceDto] }) prices!: PriceDto[];
+}
+
+export class PlanListDto {
+  @ApiProperty({ type: [PlanDto] }) data!: PlanDto[];
+}
+
+export class CatalogSyncResultDto {
+  @ApiProperty() plansUpdated!: number;
+  @ApiProperty() pricesImported!: number;
+  @ApiProperty() pricesUpdated!: number;
+}

@@ -1,0 +1,29 @@
+import { PlanDto, PriceDto } from './plan.dto';
+import { PlanWithCatalog } from './plans.repository';
+import { Price } from '../../generated/prisma/client';
+
+export function toPriceDto(price: Price): PriceDto {
+  return {
+    id: price.id,
+    stripePriceId: price.stripePriceId,
+    interval: price.interval,
+    amount: price.amount,
+    currency: price.currency,
+    credits: price.credits,
+    active: price.active,
+  };
+}
+
+export function toPlanDto(plan: PlanWithCatalog): PlanDto {
+  return {
+    key: plan.key,
+    name: plan.name,
+    description: plan.description,
+    trialDays: plan.trialDays,
+    active: plan.active,
+    isDefault: plan.isDefault,
+    stripeProductId: plan.stripeProductId,
+    features: plan.features.map((feature) => ({ key: feature.key, limit: feature.limit })),
+    prices: plan.prices.map(toPriceDto),
+  };
+}

@@ -1,0 +1,15 @@
+import { Module } from '@nestjs/common';
+
+import { AdminPlansController } from './admin-plans.controller';
+import { CatalogSyncService } from './catalog-sync.service';
+import { PlansController } from './plans.controller';
+import { PlansRepository } from './plans.repository';
+import { PlansService } from './plans.service';
+import { StripeCatalogService } from './stripe-catalog.service';
+
+@Module({
+  controllers: [PlansController, AdminPlansController],
+  providers: [PlansRepository, PlansService, StripeCatalogService, CatalogSyncService],
+  exports: [PlansRepository, CatalogSyncService],
+})
+export class PlansModule {}

@@ -1,0 +1,153 @@
+import { Injectable } from '@nestjs/common';
+
+import { DomainError } from '../../common/errors/domain-error';
+import { Price } from '../../generated/prisma/client';
+import { toPlanDto, toPriceDto } from './plan.mapper';
+import { CreatePlanDto, CreatePriceDto, PlanDto, PriceDto, UpdatePlanDto } from './plan.dto';
+import { NewPrice, PlansRepository, PlanWithCatalog } from './plans.repository';
+import { PriceFields, StripeCatalogService } from './stripe-catalog.service';
+
+@Injectable()
+export class PlansService {
+  constructor(
+    private readonly plans: PlansRepository,
+    private readonly stripeCatalog: StripeCatalogService,
+  ) {}
+
+  async listPublic(): Promise<PlanDto[]> {
+    return (await this.plans.listActive()).map(toPlanDto);
+  }
+
+  async listAll(): Promise<PlanDto[]> {
+    return (await this.plans.listAll()).map(toPlanDto);
+  }
+
+  async get(key: string): Promise<PlanDto> {
+    return toPlanDto(await this.requirePlan(key));
+  }
+
+  async create(input: CreatePlanDto): Promise<PlanDto> {
+    if (await this.plans.findByKey(input.key)) {
+      throw new DomainError('plan_exists', `A plan with key "${input.key}" already exists.`);
+    }
+    const description = input.description ?? null;
+    const product = await this.stripeCatalog.createProduct(input.key, { name: input.name, description });
+    const prices: NewPrice[] = [];
+    for (const price of input.prices ?? []) {
+      const fields = toPriceFields(price);
+      const stripePrice = await this.stripeCatalog.createPrice(input.key, product.id, fields, null);
+      prices.push({ ...fields, stripePriceId: stripePrice.id });
+    }
+    const plan = await this.plans.create(
+      {
+        key: input.key,
+        name: input.name,
+        description,
+        trialDays: input.trialDays ?? 0,
+        stripeProductId: product.id,
+      },
+      input.features,
+      prices,
+    );
+    return toPlanDto(plan);
+  }
+
+  async update(key: string, input: UpdatePlanDto): Promise<PlanDto> {
+    const plan = await this.requirePlan(key);
+    const productChanges = {
+      ...(input.name !== undefined && input.name !== plan.name ? { name: input.name } : {}),
+      ...(input.description !== undefined && input.description !== plan.description
+        ? { description: input.description === '' ? '' : input.description }
+        : {}),
+      ...(input.active !== undefined && input.active !== plan.active ? { active: input.active } : {}),
+    };
+    if (plan.stripeProductId && Object.keys(productChanges).length > 0) {
+      await this.stripeCatalog.updateProduct(plan.stripeProductId, productChanges);
+    }
+    const updated = await this.plans.update(
+      plan.id,
+      {
+        name: input.name,
+        description: input.description === '' ? null : input.description,
+        trialDays: input.trialDays,
+        active: input.active,
+      },
+      input.features,
+    );
+    return toPlanDto(updated);
+  }
+
+  async archive(key: string): Promise<PlanDto> {
+    const plan = await this.requirePlan(key);
+    if (plan.isDefault) throw new DomainError('conflict', 'The default plan cannot be archived.');
+    return this.update(key, { active: false });
+  }
+
+  /** Prices are immutable at Stripe: a new amount is a new price, and the one it replaces is archived. */
+  async addPrice(key: string, input: CreatePriceDto): Promise<PriceDto> {
+    const plan = await this.requirePlan(key);
+    if (plan.isDefault) throw new DomainError('conflict', 'The default plan is free and has no prices.');
+    const fields = toPriceFields(input);
+    const replaced = plan.prices.filter((price) => price.active && replaces(fields, price));
+    if (replaced.some((price) => price.amount === fields.amount)) {
+      throw new DomainError('conflict', 'An active price with this amount already exists.');
+    }
+    const productId = plan.stripeProductId ?? (await this.attachProduct(plan));
+    const stripePrice = await this.stripeCatalog.createPrice(
+      plan.key,
+      productId,
+      fields,
+      replaced[0]?.stripePriceId ?? null,
+    );
+    for (const old of replaced) {
+      if (old.stripePriceId) await this.stripeCatalog.archivePrice(old.stripePriceId);
+    }
+    const created = await this.plans.addPrice(
+      plan.id,
+      { ...fields, stripePriceId: stripePrice.id },
+      replaced.map((price) => price.id),
+    );
+    return toPriceDto(created);
+  }
+
+  async archivePrice(key: string, priceId: string): Promise<PriceDto> {
+    const plan = await this.requirePlan(key);
+    const price = plan.prices.find((candidate) => candidate.id === priceId);
+    if (!price) throw new DomainError('not_found', `Plan "${key}" has no price ${priceId}.`);
+    if (price.stripePriceId && price.active) await this.stripeCatalog.archivePrice(price.stripePriceId);
+    return toPriceDto(await this.plans.setPriceActive(price.id, false));
+  }
+
+  private async attachProduct(plan: PlanWithCatalog): Promise<string> {
+    const product = await this.stripeCatalog.createProduct(plan.key, {
+      name: plan.name,
+      description: plan.description,
+    });
+    await this.plans.update(plan.id, { stripeProductId: product.id });
+    return product.id;
+  }
+
+  private async requirePlan(key: string): Promise<PlanWithCatalog> {
+    const plan = await this.plans.findByKey(key);
+    if (!plan) throw new DomainError('not_found', `No plan with key "${key}".`);
+    return plan;
+  }
+}
+
+function toPriceFields(input: CreatePriceDto): PriceFields {
+  return {
+    interval: input.interval,
+    amount: input.amount,
+    currency: input.currency.toLowerCase(),
+    credits: input.interval === 'one_time' ? (input.credits ?? null) : null,
+  };
+}
+
+/** A new price replaces the active one sold the same way: same interval and currency (and pack size). */
+function replaces(fields: PriceFields, existing: Price): boolean {
+  return (
+    existing.interval === fields.interval &&
+    existing.currency === fields.currency &&
+    (fields.interval !== 'one_time' || existing.credits === fields.credits)
+  );
+}

@@ -1,0 +1,107 @@
+import { Injectable } from '@nestjs/common';
+import { createHash } from 'node:crypto';
+import Stripe from 'stripe';
+
+import { StripeGateway } from '../stripe/stripe.gateway';
+import { PriceIntervalName } from './plan.dto';
+
+export const PLAN_KEY_METADATA = 'tollgate_plan';
+export const CREDITS_METADATA = 'tollgate_credits';
+
+export interface ProductFields {
+  name: string;
+  description: string | null;
+}
+
+export interface PriceFields {
+  interval: PriceIntervalName;
+  amount: number;
+  currency: string;
+  credits: number | null;
+}
+
+/**
+ * The catalog's side of Stripe. Creates carry idempotency keys derived from what is being created,
+ * so an admin request retried after a timeout gets the object the first attempt made, not a twin.
+ */
+@Injectable()
+export class StripeCatalogService {
+  constructor(private readonly stripe: StripeGateway) {}
+
+  get configured(): boolean {
+    return this.stripe.configured;
+  }
+
+  createProduct(planKey: string, fields: ProductFields): Promise<Stripe.Product> {
+    const params: Stripe.ProductCreateParams = {
+      name: fields.name,
+      ...(fields.description ? { description: fields.description } : {}),
+      metadata: { [PLAN_KEY_METADATA]: planKey },
+    };
+    return this.stripe.call('products.create', (stripe) =>
+      stripe.products.create(params, { idempotencyKey: idempotencyKey('product', planKey, params) }),
+    );
+  }
+
+  updateProduct(productId: string, changes: Stripe.ProductUpdateParams): Promise<Stripe.Product> {
+    return this.stripe.call('products.update', (stripe) => stripe.products.update(productId, changes));
+  }
+
+  /** `replacing` names the price this one supersedes, so re-adding an old amount later is a new price. */
+  createPrice(
+    planKey: string,
+    productId: string,
+    fields: PriceFields,
+    replacing: string | null,
+  ): Promise<Stripe.Price> {
+    const params: Stripe.PriceCreateParams = {
+      product: productId,
+      unit_amount: fields.amount,
+      currency: fields.currency,
+      ...(fields.interval === 'one_time' ? {} : { recurring: { interval: fields.interval } }),
+      metadata: {
+        [PLAN_KEY_METADATA]: planKey,
+        ...(fields.credits !== null ? { [CREDITS_METADATA]: String(fields.credits) } : {}),
+      },
+    };
+    return this.stripe.call('prices.create', (stripe) =>
+      stripe.prices.create(params, {
+        idempotencyKey: idempotencyKey('price', planKey, { params, replacing }),
+      }),
+    );
+  }
+
+  archivePrice(stripePriceId: string): Promise<Stripe.Price> {
+    return this.stripe.call('prices.update', (stripe) =>
+      stripe.prices.update(stripePriceId, { active: false }),
+    );
+  }
+
+  retrieveProduct(productId: string): Promise<Stripe.Product> {
+    return this.stripe.call('products.retrieve', (stripe) => stripe.products.retrieve(productId));
+  }
+
+  async listPrices(productId: string): Promise<Stripe.Price[]> {
+    return this.stripe.call('prices.list', async (stripe) => {
+      const prices: Stripe.Price[] = [];
+      for await (const price of stripe.prices.list({ product: productId, limit: 100 })) prices.push(price);
+      return prices;
+    });
+  }
+}
+
+function idempotencyKey(kind: string, planKey: string, content: unknown): string {
+  const digest = createHash('sha256').update(JSON.stringify(content)).digest('hex').slice(0, 32);
+  return `tollgate-${kind}-${planKey}-${digest}`;
+}
+
+export function priceFieldsFromStripe(price: Stripe.Price): PriceFields | null {
+  if (price.unit_amount === null) return null;
+  const credits = Number(price.metadata?.[CREDITS_METADATA]);
+  return {
+    interval: price.recurring ? (price.recurring.interval as PriceIntervalName) : 'one_time',
+    amount: price.unit_amount,
+    currency: price.currency,
+    credits: Number.isInteger(credits) && credits > 0 ? credits : null,
+  };
+}

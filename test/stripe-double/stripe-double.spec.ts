@@ -1,0 +1,699 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import Stripe from 'stripe';
+import { ScenarioError, StripeDouble, type EventObject } from './index';
+
+const WEBHOOK_SECRET = 'whsec_stripe_double_self_test';
+
+describe('StripeDouble, driven by the real stripe client', () => {
+  let double: StripeDouble;
+  let stripe: Stripe;
+
+  beforeAll(async () => {
+    double = await StripeDouble.start();
+  });
+
+  afterAll(async () => {
+    await double.stop();
+  });
+
+  beforeEach(() => {
+    double.reset();
+    stripe = new Stripe('sk_test_self_test', { ...double.clientOptions(), maxNetworkRetries: 0 });
+  });
+
+  async function createPlan() {
+    const product = await stripe.products.create({ name: 'Pro', metadata: { tier: 'pro' } });
+    const monthly = await stripe.prices.create({
+      product: product.id,
+      unit_amount: 2000,
+      currency: 'usd',
+      recurring: { interval: 'month' },
+      metadata: { plan: 'pro-monthly' },
+    });
+    const yearly = await stripe.prices.create({
+      product: product.id,
+      unit_amount: 20000,
+      currency: 'usd',
+      recurring: { interval: 'year' },
+    });
+    return { product, monthly, yearly };
+  }
+
+  async function subscribe(
+    options: Parameters<StripeDouble['scenarios']['completeCheckoutSession']>[1] = {},
+  ) {
+    const plan = await createPlan();
+    const session = await stripe.checkout.sessions.create({
+      mode: 'subscription',
+      line_items: [{ price: plan.monthly.id, quantity: 1 }],
+      success_url: 'https://app.example/billing/success',
+      cancel_url: 'https://app.example/billing/cancel',
+      client_reference_id: 'user_42',
+      metadata: { userId: 'user_42' },
+      subscription_data: { metadata: { userId: 'user_42' } },
+    });
+    const completion = double.scenarios.completeCheckoutSession(session.id, options);
+    return { ...plan, session, completion, subscription: completion.subscription! };
+  }
+
+  function verify(event: EventObject): Stripe.Event {
+    const { body, headers } = double.signedWebhook(event, WEBHOOK_SECRET);
+    return stripe.webhooks.constructEvent(body, headers['stripe-signature'], WEBHOOK_SECRET);
+  }
+
+  describe('catalog', () => {
+    it('creates a product with monthly and yearly prices shaped like Stripe objects', async () => {
+      const { product, monthly, yearly } = await createPlan();
+
+      expect(product).toMatchObject({ object: 'product', active: true, name: 'Pro', livemode: false });
+      expect(product.id).toMatch(/^prod_\w{14}$/);
+      expect(monthly).toMatchObject({
+        object: 'price',
+        product: product.id,
+        currency: 'usd',
+        unit_amount: 2000,
+        type: 'recurring',
+        recurring: { interval: 'month', interval_count: 1, usage_type: 'licensed' },
+        metadata: { plan: 'pro-monthly' },
+      });
+      expect(monthly.id).toMatch(/^price_1\w{23}$/);
+      // stripe-node turns decimal strings into Decimal objects; the wire value is "2000".
+      expect(String(monthly.unit_amount_decimal)).toBe('2000');
+      expect(yearly.recurring?.interval).toBe('year');
+      expect(yearly.unit_amount).toBe(20000);
+      expect(Math.abs(monthly.created - Date.now() / 1000)).toBeLessThan(5);
+      expect(await stripe.prices.retrieve(monthly.id)).toEqual(monthly);
+    });
+
+    it('decodes bracket-notation bodies into the request log', async () => {
+      await createPlan();
+
+      const request = double.lastRequest({ method: 'POST', path: '/v1/prices' });
+      expect(request?.body).toEqual({
+        product: expect.stringMatching(/^prod_/),
+        unit_amount: '20000',
+        currency: 'usd',
+        recurring: { interval: 'year' },
+      });
+      expect(request?.headers.authorization).toBe('Bearer sk_test_self_test');
+      expect(request?.headers['stripe-version']).toBe(Stripe.API_VERSION);
+      expect(request?.idempotencyKey).toMatch(/^stripe-node-retry-/);
+      expect(double.requests({ path: '/v1/prices' })).toHaveLength(2);
+      double.clearRequests();
+      expect(double.requests()).toHaveLength(0);
+    });
+
+    it('lists and filters products and prices, archiving with active=false', async () => {
+      const { product, monthly, yearly } = await createPlan();
+      const other = await stripe.products.create({ name: 'Legacy' });
+      await stripe.prices.create({ product: other.id, unit_amount: 500, currency: 'usd' });
+
+      expect((await stripe.prices.list({ product: product.id })).data.map((p) => p.id)).toEqual([
+        yearly.id,
+        monthly.id,
+      ]);
+      await stripe.prices.update(yearly.id, { active: false });
+      await stripe.products.update(other.id, { active: false });
+
+      const activePrices = await stripe.prices.list({ product: product.id, active: true });
+      expect(activePrices).toMatchObject({ object: 'list', has_more: false, url: '/v1/prices' });
+      expect(activePrices.data.map((p) => p.id)).toEqual([monthly.id]);
+      expect((await stripe.products.list({ active: true })).data.map((p) => p.id)).toEqual([product.id]);
+      const firstPage = await stripe.prices.list({ limit: 2 });
+      const secondPage = await stripe.prices.list({ limit: 2, starting_after: firstPage.data[1].id });
+      expect(firstPage.has_more).toBe(true);
+      expect(secondPage.data.map((p) => p.id)).toEqual([monthly.id]);
+      expect(secondPage.has_more).toBe(false);
+      const everyPrice: string[] = [];
+      for await (const price of stripe.prices.list({ limit: 1 })) everyPrice.push(price.id);
+      expect(everyPrice).toHaveLength(3);
+    });
+  });
+
+  describe('customers', () => {
+    it('finds, updates and deletes customers, canceling their subscriptions', async () => {
+      const { subscription } = await subscribe();
+      const customerId = subscription.customer as string;
+      await stripe.customers.update(customerId, { metadata: { userId: 'user_42' } });
+      const other = await stripe.customers.create({ email: 'other@example.com' });
+
+      const found = await stripe.customers.search({ query: "metadata['userId']:'user_42'" });
+      expect(found.data.map((c) => c.id)).toEqual([customerId]);
+      expect((await stripe.customers.list({ email: 'other@example.com' })).data).toEqual([other]);
+      expect(double.events({ type: 'customer.updated' })[0].data.previous_attributes).toEqual({
+        metadata: { userId: null },
+      });
+
+      await expect(stripe.customers.del(customerId)).resolves.toMatchObject({ deleted: true });
+      expect(await stripe.customers.retrieve(customerId)).toMatchObject({ deleted: true });
+      expect(double.retrieve(subscription.id)).toMatchObject({ status: 'canceled' });
+      expect(
+        double
+          .events()
+          .map((e) => e.type)
+          .slice(-2),
+      ).toEqual(['customer.subscription.deleted', 'customer.deleted']);
+    });
+
+    it('accepts only the configured key when started with apiKey', async () => {
+      const strict = await StripeDouble.start({ apiKey: 'sk_test_expected' });
+      try {
+        const wrongKey = new Stripe('sk_test_other', { ...strict.clientOptions(), maxNetworkRetries: 0 });
+        await expect(wrongKey.customers.list()).rejects.toMatchObject({ statusCode: 401 });
+        await expect(strict.createClient().customers.list()).resolves.toMatchObject({ data: [] });
+      } finally {
+        await strict.stop();
+      }
+    });
+  });
+
+  describe('validation and errors', () => {
+    it('answers a missing required param with 400 invalid_request_error naming the param', async () => {
+      const error = await stripe.products.create({} as Stripe.ProductCreateParams).catch((e) => e);
+
+      expect(error).toBeInstanceOf(Stripe.errors.StripeInvalidRequestError);
+      expect(error).toMatchObject({ statusCode: 400, param: 'name', code: 'parameter_missing' });
+    });
+
+    it('rejects unknown params and unknown ids like Stripe', async () => {
+      const unknown = await stripe.customers
+        .create({ emial: 'typo@example.com' } as Stripe.CustomerCreateParams)
+        .catch((e) => e);
+      const missing = await stripe.customers.retrieve('cus_doesnotexist').catch((e) => e);
+
+      expect(unknown).toMatchObject({ statusCode: 400, code: 'parameter_unknown', param: 'emial' });
+      expect(missing).toMatchObject({
+        statusCode: 404,
+        code: 'resource_missing',
+        message: "No such customer: 'cus_doesnotexist'",
+      });
+    });
+
+    it('answers unknown routes with a Stripe-shaped 404 and bad keys with 401', async () => {
+      const notFound = await fetch(`${double.url}/v1/widgets`, {
+        headers: { authorization: 'Bearer sk_test_x' },
+      });
+      const noKey = await fetch(`${double.url}/v1/customers`);
+      const liveKey = new Stripe('sk_live_nope', { ...double.clientOptions(), maxNetworkRetries: 0 });
+
+      expect(notFound.status).toBe(404);
+      expect(((await notFound.json()) as { error: unknown }).error).toMatchObject({
+        type: 'invalid_request_error',
+        message: expect.stringContaining('Unrecognized request URL (GET: /v1/widgets)'),
+      });
+      expect(noKey.status).toBe(401);
+      await expect(liveKey.customers.list()).rejects.toBeInstanceOf(Stripe.errors.StripeAuthenticationError);
+    });
+
+    it('leaves nothing behind when a request fails validation midway', async () => {
+      const error = await stripe.prices
+        .create({
+          currency: 'usd',
+          unit_amount: 100,
+          product_data: { name: 'Half-made' },
+          recurring: { interval: 'fortnight' as 'week' },
+        })
+        .catch((e) => e);
+
+      expect(error).toMatchObject({ statusCode: 400, param: 'recurring[interval]' });
+      expect((await stripe.products.list()).data).toHaveLength(0);
+      expect(double.events()).toHaveLength(0);
+    });
+  });
+
+  describe('idempotency', () => {
+    it('replays the stored response for a repeated Idempotency-Key and creates nothing', async () => {
+      const first = await stripe.customers.create({ email: 'a@example.com' }, { idempotencyKey: 'signup-1' });
+      const again = await stripe.customers.create({ email: 'a@example.com' }, { idempotencyKey: 'signup-1' });
+
+      expect(again.id).toBe(first.id);
+      expect((await stripe.customers.list()).data).toHaveLength(1);
+      expect(double.requests({ method: 'POST' }).map((r) => r.idempotentReplay)).toEqual([false, true]);
+      expect(again.lastResponse.headers['idempotent-replayed']).toBe('true');
+    });
+
+    it('refuses a reused key with different parameters', async () => {
+      await stripe.customers.create({ email: 'a@example.com' }, { idempotencyKey: 'k1' });
+      const error = await stripe.customers
+        .create({ email: 'b@example.com' }, { idempotencyKey: 'k1' })
+        .catch((e) => e);
+
+      expect(error).toBeInstanceOf(Stripe.errors.StripeIdempotencyError);
+    });
+
+    it('turns a client timeout and automatic retry into exactly one product', async () => {
+      const impatient = new Stripe('sk_test_self_test', {
+        ...double.clientOptions(),
+        timeout: 200,
+        maxNetworkRetries: 1,
+      });
+      double.hangNext({ method: 'POST', path: '/v1/products', afterProcessing: true });
+
+      const product = await impatient.products.create({ name: 'Once' });
+
+      const attempts = double.requests({ method: 'POST', path: '/v1/products' });
+      expect(attempts).toHaveLength(2);
+      expect(attempts[0].fault).toBe('hang');
+      expect(attempts[0].status).toBeUndefined();
+      expect(attempts[1]).toMatchObject({ idempotentReplay: true, status: 200 });
+      expect(attempts[1].idempotencyKey).toBe(attempts[0].idempotencyKey);
+      expect((await stripe.products.list()).data.map((p) => p.id)).toEqual([product.id]);
+    });
+  });
+
+  describe('fault switches', () => {
+    it('fails the next matching request with a Stripe error body, once', async () => {
+      double.failNext({ status: 500, method: 'POST', path: '/v1/customers' });
+
+      const error = await stripe.customers.create({ email: 'x@example.com' }).catch((e) => e);
+      expect(error).toBeInstanceOf(Stripe.errors.StripeAPIError);
+      expect(error.statusCode).toBe(500);
+      expect(error.message).toMatch(/unknown error/);
+      await expect(stripe.customers.create({ email: 'x@example.com' })).resolves.toBeDefined();
+      expect(double.pendingFaults()).toBe(0);
+    });
+
+    it('only intercepts requests matching the method and path pattern', async () => {
+      const { product } = await createPlan();
+      double.failNext({
+        status: 402,
+        path: '/v1/products/:id',
+        error: { decline_code: 'insufficient_funds' },
+      });
+
+      await expect(stripe.prices.list()).resolves.toBeDefined();
+      const error = await stripe.products.retrieve(product.id).catch((e) => e);
+      expect(error).toBeInstanceOf(Stripe.errors.StripeCardError);
+      expect(error.decline_code).toBe('insufficient_funds');
+    });
+
+    it('drops connections so the client reports a StripeConnectionError', async () => {
+      // stripe-node retries a reset connection once on its own, so drop two.
+      double.dropNext({ times: 2 });
+
+      const error = await stripe.customers.create({ email: 'x@example.com' }).catch((e) => e);
+      expect(error).toBeInstanceOf(Stripe.errors.StripeConnectionError);
+      expect(double.requests().map((r) => r.fault)).toEqual(['drop', 'drop']);
+      expect((await stripe.customers.list()).data).toHaveLength(0);
+    });
+
+    it('answers late with delayMs, and clearFaults disarms everything', async () => {
+      double.hangNext({ delayMs: 150 });
+      const started = Date.now();
+      await stripe.customers.list();
+      expect(Date.now() - started).toBeGreaterThanOrEqual(140);
+
+      double.failNext({ status: 503, times: 3 });
+      expect(double.pendingFaults()).toBe(3);
+      double.clearFaults();
+      await expect(stripe.customers.list()).resolves.toBeDefined();
+    });
+  });
+
+  describe('checkout', () => {
+    it('round-trips a subscription session and expands subscription and line items', async () => {
+      const { session, monthly } = await subscribe();
+      expect(session).toMatchObject({
+        object: 'checkout.session',
+        mode: 'subscription',
+        status: 'open',
+        payment_status: 'unpaid',
+        amount_total: 2000,
+        client_reference_id: 'user_42',
+        subscription: null,
+      });
+      expect(session.id).toMatch(/^cs_test_/);
+      expect(session.url).toBe(`https://checkout.stripe.com/c/pay/${session.id}`);
+
+      const completed = await stripe.checkout.sessions.retrieve(session.id, {
+        expand: ['subscription', 'line_items'],
+      });
+
+      expect(completed).toMatchObject({ status: 'complete', payment_status: 'paid' });
+      const subscription = completed.subscription as Stripe.Subscription;
+      expect(subscription).toMatchObject({
+        object: 'subscription',
+        status: 'active',
+        customer: completed.customer,
+        metadata: { userId: 'user_42' },
+      });
+      const [item] = subscription.items.data;
+      expect(item.price.id).toBe(monthly.id);
+      expect(item.current_period_end - item.current_period_start).toBeGreaterThanOrEqual(28 * 86400);
+      expect(completed.line_items?.data[0]).toMatchObject({ quantity: 1, amount_total: 2000 });
+      const invoice = await stripe.invoices.retrieve(subscription.latest_invoice as string);
+      expect(invoice).toMatchObject({
+        status: 'paid',
+        amount_paid: 2000,
+        billing_reason: 'subscription_create',
+        parent: { subscription_details: { subscription: subscription.id } },
+      });
+    });
+
+    it('pays a payment-mode session with a payment intent and charge, then refunds it', async () => {
+      const product = await stripe.products.create({ name: 'Credits' });
+      const price = await stripe.prices.create({ product: product.id, unit_amount: 1500, currency: 'usd' });
+      const session = await stripe.checkout.sessions.create({
+        mode: 'payment',
+        line_items: [{ price: price.id, quantity: 2 }],
+        success_url: 'https://app.example/ok',
+        payment_intent_data: { metadata: { orderId: 'o_1' } },
+      });
+
+      const { charge, paymentIntent, events } = double.scenarios.completeCheckoutSession(session.id);
+      expect(events.map((e) => e.type)).toEqual([
+        'payment_intent.created',
+        'charge.succeeded',
+        'payment_intent.succeeded',
+        'checkout.session.completed',
+      ]);
+      const retrieved = await stripe.checkout.sessions.retrieve(session.id);
+      expect(retrieved).toMatchObject({ payment_status: 'paid', payment_intent: paymentIntent!.id });
+      expect(await stripe.paymentIntents.retrieve(paymentIntent!.id)).toMatchObject({
+        status: 'succeeded',
+        amount: 3000,
+        metadata: { orderId: 'o_1' },
+        latest_charge: charge!.id,
+      });
+
+      const refund = double.scenarios.refundCharge(charge!.id, { amount: 1000 });
+      const refunded = verify(refund.event('charge.refunded'));
+      expect(refunded.data.object).toMatchObject({ amount_refunded: 1000, refunded: false });
+      expect(refunded.data.previous_attributes).toEqual({ amount_refunded: 0 });
+      expect(refund.refund).toMatchObject({ object: 'refund', amount: 1000, status: 'succeeded' });
+    });
+
+    it('rejects a recurring price in payment mode', async () => {
+      const { monthly } = await createPlan();
+      const error = await stripe.checkout.sessions
+        .create({ mode: 'payment', line_items: [{ price: monthly.id, quantity: 1 }] })
+        .catch((e) => e);
+
+      expect(error).toMatchObject({ statusCode: 400, param: 'line_items' });
+    });
+
+    it('completes an incomplete subscription once its delayed payment clears', async () => {
+      const { session, completion } = await subscribe({ subscriptionStatus: 'incomplete' });
+      expect(completion.session.payment_status).toBe('unpaid');
+      expect(completion.subscription?.status).toBe('incomplete');
+
+      const paid = double.scenarios.payInvoice(completion.invoice!.id);
+
+      expect(paid.subscription?.status).toBe('active');
+      expect(paid.event('customer.subscription.updated').data.previous_attributes).toMatchObject({
+        status: 'incomplete',
+      });
+      expect(paid.event('checkout.session.async_payment_succeeded').data.object).toMatchObject({
+        id: session.id,
+        payment_status: 'paid',
+      });
+    });
+  });
+
+  describe('scenario events', () => {
+    it('produces events that stripe.webhooks.constructEvent accepts', async () => {
+      const { completion } = await subscribe();
+
+      const types = completion.events.map((event) => event.type);
+      expect(types).toEqual(
+        expect.arrayContaining([
+          'customer.created',
+          'customer.subscription.created',
+          'invoice.paid',
+          'checkout.session.completed',
+        ]),
+      );
+      for (const event of completion.events) {
+        const verified = verify(event);
+        expect(verified).toMatchObject({
+          id: event.id,
+          object: 'event',
+          api_version: Stripe.API_VERSION,
+          livemode: false,
+          pending_webhooks: 1,
+          request: { id: null, idempotency_key: null },
+        });
+      }
+      const completed = completion.event('checkout.session.completed');
+      expect(completed.data.object).toMatchObject({
+        client_reference_id: 'user_42',
+        subscription: completion.subscription!.id,
+      });
+    });
+
+    it('signs like Stripe, so a tampered body or a stale timestamp is refused', () => {
+      const event = double.events()[0] ?? { id: 'evt_placeholder', object: 'event' };
+      const { body, headers } = double.signedWebhook(event, WEBHOOK_SECRET);
+      const stale = double.signedWebhook(event, WEBHOOK_SECRET, {
+        timestamp: Math.floor(Date.now() / 1000) - 3600,
+      });
+
+      expect(() =>
+        stripe.webhooks.constructEvent(`${body} `, headers['stripe-signature'], WEBHOOK_SECRET),
+      ).toThrow(Stripe.errors.StripeSignatureVerificationError);
+      expect(() =>
+        stripe.webhooks.constructEvent(stale.body, stale.headers['stripe-signature'], WEBHOOK_SECRET),
+      ).toThrow(/Timestamp outside the tolerance zone/);
+    });
+
+    it('lists events for reconciliation with type, created and cursor filters', async () => {
+      const before = Math.floor(Date.now() / 1000) - 1;
+      const { subscription } = await subscribe();
+      await stripe.subscriptions.update(subscription.id, { metadata: { seats: '5' } });
+
+      const updates = await stripe.events.list({ type: 'customer.subscription.*', created: { gt: before } });
+      expect(updates.data.map((e) => e.type)).toEqual([
+        'customer.subscription.updated',
+        'customer.subscription.created',
+      ]);
+      const [apiUpdate] = updates.data;
+      expect(apiUpdate.request).toEqual({
+        id: expect.stringMatching(/^req_/),
+        idempotency_key: expect.stringMatching(/^stripe-node-retry-/),
+      });
+      expect(apiUpdate.data.previous_attributes).toEqual({ metadata: { seats: null } });
+
+      const all = await stripe.events.list({ limit: 100 });
+      const older = await stripe.events.list({ starting_after: all.data[0].id, limit: 100 });
+      const newer = await stripe.events.list({ ending_before: all.data[1].id });
+      expect(older.data).toHaveLength(all.data.length - 1);
+      expect(newer.data.map((e) => e.id)).toEqual([all.data[0].id]);
+      expect((await stripe.events.retrieve(apiUpdate.id)).type).toBe('customer.subscription.updated');
+    });
+  });
+
+  describe('subscription lifecycle', () => {
+    it('swaps prices with prorations that land on the next renewal invoice', async () => {
+      const { subscription, product } = await subscribe();
+      const premium = await stripe.prices.create({
+        product: product.id,
+        unit_amount: 5000,
+        currency: 'usd',
+        recurring: { interval: 'month' },
+      });
+
+      const updated = await stripe.subscriptions.update(subscription.id, {
+        items: [{ id: subscription.items.data[0].id, price: premium.id }],
+        proration_behavior: 'create_prorations',
+      });
+      expect(updated.items.data[0]).toMatchObject({
+        id: subscription.items.data[0].id,
+        price: { id: premium.id },
+      });
+      expect(updated.latest_invoice).toBe(subscription.latest_invoice);
+
+      const renewal = double.scenarios.renewSubscription(subscription.id);
+      expect(renewal.invoice).toMatchObject({ billing_reason: 'subscription_cycle', status: 'paid' });
+      const amounts = renewal.invoice!.lines.data.map((line) => line.amount);
+      expect(amounts).toEqual([-2000, 5000, 5000]);
+      expect(renewal.subscription.items.data[0].current_period_start).toBe(
+        subscription.items.data[0].current_period_end,
+      );
+    });
+
+    it('invoices immediately with always_invoice', async () => {
+      const { subscription, yearly } = await subscribe();
+
+      const updated = await stripe.subscriptions.update(subscription.id, {
+        items: [{ id: subscription.items.data[0].id, price: yearly.id }],
+        proration_behavior: 'always_invoice',
+      });
+
+      const invoice = await stripe.invoices.retrieve(updated.latest_invoice as string);
+      expect(invoice).toMatchObject({
+        billing_reason: 'subscription_update',
+        status: 'paid',
+        amount_paid: 18000,
+      });
+    });
+
+    it('cancels at period end, then ends with customer.subscription.deleted at renewal', async () => {
+      const { subscription } = await subscribe();
+
+      const portalCancel = double.scenarios.cancelAtPeriodEnd(subscription.id, { feedback: 'too_expensive' });
+      const update = verify(portalCancel.event('customer.subscription.updated'));
+      expect(update.data.previous_attributes).toMatchObject({ cancel_at_period_end: false, cancel_at: null });
+      expect(update.data.object).toMatchObject({
+        cancel_at_period_end: true,
+        cancel_at: subscription.items.data[0].current_period_end,
+        cancellation_details: { reason: 'cancellation_requested', feedback: 'too_expensive' },
+      });
+
+      const end = double.scenarios.renewSubscription(subscription.id);
+      expect(end.events.map((e) => e.type)).toEqual(['customer.subscription.deleted']);
+      expect(end.subscription.status).toBe('canceled');
+      expect((await stripe.subscriptions.list({ customer: subscription.customer as string })).data).toEqual(
+        [],
+      );
+      const all = await stripe.subscriptions.list({
+        customer: subscription.customer as string,
+        status: 'all',
+      });
+      expect(all.data.map((s) => s.id)).toEqual([subscription.id]);
+    });
+
+    it('goes past_due when a renewal payment fails, and back to active when paid', async () => {
+      const { subscription } = await subscribe();
+
+      const failed = double.scenarios.renewSubscription(subscription.id, {
+        paymentSucceeds: 'insufficient_funds',
+      });
+      expect(failed.subscription.status).toBe('past_due');
+      expect(failed.invoice).toMatchObject({ status: 'open', attempt_count: 1 });
+      expect(failed.event('invoice.payment_failed')).toBeDefined();
+      expect(failed.event('charge.failed').data.object).toMatchObject({ failure_code: 'card_declined' });
+
+      const recovered = double.scenarios.payInvoice(failed.invoice!.id);
+      expect(recovered.subscription?.status).toBe('active');
+      expect(recovered.event('invoice.paid').data.object).toMatchObject({ status: 'paid' });
+    });
+
+    it('cancels after the final failed attempt when dunning says so', async () => {
+      const { subscription } = await subscribe();
+      const { invoice } = double.scenarios.renewSubscription(subscription.id, { paymentSucceeds: false });
+
+      const final = double.scenarios.failInvoicePayment(invoice!.id, {
+        finalAttempt: true,
+        subscriptionStatus: 'canceled',
+      });
+      expect(final.subscription?.status).toBe('canceled');
+      expect(final.event('customer.subscription.deleted').data.object).toMatchObject({
+        cancellation_details: { reason: 'payment_failed' },
+      });
+    });
+
+    it('pauses and resumes with their events', async () => {
+      const { subscription } = await subscribe();
+
+      const paused = double.scenarios.pauseSubscription(subscription.id);
+      expect(paused.events.map((e) => e.type)).toEqual([
+        'customer.subscription.paused',
+        'customer.subscription.updated',
+      ]);
+      const resumed = double.scenarios.resumeSubscription(subscription.id);
+      expect(resumed.subscription.status).toBe('active');
+      expect(resumed.event('customer.subscription.resumed')).toBeDefined();
+      expect(resumed.invoice).toMatchObject({ status: 'paid' });
+      expect(() => double.scenarios.resumeSubscription(subscription.id)).toThrow(ScenarioError);
+    });
+
+    it('starts a trial from subscription_data and ends it at renewal', async () => {
+      const { monthly } = await createPlan();
+      const session = await stripe.checkout.sessions.create({
+        mode: 'subscription',
+        line_items: [{ price: monthly.id, quantity: 1 }],
+        success_url: 'https://app.example/ok',
+        subscription_data: { trial_period_days: 14 },
+      });
+
+      const { subscription, session: completed } = double.scenarios.completeCheckoutSession(session.id);
+      expect(subscription).toMatchObject({ status: 'trialing' });
+      expect(subscription!.trial_end! - subscription!.trial_start!).toBe(14 * 86400);
+      expect(completed.payment_status).toBe('no_payment_required');
+
+      const trialEnd = double.scenarios.renewSubscription(subscription!.id);
+      expect(trialEnd.subscription.status).toBe('active');
+      expect(trialEnd.event('customer.subscription.updated').data.previous_attributes).toMatchObject({
+        status: 'trialing',
+      });
+    });
+
+    it('deletes through the API with the request recorded on the event', async () => {
+      const { subscription } = await subscribe();
+
+      const canceled = await stripe.subscriptions.cancel(subscription.id);
+
+      expect(canceled.status).toBe('canceled');
+      const [deleted] = double.events({ type: 'customer.subscription.deleted' });
+      expect(deleted.request.id).toBe(double.lastRequest({ method: 'DELETE' })?.requestId);
+      await expect(stripe.subscriptions.cancel(subscription.id)).rejects.toMatchObject({ statusCode: 400 });
+    });
+
+    it('creates billing portal sessions for existing customers', async () => {
+      const { subscription } = await subscribe();
+
+      const portal = await stripe.billingPortal.sessions.create({
+        customer: subscription.customer as string,
+        return_url: 'https://app.example/account',
+      });
+
+      expect(portal).toMatchObject({
+        object: 'billing_portal.session',
+        return_url: 'https://app.example/account',
+      });
+      expect(portal.id).toMatch(/^bps_/);
+      expect(portal.url).toMatch(/^https:\/\/billing\.stripe\.com\/p\/session\//);
+      await expect(stripe.billingPortal.sessions.create({ customer: 'cus_missing' })).rejects.toMatchObject({
+        statusCode: 400,
+        code: 'resource_missing',
+      });
+    });
+  });
+
+  describe('stripe trigger request sequences', () => {
+    const triggersDir = join(__dirname, 'fixtures', 'cli-triggers');
+    interface TriggerFixture {
+      name: string;
+      path: string;
+      method: string;
+      params?: Record<string, unknown>;
+    }
+
+    function resolveReferences(value: unknown, created: Map<string, Record<string, unknown>>): unknown {
+      if (typeof value === 'string') {
+        return value.replace(/\$\{(\w+):(\w+)\}/g, (_, name: string, field: string) =>
+          String(created.get(name)?.[field]),
+        );
+      }
+      if (Array.isArray(value)) return value.map((entry) => resolveReferences(entry, created));
+      if (value && typeof value === 'object') {
+        return Object.fromEntries(
+          Object.entries(value).map(([key, entry]) => [key, resolveReferences(entry, created)]),
+        );
+      }
+      return value;
+    }
+
+    it.each(readdirSync(triggersDir).map((file) => file.replace(/\.json$/, '')))(
+      'replays `stripe trigger %s` and emits that event',
+      async (eventType) => {
+        const { fixtures } = JSON.parse(readFileSync(join(triggersDir, `${eventType}.json`), 'utf8')) as {
+          fixtures: TriggerFixture[];
+        };
+        const created = new Map<string, Record<string, unknown>>();
+        for (const fixture of fixtures) {
+          const method = fixture.method.toUpperCase();
+          const path = resolveReferences(fixture.path, created) as string;
+          const params =
+            method === 'POST'
+              ? (resolveReferences(fixture.params ?? {}, created) as Parameters<Stripe['rawRequest']>[2])
+              : undefined;
+          created.set(fixture.name, await stripe.rawRequest(method, path, params));
+        }
+
+        expect(double.events().map((event) => event.type)).toContain(eventType);
+      },
+    );
+  });
+});
