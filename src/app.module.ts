@@ -3,13 +3,18 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/database.module';
+import { AdminUsersModule } from './modules/admin-users/admin-users.module';
 import { ApiKeysModule } from './modules/api-keys/api-keys.module';
 import { AuthModule } from './modules/auth/auth.module';
+import { BillingModule } from './modules/billing/billing.module';
+import { CreditsModule } from './modules/credits/credits.module';
+import { EntitlementsModule } from './modules/entitlements/entitlements.module';
 import { HealthModule } from './modules/health/health.module';
 import { MetricsModule } from './modules/metrics/metrics.module';
 import { PlansModule } from './modules/plans/plans.module';
 import { StripeModule } from './modules/stripe/stripe.module';
 import { UsersModule } from './modules/users/users.module';
+import { WebhooksModule } from './modules/webhooks/webhooks.module';
 
 @Module({})
 export class AppModule {
@@ -25,7 +30,12 @@ export class AppModule {
         AuthModule,
         ApiKeysModule,
         StripeModule,
+        EntitlementsModule,
+        CreditsModule,
         PlansModule,
+        BillingModule,
+        WebhooksModule,
+        AdminUsersModule,
       ],
     };
   }

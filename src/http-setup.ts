@@ -8,6 +8,7 @@ import { DomainError, FieldError } from './common/errors/domain-error';
 import { ProblemDetailsFilter } from './common/errors/problem-details.filter';
 import { describeProblemCodes, PROBLEM_SCHEMA, PROBLEM_SCHEMA_NAME } from './common/openapi/problem.schema';
 import { MetricsService } from './modules/metrics/metrics.service';
+import { STRIPE_WEBHOOK_PATH } from './modules/webhooks/stripe-webhook.controller';
 
 const CLIENT_REQUEST_ID = /^[\w.:-]{1,128}$/;
 
@@ -17,7 +18,8 @@ export function requestIdFrom(request: IncomingMessage): string {
   return typeof given === 'string' && CLIENT_REQUEST_ID.test(given) ? given : randomUUID();
 }
 
-export function configureHttp(app: NestFastifyApplication): void {
+export function configureHttp(app: NestFastifyApplication, bodyLimit: number): void {
+  registerJsonParser(app, bodyLimit);
   app.useGlobalPipes(
     new ValidationPipe({
       whitelist: true,
@@ -49,6 +51,15 @@ export function configureHttp(app: NestFastifyApplication): void {
   });
 
   setUpOpenApi(app);
+}
+
+/** JSON bodies everywhere; the Stripe webhook route alone also keeps the raw bytes its signature covers. */
+function registerJsonParser(app: NestFastifyApplication, bodyLimit: number): void {
+  const parseJson = app.getHttpAdapter().getInstance().getDefaultJsonParser('error', 'error');
+  app.useBodyParser('application/json', { bodyLimit }, (request, body, done) => {
+    if (request.url.split('?')[0] === STRIPE_WEBHOOK_PATH) (request as { rawBody?: Buffer }).rawBody = body;
+    parseJson(request as never, body.toString('utf8'), done);
+  });
 }
 
 function setUpOpenApi(app: NestFastifyApplication): void {

@@ -66,8 +66,9 @@ async function createApp(config: AppConfig, log: Pino): Promise<NestFastifyAppli
   });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, {
     logger: new PinoNestLogger(log),
+    bodyParser: false,
   });
-  configureHttp(app);
+  configureHttp(app, config.env.BODY_LIMIT_BYTES);
   return app;
 }
 

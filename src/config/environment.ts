@@ -79,6 +79,24 @@ export class Environment {
   @Max(5)
   STRIPE_MAX_NETWORK_RETRIES = 2;
 
+  @Transform(toInt)
+  @IsInt()
+  @Min(10)
+  @Max(3_600_000)
+  WEBHOOK_RETRY_BASE_MS = 5_000;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(10)
+  @Max(600_000)
+  WEBHOOK_WORKER_INTERVAL_MS = 1_000;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(86_400_000)
+  RECONCILE_INTERVAL_MS = 300_000;
+
   @IsUrl({ require_tld: false, require_protocol: true, protocols: ['http', 'https'] })
   APP_URL = 'http://localhost:3000';
 

@@ -10,6 +10,11 @@ export const ERROR_CATALOG = {
     title: 'Malformed JSON',
     description: 'The request body is not valid JSON.',
   },
+  invalid_signature: {
+    status: 400,
+    title: 'Invalid signature',
+    description: 'The Stripe-Signature header is missing, invalid or older than 300 s; nothing was stored.',
+  },
   unauthenticated: {
     status: 401,
     title: 'Not authenticated',
@@ -26,6 +31,21 @@ export const ERROR_CATALOG = {
     description: 'Authenticated, but not allowed to do this (e.g. not an admin).',
   },
   not_found: { status: 404, title: 'Not found', description: 'No such resource or route.' },
+  no_subscription: {
+    status: 404,
+    title: 'No subscription',
+    description: 'You have no subscription; start one with POST /v1/billing/checkout.',
+  },
+  no_billing_account: {
+    status: 404,
+    title: 'No billing account',
+    description: 'You have no Stripe customer yet; check out first.',
+  },
+  already_subscribed: {
+    status: 409,
+    title: 'Already subscribed',
+    description: 'You have a live subscription; use the portal or POST /v1/billing/subscription/change.',
+  },
   conflict: { status: 409, title: 'Conflict', description: 'The request conflicts with existing data.' },
   email_taken: {
     status: 409,

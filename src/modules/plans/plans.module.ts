@@ -10,6 +10,6 @@ import { StripeCatalogService } from './stripe-catalog.service';
 @Module({
   controllers: [PlansController, AdminPlansController],
   providers: [PlansRepository, PlansService, StripeCatalogService, CatalogSyncService],
-  exports: [PlansRepository, CatalogSyncService],
+  exports: [PlansRepository, CatalogSyncService, StripeCatalogService],
 })
 export class PlansModule {}

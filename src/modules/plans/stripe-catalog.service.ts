@@ -81,6 +81,10 @@ export class StripeCatalogService {
     return this.stripe.call('products.retrieve', (stripe) => stripe.products.retrieve(productId));
   }
 
+  retrievePrice(priceId: string): Promise<Stripe.Price> {
+    return this.stripe.call('prices.retrieve', (stripe) => stripe.prices.retrieve(priceId));
+  }
+
   async listPrices(productId: string): Promise<Stripe.Price[]> {
     return this.stripe.call('prices.list', async (stripe) => {
       const prices: Stripe.Price[] = [];

@@ -1,6 +1,7 @@
 import { ApiProperty } from '@nestjs/swagger';
 
 import { Role } from '../../generated/prisma/enums';
+import { SubscriptionSummaryDto } from '../billing/billing.dto';
 
 export class UserDto {
   @ApiProperty({ format: 'uuid' }) id!: string;
@@ -20,8 +21,12 @@ export class CreditsDto {
 }
 
 export class MeDto extends UserDto {
-  @ApiProperty({ type: Object, nullable: true, description: 'The current subscription, if any' })
-  subscription!: Record<string, unknown> | null;
+  @ApiProperty({
+    type: SubscriptionSummaryDto,
+    nullable: true,
+    description: 'The current subscription, if any',
+  })
+  subscription!: SubscriptionSummaryDto | null;
 
   @ApiProperty({ type: [EntitlementDto] }) entitlements!: EntitlementDto[];
   @ApiProperty({ type: CreditsDto }) credits!: CreditsDto;

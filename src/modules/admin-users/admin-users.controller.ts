@@ -1,0 +1,56 @@
+import { Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+
+import { ApiProblems } from '../../common/openapi/api-problems.decorator';
+import { UuidParam } from '../../common/validation/uuid-param.pipe';
+import { Authenticated } from '../auth/authenticated.decorator';
+import { BillingStateDto } from '../billing/billing.dto';
+import { AdminUserDetailDto, AdminUserListDto, AdminUsersQueryDto } from './admin-users.dto';
+import { AdminUsersService } from './admin-users.service';
+import { ReconciliationService } from './reconciliation.service';
+
+const STRIPE_PROBLEMS = ['stripe_unavailable', 'billing_not_configured'] as const;
+
+@ApiTags('admin: users')
+@Controller('v1/admin')
+@Authenticated({ role: 'admin' })
+export class AdminUsersController {
+  constructor(
+    private readonly users: AdminUsersService,
+    private readonly reconciliation: ReconciliationService,
+  ) {}
+
+  @Get('users')
+  @ApiOperation({ summary: 'Users, paginated' })
+  @ApiOkResponse({ type: AdminUserListDto })
+  @ApiProblems('validation_failed')
+  list(@Query() query: AdminUsersQueryDto): Promise<AdminUserListDto> {
+    return this.users.list(query.cursor, query.limit);
+  }
+
+  @Get('users/:id')
+  @ApiOperation({ summary: 'A user with subscription, entitlements, credit ledger and billing events' })
+  @ApiOkResponse({ type: AdminUserDetailDto })
+  @ApiProblems('validation_failed', 'not_found')
+  detail(@Param('id', UuidParam) id: string): Promise<AdminUserDetailDto> {
+    return this.users.detail(id);
+  }
+
+  @Post('users/:id/reconcile')
+  @HttpCode(200)
+  @ApiOperation({ summary: "Re-sync the user's subscriptions and credit packs from Stripe" })
+  @ApiOkResponse({ type: BillingStateDto })
+  @ApiProblems('validation_failed', 'not_found', 'no_billing_account', ...STRIPE_PROBLEMS)
+  async reconcile(@Param('id', UuidParam) id: string): Promise<BillingStateDto> {
+    await this.users.assertExists(id);
+    return this.reconciliation.reconcileUser(id);
+  }
+
+  @Post('billing/catch-up')
+  @HttpCode(200)
+  @ApiOperation({ summary: "Store and process Stripe events that never arrived (from Stripe's event list)" })
+  @ApiProblems(...STRIPE_PROBLEMS)
+  catchUp(): Promise<{ imported: number; processed: number }> {
+    return this.reconciliation.catchUpEvents();
+  }
+}

@@ -1,0 +1,55 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { IsInt, IsOptional, IsUUID, Max, Min } from 'class-validator';
+
+import { SubscriptionSummaryDto } from '../billing/billing.dto';
+import { EntitlementDto, UserDto } from '../users/user.dto';
+
+export class AdminUsersQueryDto {
+  @ApiPropertyOptional({ description: 'nextCursor of the previous page' })
+  @IsOptional()
+  @IsUUID('all', { message: 'cursor must be a nextCursor value' })
+  cursor?: string;
+
+  @ApiPropertyOptional({ default: 50, maximum: 200 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(200)
+  limit?: number;
+}
+
+export class AdminUserListDto {
+  @ApiProperty({ type: [UserDto] }) data!: UserDto[];
+  @ApiProperty({ type: String, nullable: true }) nextCursor!: string | null;
+}
+
+export class CreditEntryDto {
+  @ApiProperty() delta!: number;
+  @ApiProperty() balanceAfter!: number;
+  @ApiProperty({ example: 'purchase' }) reason!: string;
+  @ApiProperty({ type: String, nullable: true }) stripeEventId!: string | null;
+  @ApiProperty() createdAt!: string;
+}
+
+export class BillingEventDto {
+  @ApiProperty({ example: 'subscription.changed' }) kind!: string;
+  @ApiProperty({ description: 'The Stripe event id (or admin/reconcile marker) that caused it' })
+  cause!: string;
+  @ApiProperty({ type: Object }) details!: unknown;
+  @ApiProperty() createdAt!: string;
+}
+
+export class AdminCreditsDto {
+  @ApiProperty() balance!: number;
+  @ApiProperty({ type: [CreditEntryDto] }) ledger!: CreditEntryDto[];
+}
+
+export class AdminUserDetailDto {
+  @ApiProperty({ type: UserDto }) user!: UserDto;
+  @ApiProperty({ type: SubscriptionSummaryDto, nullable: true }) subscription!: SubscriptionSummaryDto | null;
+  @ApiProperty({ type: [EntitlementDto] }) entitlements!: EntitlementDto[];
+  @ApiProperty({ type: AdminCreditsDto }) credits!: AdminCreditsDto;
+  @ApiProperty({ type: [BillingEventDto] }) billingEvents!: BillingEventDto[];
+}

@@ -1,0 +1,15 @@
+import { Module } from '@nestjs/common';
+
+import { BillingModule } from '../billing/billing.module';
+import { WebhooksModule } from '../webhooks/webhooks.module';
+import { AdminUsersController } from './admin-users.controller';
+import { AdminUsersService } from './admin-users.service';
+import { ReconciliationScheduler } from './reconciliation.scheduler';
+import { ReconciliationService } from './reconciliation.service';
+
+@Module({
+  imports: [BillingModule, WebhooksModule],
+  controllers: [AdminUsersController],
+  providers: [AdminUsersService, ReconciliationService, ReconciliationScheduler],
+})
+export class AdminUsersModule {}

@@ -1,0 +1,54 @@
+import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+
+import { AppConfig } from '../../config/app-config';
+import { PrismaService } from '../../database/prisma.service';
+import { ReconciliationService } from './reconciliation.service';
+
+const RECONCILE_LOCK_ID = 0x72656364; // 'recd'
+
+/** Periodically catches up missed events and re-syncs subscriptions, on one instance at a time. */
+@Injectable()
+export class ReconciliationScheduler implements OnApplicationBootstrap, OnModuleDestroy {
+  private readonly logger = new Logger(ReconciliationScheduler.name);
+  private timer?: NodeJS.Timeout;
+
+  constructor(
+    private readonly config: AppConfig,
+    private readonly prisma: PrismaService,
+    private readonly reconciliation: ReconciliationService,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    const interval = this.config.env.RECONCILE_INTERVAL_MS;
+    if (interval === 0 || !this.config.stripe) return;
+    this.timer = setInterval(() => void this.runOnce(), interval);
+    this.timer.unref();
+  }
+
+  onModuleDestroy(): void {
+    clearInterval(this.timer);
+  }
+
+  async runOnce(): Promise<boolean> {
+    const interval = this.config.env.RECONCILE_INTERVAL_MS;
+    try {
+      return await this.prisma.$transaction(
+        async (tx) => {
+          const [{ locked }] = await tx.$queryRaw<{ locked: boolean }[]>`
+            SELECT pg_try_advisory_xact_lock(${RECONCILE_LOCK_ID}) AS locked`;
+          if (!locked) return false;
+          const events = await this.reconciliation.catchUpEvents();
+          const resynced = await this.reconciliation.resyncStaleSubscriptions(
+            new Date(Date.now() - interval),
+          );
+          this.logger.log({ msg: 'reconciliation pass', ...events, resynced });
+          return true;
+        },
+        { timeout: Math.max(interval, 60_000), maxWait: 5_000 },
+      );
+    } catch (error) {
+      this.logger.warn({ msg: 'reconciliation pass failed', reason: (error as Error).message });
+      return false;
+    }
+  }
+}

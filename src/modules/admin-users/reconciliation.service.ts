@@ -1,0 +1,89 @@
+import { Injectable, Logger } from '@nestjs/common';
+
+import { PrismaService } from '../../database/prisma.service';
+import { BillingService } from '../billing/billing.service';
+import { BillingStateDto } from '../billing/billing.dto';
+import { CreditPackService } from '../billing/credit-pack.service';
+import { CustomersService } from '../billing/customers.service';
+import { SubscriptionSyncService } from '../billing/subscription-sync.service';
+import { isLive } from '../entitlements/access-policy';
+import { StripeGateway } from '../stripe/stripe.gateway';
+import { WebhookInboxRepository } from '../webhooks/webhook-inbox.repository';
+import { WebhookIntakeService } from '../webhooks/webhook-intake.service';
+
+/** Events are listed from a little before the newest one stored, as Stripe's clock and ours may differ. */
+const CATCH_UP_OVERLAP_SECONDS = 600;
+/** With nothing stored yet, how far back missed events are looked for (Stripe keeps 30 days). */
+const CATCH_UP_FIRST_WINDOW_SECONDS = 3 * 24 * 3600;
+
+/** Heals what lost webhooks left behind, from Stripe's API. */
+@Injectable()
+export class ReconciliationService {
+  private readonly logger = new Logger(ReconciliationService.name);
+
+  constructor(
+    private readonly prisma: PrismaService,
+    private readonly stripe: StripeGateway,
+    private readonly customers: CustomersService,
+    private readonly subscriptionSync: SubscriptionSyncService,
+    private readonly creditPacks: CreditPackService,
+    private readonly billing: BillingService,
+    private readonly inbox: WebhookInboxRepository,
+    private readonly intake: WebhookIntakeService,
+  ) {}
+
+  /** Re-syncs every subscription and paid credit pack of one user from Stripe. */
+  async reconcileUser(userId: string): Promise<BillingStateDto> {
+    const customer = await this.customers.existingCustomer(userId);
+    const cause = `reconcile:${new Date().toISOString()}`;
+    const [subscriptions, sessions] = await this.stripe.call('reconcile.list', (stripe) =>
+      Promise.all([
+        collect(stripe.subscriptions.list({ customer, status: 'all', limit: 100 })),
+        collect(stripe.checkout.sessions.list({ customer, limit: 100 })),
+      ]),
+    );
+    for (const subscription of subscriptions) await this.subscriptionSync.syncById(subscription.id, cause);
+    for (const session of sessions) await this.creditPacks.creditPaidSession(session, cause);
+    return this.billing.state(userId);
+  }
+
+  /** Stores and processes the events Stripe has that never reached the webhook. */
+  async catchUpEvents(): Promise<{ imported: number; processed: number }> {
+    const newest = await this.inbox.newestEventCreatedAt();
+    const since = newest
+      ? Math.floor(newest.getTime() / 1000) - CATCH_UP_OVERLAP_SECONDS
+      : Math.floor(Date.now() / 1000) - CATCH_UP_FIRST_WINDOW_SECONDS;
+    const events = await this.stripe.call('events.list', (stripe) =>
+      collect(stripe.events.list({ created: { gte: since }, limit: 100 })),
+    );
+    const known = await this.inbox.knownIds(events.map((event) => event.id));
+    const missed = events.filter((event) => !known.has(event.id)).sort((a, b) => a.created - b.created);
+    let processed = 0;
+    for (const event of missed) {
+      await this.intake.accept(event, 'catch-up');
+      processed++;
+    }
+    if (missed.length > 0) this.logger.log({ msg: 'missed events caught up', count: missed.length });
+    return { imported: missed.length, processed };
+  }
+
+  /** Re-syncs the live subscriptions that have not been synced for a while. */
+  async resyncStaleSubscriptions(olderThan: Date): Promise<number> {
+    const stale = await this.prisma.subscription.findMany({
+      where: { syncedAt: { lt: olderThan } },
+      select: { stripeSubscriptionId: true, status: true },
+      take: 500,
+    });
+    const live = stale.filter((subscription) => isLive(subscription.status));
+    for (const subscription of live) {
+      await this.subscriptionSync.syncById(subscription.stripeSubscriptionId, 'reconcile:periodic');
+    }
+    return live.length;
+  }
+}
+
+async function collect<T>(list: AsyncIterable<T>): Promise<T[]> {
+  const items: T[] = [];
+  for await (const item of list) items.push(item);
+  return items;
+}

@@ -1,0 +1,82 @@
+import { Body, Controller, Get, Headers, HttpCode, Param, Post } from '@nestjs/common';
+import { ApiCreatedResponse, ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+
+import { ApiProblems } from '../../common/openapi/api-problems.decorator';
+import { Authenticated } from '../auth/authenticated.decorator';
+import { CurrentUser } from '../auth/current-user.decorator';
+import type { AuthenticatedUser } from '../users/user.types';
+import {
+  BillingStateDto,
+  CheckoutSessionDto,
+  PortalSessionDto,
+  PriceChoiceDto,
+  SubscriptionSummaryDto,
+} from './billing.dto';
+import { BillingService } from './billing.service';
+
+const STRIPE_PROBLEMS = ['stripe_rejected', 'stripe_unavailable', 'billing_not_configured'] as const;
+
+@ApiTags('billing')
+@Controller('v1/billing')
+@Authenticated()
+export class BillingController {
+  constructor(private readonly billing: BillingService) {}
+
+  @Post('checkout')
+  @ApiOperation({ summary: 'Start a Stripe Checkout for a price: a subscription, or a one-time credit pack' })
+  @ApiHeader({
+    name: 'Idempotency-Key',
+    required: false,
+    description: 'Retries with the same key get the same session',
+  })
+  @ApiCreatedResponse({ type: CheckoutSessionDto })
+  @ApiProblems('validation_failed', 'not_found', 'already_subscribed', ...STRIPE_PROBLEMS)
+  checkout(
+    @CurrentUser() user: AuthenticatedUser,
+    @Body() body: PriceChoiceDto,
+    @Headers('idempotency-key') idempotencyKey?: string,
+  ): Promise<CheckoutSessionDto> {
+    const key = idempotencyKey && /^[\w-]{1,100}$/.test(idempotencyKey) ? idempotencyKey : undefined;
+    return this.billing.checkout(user.id, body.priceId, key);
+  }
+
+  @Post('checkout/:sessionId/sync')
+  @HttpCode(200)
+  @ApiOperation({ summary: "Pull a Checkout Session's outcome from Stripe now (the success page calls it)" })
+  @ApiOkResponse({ type: BillingStateDto })
+  @ApiProblems('not_found', ...STRIPE_PROBLEMS)
+  sync(
+    @CurrentUser() user: AuthenticatedUser,
+    @Param('sessionId') sessionId: string,
+  ): Promise<BillingStateDto> {
+    return this.billing.syncCheckout(user.id, sessionId);
+  }
+
+  @Post('portal')
+  @ApiOperation({ summary: 'A Stripe customer portal session' })
+  @ApiCreatedResponse({ type: PortalSessionDto })
+  @ApiProblems('no_billing_account', ...STRIPE_PROBLEMS)
+  portal(@CurrentUser() user: AuthenticatedUser): Promise<PortalSessionDto> {
+    return this.billing.portal(user.id);
+  }
+
+  @Get('subscription')
+  @ApiOperation({ summary: 'Your subscription' })
+  @ApiOkResponse({ type: SubscriptionSummaryDto })
+  @ApiProblems('no_subscription')
+  subscription(@CurrentUser() user: AuthenticatedUser): Promise<SubscriptionSummaryDto> {
+    return this.billing.subscription(user.id);
+  }
+
+  @Post('subscription/change')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Swap the subscription to another recurring price (prorated)' })
+  @ApiOkResponse({ type: SubscriptionSummaryDto })
+  @ApiProblems('validation_failed', 'not_found', 'no_subscription', 'conflict', ...STRIPE_PROBLEMS)
+  change(
+    @CurrentUser() user: AuthenticatedUser,
+    @Body() body: PriceChoiceDto,
+  ): Promise<SubscriptionSummaryDto> {
+    return this.billing.changePlan(user.id, body.priceId);
+  }
+}

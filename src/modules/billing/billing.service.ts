@@ -1,0 +1,149 @@
+import { Injectable } from '@nestjs/common';
+import { isUUID } from 'class-validator';
+import { randomUUID } from 'node:crypto';
+import Stripe from 'stripe';
+
+import { DomainError } from '../../common/errors/domain-error';
+import { AppConfig } from '../../config/app-config';
+import { Plan, Price } from '../../generated/prisma/client';
+import { isLive } from '../entitlements/access-policy';
+import { EntitlementsRepository } from '../entitlements/entitlements.repository';
+import { toSubscriptionSummary } from '../entitlements/entitlements.service';
+import { PlansRepository } from '../plans/plans.repository';
+import { StripeGateway } from '../stripe/stripe.gateway';
+import { BillingStateDto, CheckoutSessionDto, PortalSessionDto, SubscriptionSummaryDto } from './billing.dto';
+import { CreditPackService } from './credit-pack.service';
+import { CustomersService } from './customers.service';
+import { SubscriptionSyncService } from './subscription-sync.service';
+
+@Injectable()
+export class BillingService {
+  constructor(
+    private readonly config: AppConfig,
+    private readonly stripe: StripeGateway,
+    private readonly customers: CustomersService,
+    private readonly plans: PlansRepository,
+    private readonly entitlements: EntitlementsRepository,
+    private readonly subscriptionSync: SubscriptionSyncService,
+    private readonly creditPacks: CreditPackService,
+  ) {}
+
+  async checkout(userId: string, priceId: string, idempotencyKey?: string): Promise<CheckoutSessionDto> {
+    const price = await this.sellablePrice(priceId);
+    const recurring = price.interval !== 'one_time';
+    if (recurring) await this.assertNotSubscribed(userId);
+    const customer = await this.customers.ensureCustomer(userId);
+    const metadata = { userId, priceId: price.id };
+    const params: Stripe.Checkout.SessionCreateParams = {
+      mode: recurring ? 'subscription' : 'payment',
+      customer,
+      client_reference_id: userId,
+      metadata,
+      line_items: [{ price: price.stripePriceId!, quantity: 1 }],
+      success_url: `${this.appUrl}/billing/success?session_id={CHECKOUT_SESSION_ID}`,
+      cancel_url: `${this.appUrl}/billing/cancel`,
+      ...(recurring
+        ? {
+            subscription_data: {
+              metadata,
+              ...(price.plan.trialDays > 0 ? { trial_period_days: price.plan.trialDays } : {}),
+            },
+          }
+        : { payment_intent_data: { metadata } }),
+    };
+    const key = `tollgate-checkout-${userId}-${idempotencyKey ?? randomUUID()}`;
+    const session = await this.stripe.call('checkout.sessions.create', (stripe) =>
+      stripe.checkout.sessions.create(params, { idempotencyKey: key }),
+    );
+    return { id: session.id, url: session.url ?? '' };
+  }
+
+  /** What the success page calls: the session's outcome now, without waiting for the webhook. */
+  async syncCheckout(userId: string, sessionId: string): Promise<BillingStateDto> {
+    if (!/^cs_[A-Za-z0-9_]{1,250}$/.test(sessionId))
+      throw new DomainError('not_found', 'No such checkout session.');
+    const session = await this.stripe.call('checkout.sessions.retrieve', (stripe) =>
+      stripe.checkout.sessions.retrieve(sessionId),
+    );
+    if (session.metadata?.userId !== userId && session.client_reference_id !== userId) {
+      throw new DomainError('not_found', 'No such checkout session.');
+    }
+    const cause = `checkout-sync:${session.id}`;
+    if (session.subscription) {
+      const subscriptionId =
+        typeof session.subscription === 'string' ? session.subscription : session.subscription.id;
+      await this.subscriptionSync.syncById(subscriptionId, cause);
+    }
+    await this.creditPacks.creditPaidSession(session, cause);
+    return this.state(userId);
+  }
+
+  async portal(userId: string): Promise<PortalSessionDto> {
+    const customer = await this.customers.existingCustomer(userId);
+    const session = await this.stripe.call('billingPortal.sessions.create', (stripe) =>
+      stripe.billingPortal.sessions.create({ customer, return_url: `${this.appUrl}/account` }),
+    );
+    return { url: session.url };
+  }
+
+  async subscription(userId: string): Promise<SubscriptionSummaryDto> {
+    const subscription = await this.entitlements.currentSubscription(userId);
+    if (!subscription) throw new DomainError('no_subscription');
+    return toSubscriptionSummary(subscription);
+  }
+
+  async changePlan(userId: string, priceId: string): Promise<SubscriptionSummaryDto> {
+    const current = await this.entitlements.currentSubscription(userId);
+    if (!current || !isLive(current.status)) throw new DomainError('no_subscription');
+    const price = await this.sellablePrice(priceId);
+    if (price.interval === 'one_time') {
+      throw DomainError.validation([{ field: 'priceId', message: 'priceId must be a recurring price' }]);
+    }
+    if (price.id === current.priceId)
+      throw new DomainError('conflict', 'The subscription is on this price already.');
+    await this.stripe.call('subscriptions.update', async (stripe) => {
+      const remote = await stripe.subscriptions.retrieve(current.stripeSubscriptionId);
+      return stripe.subscriptions.update(
+        remote.id,
+        {
+          items: [{ id: remote.items.data[0].id, price: price.stripePriceId! }],
+          proration_behavior: 'create_prorations',
+          metadata: { userId, priceId: price.id },
+        },
+        { idempotencyKey: `tollgate-change-${remote.id}-${price.id}-${current.priceId ?? 'none'}` },
+      );
+    });
+    await this.subscriptionSync.syncById(current.stripeSubscriptionId, `plan-change:${userId}`);
+    return this.subscription(userId);
+  }
+
+  async state(userId: string): Promise<BillingStateDto> {
+    const [subscription, balance] = await Promise.all([
+      this.entitlements.currentSubscription(userId),
+      this.entitlements.creditBalance(userId),
+    ]);
+    return { subscription: subscription ? toSubscriptionSummary(subscription) : null, credits: { balance } };
+  }
+
+  private async sellablePrice(priceId: string): Promise<Price & { plan: Plan }> {
+    const price = isUUID(priceId) ? await this.plans.findPriceById(priceId) : null;
+    if (!price || !price.active || !price.plan.active || !price.stripePriceId) {
+      throw new DomainError('not_found', 'No such price on sale; see GET /v1/plans.');
+    }
+    return price;
+  }
+
+  private async assertNotSubscribed(userId: string): Promise<void> {
+    const current = await this.entitlements.currentSubscription(userId);
+    if (current && isLive(current.status)) {
+      throw new DomainError(
+        'already_subscribed',
+        'You have a live subscription; change its plan or use the portal.',
+      );
+    }
+  }
+
+  private get appUrl(): string {
+    return this.config.env.APP_URL.replace(/\/$/, '');
+  }
+}

@@ -1,0 +1,42 @@
+import { Injectable, Logger } from '@nestjs/common';
+import Stripe from 'stripe';
+
+import { CreditsService } from '../credits/credits.service';
+import { PlansRepository } from '../plans/plans.repository';
+import { CustomersService } from './customers.service';
+
+/** Credits from a paid one-time Checkout Session, counted once per session. */
+@Injectable()
+export class CreditPackService {
+  private readonly logger = new Logger(CreditPackService.name);
+
+  constructor(
+    private readonly credits: CreditsService,
+    private readonly plans: PlansRepository,
+    private readonly customers: CustomersService,
+  ) {}
+
+  async creditPaidSession(session: Stripe.Checkout.Session, cause: string | null): Promise<boolean> {
+    if (session.mode !== 'payment' || session.payment_status !== 'paid') return false;
+    const priceId = session.metadata?.priceId;
+    const price = priceId ? await this.plans.findPriceById(priceId) : null;
+    if (!price?.credits) {
+      this.logger.warn({ msg: 'paid session without a known credit pack', session: session.id });
+      return false;
+    }
+    const customerId = typeof session.customer === 'string' ? session.customer : session.customer?.id;
+    const userId = customerId
+      ? await this.customers.userIdForCustomer(customerId, session.metadata?.userId)
+      : null;
+    if (!userId) return false;
+    const paymentIntent =
+      typeof session.payment_intent === 'string' ? session.payment_intent : session.payment_intent?.id;
+    return this.credits.purchase({
+      userId,
+      credits: price.credits,
+      sourceKey: `checkout:${session.id}`,
+      stripePaymentIntentId: paymentIntent ?? null,
+      stripeEventId: cause,
+    });
+  }
+}

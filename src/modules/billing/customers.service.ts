@@ -1,0 +1,54 @@
+import { Injectable } from '@nestjs/common';
+import { isUUID } from 'class-validator';
+
+import { DomainError } from '../../common/errors/domain-error';
+import { PrismaService } from '../../database/prisma.service';
+import { StripeGateway } from '../stripe/stripe.gateway';
+
+/** Each user's Stripe customer: created once, on first need, and reused. */
+@Injectable()
+export class CustomersService {
+  constructor(
+    private readonly prisma: PrismaService,
+    private readonly stripe: StripeGateway,
+  ) {}
+
+  async ensureCustomer(userId: string): Promise<string> {
+    const user = await this.prisma.user.findUnique({ where: { id: userId } });
+    if (!user) throw new DomainError('unauthenticated', 'The account no longer exists.');
+    if (user.stripeCustomerId) return user.stripeCustomerId;
+    // The key makes concurrent or retried first checkouts share one customer.
+    const customer = await this.stripe.call('customers.create', (stripe) =>
+      stripe.customers.create(
+        { email: user.email, ...(user.name ? { name: user.name } : {}), metadata: { userId } },
+        { idempotencyKey: `tollgate-customer-${userId}` },
+      ),
+    );
+    await this.prisma.user.updateMany({
+      where: { id: userId, stripeCustomerId: null },
+      data: { stripeCustomerId: customer.id },
+    });
+    return customer.id;
+  }
+
+  async existingCustomer(userId: string): Promise<string> {
+    const user = await this.prisma.user.findUnique({
+      where: { id: userId },
+      select: { stripeCustomerId: true },
+    });
+    if (!user?.stripeCustomerId) throw new DomainError('no_billing_account');
+    return user.stripeCustomerId;
+  }
+
+  /** Who a Stripe customer is: our record first, else the metadata we put on the customer. */
+  async userIdForCustomer(stripeCustomerId: string, metadataUserId?: string | null): Promise<string | null> {
+    const user = await this.prisma.user.findUnique({ where: { stripeCustomerId }, select: { id: true } });
+    if (user) return user.id;
+    if (!metadataUserId || !isUUID(metadataUserId)) return null;
+    const claimed = await this.prisma.user.updateMany({
+      where: { id: metadataUserId, stripeCustomerId: null },
+      data: { stripeCustomerId },
+    });
+    return claimed.count === 1 ? metadataUserId : null;
+  }
+}

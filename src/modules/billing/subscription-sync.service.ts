@@ -1,0 +1,164 @@
+import { Injectable, Logger } from '@nestjs/common';
+import Stripe from 'stripe';
+
+import { AppConfig } from '../../config/app-config';
+import { Prisma, Subscription } from '../../generated/prisma/client';
+import { EntitlementChangesService } from '../entitlements/entitlement-changes.service';
+import { EntitlementsRepository } from '../entitlements/entitlements.repository';
+import { PlansRepository } from '../plans/plans.repository';
+import { StripeGateway } from '../stripe/stripe.gateway';
+import { CustomersService } from './customers.service';
+import { SubscriptionSnapshot, SubscriptionsRepository } from './subscriptions.repository';
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/** A payment outcome that moves the grace period: when it happened, by Stripe's clock. */
+export interface PaymentOutcome {
+  kind: 'failed' | 'paid';
+  at: Date;
+}
+
+const AUDITED_FIELDS = [
+  'status',
+  'priceId',
+  'cancelAtPeriodEnd',
+  'graceUntil',
+  'pausedAt',
+  'trialEnd',
+] as const;
+
+/**
+ * Makes our subscription row equal Stripe's current state. It always re-fetches the subscription
+ * from Stripe, under a per-subscription lock, so the order events arrive in cannot matter.
+ */
+@Injectable()
+export class SubscriptionSyncService {
+  private readonly logger = new Logger(SubscriptionSyncService.name);
+
+  constructor(
+    private readonly config: AppConfig,
+    private readonly stripe: StripeGateway,
+    private readonly subscriptions: SubscriptionsRepository,
+    private readonly customers: CustomersService,
+    private readonly plans: PlansRepository,
+    private readonly audit: EntitlementsRepository,
+    private readonly changes: EntitlementChangesService,
+  ) {}
+
+  async syncById(
+    stripeSubscriptionId: string,
+    cause: string,
+    payment?: PaymentOutcome,
+  ): Promise<Subscription | null> {
+    const result = await this.subscriptions.transaction(async (tx) => {
+      await this.subscriptions.lock(stripeSubscriptionId, tx);
+      const remote = await this.stripe.call('subscriptions.retrieve', (stripe) =>
+        stripe.subscriptions.retrieve(stripeSubscriptionId),
+      );
+      return this.apply(remote, cause, tx, payment);
+    });
+    if (result?.changed) await this.changes.publish(result.subscription.userId);
+    return result?.subscription ?? null;
+  }
+
+  private async apply(
+    remote: Stripe.Subscription,
+    cause: string,
+    tx: Prisma.TransactionClient,
+    payment?: PaymentOutcome,
+  ): Promise<{ subscription: Subscription; changed: boolean } | null> {
+    const snapshot = await this.snapshot(remote);
+    if (!snapshot) return null;
+    const previous = await this.subscriptions.findByStripeId(remote.id, tx);
+    const paymentState = this.paymentState(previous, snapshot.status, payment, cause);
+    const subscription = await this.subscriptions.upsert(snapshot, paymentState, tx);
+
+    const changed = AUDITED_FIELDS.filter((field) => !sameValue(previous?.[field], subscription[field]));
+    if (changed.length > 0) {
+      const pick = (row: Subscription | null) =>
+        row ? Object.fromEntries(changed.map((field) => [field, jsonValue(row[field])])) : null;
+      await this.audit.recordChange(
+        subscription.userId,
+        previous ? 'subscription.changed' : 'subscription.created',
+        cause,
+        {
+          stripeSubscriptionId: remote.id,
+          from: pick(previous),
+          to: pick(subscription),
+        } as Prisma.InputJsonValue,
+        tx,
+      );
+    }
+    return { subscription, changed: changed.length > 0 };
+  }
+
+  private async snapshot(remote: Stripe.Subscription): Promise<SubscriptionSnapshot | null> {
+    const stripeCustomerId = typeof remote.customer === 'string' ? remote.customer : remote.customer.id;
+    const userId = await this.customers.userIdForCustomer(stripeCustomerId, remote.metadata?.userId);
+    if (!userId) {
+      this.logger.warn({ msg: 'subscription of an unknown customer ignored', subscription: remote.id });
+      return null;
+    }
+    const item = remote.items.data[0];
+    const stripePriceId = item?.price.id ?? null;
+    const price = stripePriceId ? await this.plans.findPriceByStripeId(stripePriceId) : null;
+    return {
+      userId,
+      stripeSubscriptionId: remote.id,
+      stripeCustomerId,
+      status: remote.status,
+      priceId: price?.id ?? null,
+      stripePriceId,
+      currentPeriodEnd: fromUnix(item?.current_period_end),
+      cancelAtPeriodEnd: remote.cancel_at_period_end,
+      trialEnd: fromUnix(remote.trial_end),
+      endedAt: fromUnix(remote.ended_at),
+      stripeCreatedAt: new Date(remote.created * 1000),
+    };
+  }
+
+  /** Grace starts at the first failed payment and ends with a later successful one. */
+  private paymentState(
+    previous: Subscription | null,
+    status: string,
+    payment: PaymentOutcome | undefined,
+    cause: string,
+  ): Pick<Subscription, 'firstFailedPaymentAt' | 'lastPaidAt' | 'graceUntil' | 'pausedAt'> {
+    let firstFailed = previous?.firstFailedPaymentAt ?? null;
+    let lastPaid = previous?.lastPaidAt ?? null;
+    if (payment?.kind === 'paid') {
+      lastPaid = latest(lastPaid, payment.at);
+      if (firstFailed && firstFailed <= payment.at) firstFailed = null;
+    }
+    if (payment?.kind === 'failed' && !(lastPaid && lastPaid >= payment.at)) {
+      firstFailed = firstFailed && firstFailed < payment.at ? firstFailed : payment.at;
+    }
+    if (status === 'active' || status === 'trialing') firstFailed = null;
+    if ((status === 'past_due' || status === 'unpaid') && !firstFailed) {
+      this.logger.warn({ msg: 'past_due without a failed payment seen yet; grace starts now', cause });
+      firstFailed = new Date();
+    }
+    const graceUntil =
+      firstFailed && status === 'past_due'
+        ? new Date(firstFailed.getTime() + this.config.env.BILLING_GRACE_DAYS * DAY_MS)
+        : null;
+    const pausedAt = status === 'paused' ? (previous?.pausedAt ?? new Date()) : null;
+    return { firstFailedPaymentAt: firstFailed, lastPaidAt: lastPaid, graceUntil, pausedAt };
+  }
+}
+
+function fromUnix(seconds: number | null | undefined): Date | null {
+  return typeof seconds === 'number' ? new Date(seconds * 1000) : null;
+}
+
+function latest(a: Date | null, b: Date): Date {
+  return a && a > b ? a : b;
+}
+
+function jsonValue(value: unknown): unknown {
+  return value instanceof Date ? value.toISOString() : (value ?? null);
+}
+
+function sameValue(a: unknown, b: unknown): boolean {
+  return jsonValue(a) === jsonValue(b);
+}

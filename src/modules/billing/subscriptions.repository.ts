@@ -1,0 +1,53 @@
+import { Injectable } from '@nestjs/common';
+
+import { PrismaService } from '../../database/prisma.service';
+import { Prisma, Subscription } from '../../generated/prisma/client';
+
+export interface SubscriptionSnapshot {
+  userId: string;
+  stripeSubscriptionId: string;
+  stripeCustomerId: string;
+  status: string;
+  priceId: string | null;
+  stripePriceId: string | null;
+  currentPeriodEnd: Date | null;
+  cancelAtPeriodEnd: boolean;
+  trialEnd: Date | null;
+  endedAt: Date | null;
+  stripeCreatedAt: Date;
+}
+
+@Injectable()
+export class SubscriptionsRepository {
+  constructor(private readonly prisma: PrismaService) {}
+
+  findByStripeId(stripeSubscriptionId: string, client: Prisma.TransactionClient = this.prisma) {
+    return client.subscription.findUnique({ where: { stripeSubscriptionId } });
+  }
+
+  listForUser(userId: string): Promise<Subscription[]> {
+    return this.prisma.subscription.findMany({ where: { userId }, orderBy: { stripeCreatedAt: 'desc' } });
+  }
+
+  upsert(snapshot: SubscriptionSnapshot, extra: Partial<Subscription>, client: Prisma.TransactionClient) {
+    const data = { ...snapshot, ...extra, syncedAt: new Date() };
+    return client.subscription.upsert({
+      where: { stripeSubscriptionId: snapshot.stripeSubscriptionId },
+      create: data,
+      update: data,
+    });
+  }
+
+  update(id: string, data: Prisma.SubscriptionUpdateInput, client: Prisma.TransactionClient = this.prisma) {
+    return client.subscription.update({ where: { id }, data });
+  }
+
+  /** Serialises work on one Stripe subscription across instances for the rest of the transaction. */
+  async lock(stripeSubscriptionId: string, client: Prisma.TransactionClient): Promise<void> {
+    await client.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${stripeSubscriptionId}, 0))`;
+  }
+
+  transaction<T>(work: (client: Prisma.TransactionClient) => Promise<T>): Promise<T> {
+    return this.prisma.$transaction(work, { timeout: 30_000, maxWait: 10_000 });
+  }
+}

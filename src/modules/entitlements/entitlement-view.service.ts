@@ -1,0 +1,32 @@
+import { Injectable } from '@nestjs/common';
+
+import { Entitlements } from './entitlement.types';
+import { EntitlementsService } from './entitlements.service';
+import { FeatureUsageService } from './feature-usage.service';
+
+export interface EntitlementView {
+  feature: string;
+  limit: number | null;
+  used: number;
+}
+
+/** Entitlements as users and admins read them: each feature with its limit and current use. */
+@Injectable()
+export class EntitlementViewService {
+  constructor(
+    private readonly entitlements: EntitlementsService,
+    private readonly usage: FeatureUsageService,
+  ) {}
+
+  async forUser(userId: string): Promise<{ entitlements: Entitlements; view: EntitlementView[] }> {
+    const entitlements = await this.entitlements.compute(userId);
+    const view = await Promise.all(
+      [...entitlements.features].map(async ([feature, entitlement]) => ({
+        feature,
+        limit: entitlement.limit,
+        used: await this.usage.used(feature, userId),
+      })),
+    );
+    return { entitlements, view: view.sort((a, b) => a.feature.localeCompare(b.feature)) };
+  }
+}

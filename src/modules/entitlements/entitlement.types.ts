@@ -1,0 +1,33 @@
+import { DenialCode } from './access-policy';
+
+export interface SubscriptionSummary {
+  status: string;
+  plan: string | null;
+  priceId: string | null;
+  currentPeriodEnd: string | null;
+  cancelAtPeriodEnd: boolean;
+  trialEnd: string | null;
+  graceUntil: string | null;
+}
+
+export interface FeatureEntitlement {
+  /** null = unlimited */
+  limit: number | null;
+  source: 'plan' | 'default' | 'grant';
+  /** When a grant gives it: when that grant ends (null = never). */
+  until?: Date | null;
+}
+
+/** Everything the guard needs to answer for one user, computed in one place. */
+export interface Entitlements {
+  userId: string;
+  subscription: SubscriptionSummary | null;
+  /** The plan of the user's live subscription (also while its paid features are withheld). */
+  subscribedPlanKey: string | null;
+  features: Map<string, FeatureEntitlement>;
+  /** Why the subscribed plan's features are withheld; null while they are granted. */
+  denial: DenialCode | null;
+  creditBalance: number;
+  /** The earliest moment this result may change without any event (a grace or grant ending). */
+  validUntil: Date | null;
+}

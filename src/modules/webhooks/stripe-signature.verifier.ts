@@ -1,0 +1,31 @@
+import { Injectable } from '@nestjs/common';
+import Stripe from 'stripe';
+
+import { DomainError } from '../../common/errors/domain-error';
+import { AppConfig } from '../../config/app-config';
+
+export const SIGNATURE_TOLERANCE_SECONDS = 300;
+
+@Injectable()
+export class StripeSignatureVerifier {
+  constructor(private readonly config: AppConfig) {}
+
+  /** The event, if the raw body carries a valid and fresh signature of our endpoint secret. */
+  verify(rawBody: Buffer | undefined, signature: string | undefined): Stripe.Event {
+    const secret = this.config.stripe?.webhookSecret ?? this.config.env.STRIPE_WEBHOOK_SECRET;
+    if (!secret) {
+      throw new DomainError(
+        'billing_not_configured',
+        'Webhooks are not configured (no STRIPE_WEBHOOK_SECRET).',
+      );
+    }
+    if (!rawBody || !signature) {
+      throw new DomainError('invalid_signature', 'The Stripe-Signature header or the body is missing.');
+    }
+    try {
+      return Stripe.webhooks.constructEvent(rawBody, signature, secret, SIGNATURE_TOLERANCE_SECONDS);
+    } catch (error) {
+      throw new DomainError('invalid_signature', (error as Error).message.split('\n')[0]);
+    }
+  }
+}

@@ -1,0 +1,113 @@
+import { Injectable } from '@nestjs/common';
+
+import { PrismaService } from '../../database/prisma.service';
+import { Prisma, WebhookEvent, WebhookEventStatus } from '../../generated/prisma/client';
+
+/** How long a claimed event stays reserved; a crashed worker's claim is taken over after it. */
+const CLAIM_LEASE_SECONDS = 60;
+
+@Injectable()
+export class WebhookInboxRepository {
+  constructor(private readonly prisma: PrismaService) {}
+
+  /** Stores the event unless it is stored already; returns whether this call stored it. */
+  async store(
+    event: { id: string; type: string; created: number },
+    payload: unknown,
+    source: string,
+  ): Promise<boolean> {
+    const inserted = await this.prisma.$executeRaw`
+      INSERT INTO webhook_events (id, type, payload, status, stripe_created_at, source)
+      VALUES (${event.id}, ${event.type}, ${JSON.stringify(payload)}::jsonb, 'pending',
+              to_timestamp(${event.created}), ${source})
+      ON CONFLICT (id) DO NOTHING`;
+    return inserted === 1;
+  }
+
+  /** Takes one event for processing, if it is due and nobody else holds it. */
+  async claim(id: string): Promise<WebhookEvent | null> {
+    const rows = await this.prisma.$queryRaw<WebhookEvent[]>`
+      UPDATE webhook_events SET status = 'processing', attempts = attempts + 1,
+             locked_until = now() + make_interval(secs => ${CLAIM_LEASE_SECONDS})
+      WHERE id = ${id} AND (
+        (status IN ('pending', 'failed') AND next_attempt_at <= now())
+        OR (status = 'processing' AND locked_until < now()))
+      RETURNING id, type, payload, attempts, stripe_created_at AS "stripeCreatedAt"`;
+    return rows[0] ?? null;
+  }
+
+  /** Due events, oldest first, claimed with SKIP LOCKED so that any number of instances can share the work. */
+  async claimDue(limit: number): Promise<WebhookEvent[]> {
+    return this.prisma.$queryRaw<WebhookEvent[]>`
+      UPDATE webhook_events SET status = 'processing', attempts = attempts + 1,
+             locked_until = now() + make_interval(secs => ${CLAIM_LEASE_SECONDS})
+      WHERE id IN (
+        SELECT id FROM webhook_events
+        WHERE (status IN ('pending', 'failed') AND next_attempt_at <= now())
+           OR (status = 'processing' AND locked_until < now())
+        ORDER BY stripe_created_at
+        LIMIT ${limit}
+        FOR UPDATE SKIP LOCKED)
+      RETURNING id, type, payload, attempts, stripe_created_at AS "stripeCreatedAt"`;
+  }
+
+  async finish(id: string, status: 'processed' | 'ignored'): Promise<void> {
+    await this.prisma.webhookEvent.update({
+      where: { id },
+      data: { status, processedAt: new Date(), lockedUntil: null, lastError: null },
+    });
+  }
+
+  async fail(id: string, error: string, nextAttemptAt: Date): Promise<void> {
+    await this.prisma.webhookEvent.update({
+      where: { id },
+      data: { status: 'failed', lastError: error.slice(0, 2000), nextAttemptAt, lockedUntil: null },
+    });
+  }
+
+  /** Makes an event due again now, whatever its status (an admin's replay). */
+  async requeue(id: string): Promise<boolean> {
+    const { count } = await this.prisma.webhookEvent.updateMany({
+      where: { id, status: { not: 'processing' } },
+      data: { status: 'pending', nextAttemptAt: new Date(), lockedUntil: null },
+    });
+    return count === 1;
+  }
+
+  find(id: string): Promise<WebhookEvent | null> {
+    return this.prisma.webhookEvent.findUnique({ where: { id } });
+  }
+
+  list(status: WebhookEventStatus | undefined, take = 100) {
+    return this.prisma.webhookEvent.findMany({
+      where: status ? { status } : {},
+      orderBy: { receivedAt: 'desc' },
+      take,
+      select: {
+        id: true,
+        type: true,
+        status: true,
+        attempts: true,
+        lastError: true,
+        receivedAt: true,
+        processedAt: true,
+        nextAttemptAt: true,
+      },
+    });
+  }
+
+  async newestEventCreatedAt(): Promise<Date | null> {
+    const newest = await this.prisma.webhookEvent.aggregate({ _max: { stripeCreatedAt: true } });
+    return newest._max.stripeCreatedAt;
+  }
+
+  async knownIds(ids: string[]): Promise<Set<string>> {
+    const rows = await this.prisma.webhookEvent.findMany({
+      where: { id: { in: ids } },
+      select: { id: true },
+    });
+    return new Set(rows.map((row) => row.id));
+  }
+}
+
+export type StoredEvent = Pick<WebhookEvent, 'id' | 'type' | 'payload' | 'attempts'>;

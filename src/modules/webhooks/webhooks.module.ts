@@ -1,0 +1,47 @@
+import { Module } from '@nestjs/common';
+
+import { BillingModule } from '../billing/billing.module';
+import { PlansModule } from '../plans/plans.module';
+import { AdminWebhookEventsController } from './admin-webhook-events.controller';
+import { CatalogEventsHandler } from './handlers/catalog-events.handler';
+import { ChargeEventsHandler } from './handlers/charge-events.handler';
+import { CheckoutEventsHandler } from './handlers/checkout-events.handler';
+import { EntitlementSummaryHandler } from './handlers/entitlement-summary.handler';
+import { SubscriptionEventsHandler } from './handlers/subscription-events.handler';
+import { WEBHOOK_HANDLERS, WebhookHandler } from './handlers/webhook-handler';
+import { StripeSignatureVerifier } from './stripe-signature.verifier';
+import { StripeWebhookController } from './stripe-webhook.controller';
+import { WebhookAdminService } from './webhook-admin.service';
+import { WebhookInboxRepository } from './webhook-inbox.repository';
+import { WebhookIntakeService } from './webhook-intake.service';
+import { WebhookProcessor } from './webhook-processor.service';
+import { WebhookWorker } from './webhook-worker.service';
+
+const HANDLERS = [
+  SubscriptionEventsHandler,
+  CheckoutEventsHandler,
+  ChargeEventsHandler,
+  CatalogEventsHandler,
+  EntitlementSummaryHandler,
+];
+
+@Module({
+  imports: [BillingModule, PlansModule],
+  controllers: [StripeWebhookController, AdminWebhookEventsController],
+  providers: [
+    ...HANDLERS,
+    {
+      provide: WEBHOOK_HANDLERS,
+      inject: HANDLERS,
+      useFactory: (...handlers: WebhookHandler[]) => handlers,
+    },
+    StripeSignatureVerifier,
+    WebhookInboxRepository,
+    WebhookIntakeService,
+    WebhookProcessor,
+    WebhookWorker,
+    WebhookAdminService,
+  ],
+  exports: [WebhookIntakeService, WebhookWorker, WebhookInboxRepository],
+})
+export class WebhooksModule {}
