@@ -10,8 +10,12 @@ import { BillingModule } from './modules/billing/billing.module';
 import { CreditsModule } from './modules/credits/credits.module';
 import { EntitlementsModule } from './modules/entitlements/entitlements.module';
 import { HealthModule } from './modules/health/health.module';
+import { ExportsModule } from './modules/exports/exports.module';
 import { MetricsModule } from './modules/metrics/metrics.module';
+import { PaywallModule } from './modules/paywall/paywall.module';
 import { PlansModule } from './modules/plans/plans.module';
+import { ProjectsModule } from './modules/projects/projects.module';
+import { ReportsModule } from './modules/reports/reports.module';
 import { StripeModule } from './modules/stripe/stripe.module';
 import { UsersModule } from './modules/users/users.module';
 import { WebhooksModule } from './modules/webhooks/webhooks.module';
@@ -36,6 +40,10 @@ export class AppModule {
         BillingModule,
         WebhooksModule,
         AdminUsersModule,
+        PaywallModule,
+        ProjectsModule,
+        ReportsModule,
+        ExportsModule,
       ],
     };
   }

@@ -4,13 +4,14 @@ import { Pool } from 'pg';
 
 import { AppConfig } from '../config/app-config';
 import { PrismaClient } from '../generated/prisma/client';
+import { MetricsService } from '../modules/metrics/metrics.service';
 
 /** The one Prisma client, over a pg pool whose errors are logged instead of crashing the process. */
 @Injectable()
 export class PrismaService extends PrismaClient implements OnModuleDestroy {
   private readonly pool: Pool;
 
-  constructor(config: AppConfig) {
+  constructor(config: AppConfig, metrics: MetricsService) {
     const logger = new Logger('Database');
     const pool = new Pool({
       connectionString: config.databaseUrl,
@@ -20,6 +21,7 @@ export class PrismaService extends PrismaClient implements OnModuleDestroy {
     });
     // An idle client's connection dropping (database restarted) must not take the process down.
     pool.on('error', (error) => logger.warn(`idle connection lost: ${error.message}`));
+    pool.on('acquire', () => metrics.recordDatabaseAcquire());
     super({ adapter: new PrismaPg(pool) });
     this.pool = pool;
   }

@@ -25,6 +25,45 @@ export const ERROR_CATALOG = {
     title: 'Invalid credentials',
     description: 'Email or password is wrong.',
   },
+  subscription_required: {
+    status: 402,
+    title: 'Payment required',
+    description:
+      'The feature needs a paid plan; `plans` lists the ones that unlock it and `actions.checkout` where to buy.',
+  },
+  feature_not_in_plan: {
+    status: 402,
+    title: 'Payment required',
+    description: 'Your plan does not include the feature; upgrade to one of `plans`.',
+  },
+  payment_pending: {
+    status: 402,
+    title: 'Payment required',
+    description:
+      'Your first payment is still being confirmed (3-D Secure, async methods); retry after `Retry-After` seconds.',
+  },
+  past_due: {
+    status: 402,
+    title: 'Payment required',
+    description:
+      'A renewal payment failed and the grace period has ended; update the payment method in the portal.',
+  },
+  subscription_paused: {
+    status: 402,
+    title: 'Payment required',
+    description: 'Your subscription is paused; resume it in the portal.',
+  },
+  limit_reached: {
+    status: 402,
+    title: 'Payment required',
+    description:
+      "You have reached your plan's limit for the feature (`limit: {limit, used}`); upgrade for more.",
+  },
+  insufficient_credits: {
+    status: 402,
+    title: 'Payment required',
+    description: 'Not enough credits (`credits: {required, balance}`); buy a credit pack.',
+  },
   forbidden: {
     status: 403,
     title: 'Forbidden',

@@ -1,12 +1,22 @@
-import { Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import {
+  ApiCreatedResponse,
+  ApiNoContentResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+} from '@nestjs/swagger';
 
 import { ApiProblems } from '../../common/openapi/api-problems.decorator';
 import { UuidParam } from '../../common/validation/uuid-param.pipe';
 import { Authenticated } from '../auth/authenticated.decorator';
+import { CurrentUser } from '../auth/current-user.decorator';
+import type { AuthenticatedUser } from '../users/user.types';
 import { BillingStateDto } from '../billing/billing.dto';
 import { AdminUserDetailDto, AdminUserListDto, AdminUsersQueryDto } from './admin-users.dto';
 import { AdminUsersService } from './admin-users.service';
+import { CreateGrantDto, GrantDto } from './grant.dto';
+import { GrantsService } from './grants.service';
 import { ReconciliationService } from './reconciliation.service';
 
 const STRIPE_PROBLEMS = ['stripe_unavailable', 'billing_not_configured'] as const;
@@ -18,6 +28,7 @@ export class AdminUsersController {
   constructor(
     private readonly users: AdminUsersService,
     private readonly reconciliation: ReconciliationService,
+    private readonly grants: GrantsService,
   ) {}
 
   @Get('users')
@@ -44,6 +55,32 @@ export class AdminUsersController {
   async reconcile(@Param('id', UuidParam) id: string): Promise<BillingStateDto> {
     await this.users.assertExists(id);
     return this.reconciliation.reconcileUser(id);
+  }
+
+  @Post('users/:id/grants')
+  @ApiOperation({ summary: 'Open a feature for the user whatever the plan (a comp), until expiresAt' })
+  @ApiCreatedResponse({ type: GrantDto })
+  @ApiProblems('validation_failed', 'not_found')
+  async grant(
+    @CurrentUser() admin: AuthenticatedUser,
+    @Param('id', UuidParam) id: string,
+    @Body() body: CreateGrantDto,
+  ): Promise<GrantDto> {
+    await this.users.assertExists(id);
+    return this.grants.grant(id, body, admin.id);
+  }
+
+  @Delete('users/:id/grants/:grantId')
+  @HttpCode(204)
+  @ApiOperation({ summary: 'Revoke a grant' })
+  @ApiNoContentResponse()
+  @ApiProblems('validation_failed', 'not_found')
+  revokeGrant(
+    @CurrentUser() admin: AuthenticatedUser,
+    @Param('id', UuidParam) id: string,
+    @Param('grantId', UuidParam) grantId: string,
+  ): Promise<void> {
+    return this.grants.revoke(id, grantId, admin.id);
   }
 
   @Post('billing/catch-up')

@@ -4,6 +4,7 @@ import { IsInt, IsOptional, IsUUID, Max, Min } from 'class-validator';
 
 import { SubscriptionSummaryDto } from '../billing/billing.dto';
 import { EntitlementDto, UserDto } from '../users/user.dto';
+import { GrantDto } from './grant.dto';
 
 export class AdminUsersQueryDto {
   @ApiPropertyOptional({ description: 'nextCursor of the previous page' })
@@ -46,10 +47,20 @@ export class AdminCreditsDto {
   @ApiProperty({ type: [CreditEntryDto] }) ledger!: CreditEntryDto[];
 }
 
+export class PaymentRequiredEventDto {
+  @ApiProperty({ example: 'subscription_required' }) code!: string;
+  @ApiProperty({ example: 'reports' }) feature!: string;
+  @ApiProperty({ example: '/v1/reports/summary' }) route!: string;
+  @ApiProperty() createdAt!: string;
+}
+
 export class AdminUserDetailDto {
   @ApiProperty({ type: UserDto }) user!: UserDto;
   @ApiProperty({ type: SubscriptionSummaryDto, nullable: true }) subscription!: SubscriptionSummaryDto | null;
   @ApiProperty({ type: [EntitlementDto] }) entitlements!: EntitlementDto[];
   @ApiProperty({ type: AdminCreditsDto }) credits!: AdminCreditsDto;
+  @ApiProperty({ type: [GrantDto] }) grants!: GrantDto[];
+  @ApiProperty({ type: [PaymentRequiredEventDto], description: 'Recent 402 answers, newest first' })
+  recentPaymentRequired!: PaymentRequiredEventDto[];
   @ApiProperty({ type: [BillingEventDto] }) billingEvents!: BillingEventDto[];
 }

@@ -6,7 +6,9 @@ import { CreditsRepository } from '../credits/credits.repository';
 import { EntitlementViewService } from '../entitlements/entitlement-view.service';
 import { EntitlementsRepository } from '../entitlements/entitlements.repository';
 import { toUserDto } from '../users/users.service';
+import { PaymentRequiredLog } from '../paywall/payment-required.log';
 import { AdminUserDetailDto, AdminUserListDto } from './admin-users.dto';
+import { GrantsService } from './grants.service';
 
 @Injectable()
 export class AdminUsersService {
@@ -15,6 +17,8 @@ export class AdminUsersService {
     private readonly entitlementView: EntitlementViewService,
     private readonly audit: EntitlementsRepository,
     private readonly credits: CreditsRepository,
+    private readonly grants: GrantsService,
+    private readonly paymentRequiredLog: PaymentRequiredLog,
   ) {}
 
   async list(cursor: string | undefined, limit = 50): Promise<AdminUserListDto> {
@@ -30,10 +34,12 @@ export class AdminUsersService {
   async detail(userId: string): Promise<AdminUserDetailDto> {
     const user = await this.prisma.user.findUnique({ where: { id: userId } });
     if (!user) throw new DomainError('not_found', 'No such user.');
-    const [{ entitlements, view }, ledger, changes] = await Promise.all([
+    const [{ entitlements, view }, ledger, changes, grants, paymentRequired] = await Promise.all([
       this.entitlementView.forUser(userId),
       this.credits.ledger(userId),
       this.audit.recentChanges(userId),
+      this.grants.active(userId),
+      this.paymentRequiredLog.recent(userId),
     ]);
     return {
       user: toUserDto(user),
@@ -49,6 +55,13 @@ export class AdminUsersService {
           createdAt: entry.createdAt.toISOString(),
         })),
       },
+      grants,
+      recentPaymentRequired: paymentRequired.map((event) => ({
+        code: event.code,
+        feature: event.feature,
+        route: event.route,
+        createdAt: event.createdAt.toISOString(),
+      })),
       billingEvents: changes.map((change) => ({
         kind: change.kind,
         cause: change.cause,

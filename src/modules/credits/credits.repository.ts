@@ -106,6 +106,22 @@ export class CreditsRepository {
     return client ? run(client) : this.prisma.$transaction(run);
   }
 
+  /** Returns credits spent on a request that then failed. */
+  giveBack(userId: string, credits: number, reason: string): Promise<void> {
+    return this.prisma.$transaction(async (tx) => {
+      const balance = await lockBalance(tx, userId);
+      await tx.creditEntry.create({
+        data: { userId, delta: credits, balanceAfter: balance + credits, reason },
+      });
+      await tx.creditBalance.update({ where: { userId }, data: { balance: { increment: credits } } });
+    });
+  }
+
+  async balance(userId: string): Promise<number> {
+    const row = await this.prisma.creditBalance.findUnique({ where: { userId } });
+    return row?.balance ?? 0;
+  }
+
   ledger(userId: string, take = 100): Promise<CreditEntry[]> {
     return this.prisma.creditEntry.findMany({ where: { userId }, orderBy: { createdAt: 'desc' }, take });
   }

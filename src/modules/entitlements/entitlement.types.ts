@@ -24,6 +24,8 @@ export interface Entitlements {
   subscription: SubscriptionSummary | null;
   /** The plan of the user's live subscription (also while its paid features are withheld). */
   subscribedPlanKey: string | null;
+  /** The features of that plan, granted or not. */
+  subscribedPlanFeatures: Set<string>;
   features: Map<string, FeatureEntitlement>;
   /** Why the subscribed plan's features are withheld; null while they are granted. */
   denial: DenialCode | null;

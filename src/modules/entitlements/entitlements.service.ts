@@ -34,6 +34,9 @@ export class EntitlementsService {
       userId,
       subscription: subscription ? toSubscriptionSummary(subscription) : null,
       subscribedPlanKey: liveSubscription?.price?.plan.key ?? null,
+      subscribedPlanFeatures: new Set(
+        liveSubscription?.price?.plan.features.map((feature) => feature.key) ?? [],
+      ),
       features,
       denial: access.grants === 'default' ? access.denial : null,
       creditBalance,

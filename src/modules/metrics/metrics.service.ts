@@ -20,8 +20,29 @@ export class MetricsService {
     registers: [this.registry],
   });
 
+  private readonly paymentRequired = new Counter({
+    name: 'payment_required_total',
+    help: '402 Payment Required answers, by code, feature and route',
+    labelNames: ['code', 'feature', 'route'] as const,
+    registers: [this.registry],
+  });
+
+  private readonly databaseAcquires = new Counter({
+    name: 'db_pool_acquires_total',
+    help: 'Connections taken from the PostgreSQL pool (one per query outside a transaction)',
+    registers: [this.registry],
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry });
+  }
+
+  recordPaymentRequired(code: string, feature: string, route: string): void {
+    this.paymentRequired.inc({ code, feature, route });
+  }
+
+  recordDatabaseAcquire(): void {
+    this.databaseAcquires.inc();
   }
 
   recordRequest(method: string, route: string, status: number, seconds: number): void {

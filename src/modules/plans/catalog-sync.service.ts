@@ -1,6 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import Stripe from 'stripe';
 
+import { EntitlementChangesService } from '../entitlements/entitlement-changes.service';
 import { CatalogSyncResultDto } from './plan.dto';
 import { PlansRepository } from './plans.repository';
 import { priceFieldsFromStripe, StripeCatalogService } from './stripe-catalog.service';
@@ -15,6 +16,7 @@ export class CatalogSyncService {
   constructor(
     private readonly plans: PlansRepository,
     private readonly stripeCatalog: StripeCatalogService,
+    private readonly changes: EntitlementChangesService,
   ) {}
 
   async syncAll(): Promise<CatalogSyncResultDto> {
@@ -41,6 +43,7 @@ export class CatalogSyncService {
     const description = 'description' in product ? (product.description ?? null) : plan.description;
     if (plan.active === active && plan.name === name && plan.description === description) return false;
     await this.plans.update(plan.id, { active, name, description });
+    await this.changes.publishCatalogChange();
     this.logger.log({ msg: 'plan brought in step with Stripe', plan: plan.key, product: product.id });
     return true;
   }
@@ -50,6 +53,7 @@ export class CatalogSyncService {
     if ('deleted' in price && price.deleted) {
       if (!local?.active) return 'unchanged';
       await this.plans.updatePrice(local.id, { active: false });
+      await this.changes.publishCatalogChange();
       return 'updated';
     }
     const stripePrice = price as Stripe.Price;
@@ -66,6 +70,7 @@ export class CatalogSyncService {
         amount: fields.amount,
         currency: fields.currency,
       });
+      await this.changes.publishCatalogChange();
       return 'updated';
     }
     const productId = typeof stripePrice.product === 'string' ? stripePrice.product : stripePrice.product.id;
@@ -76,6 +81,7 @@ export class CatalogSyncService {
       { ...fields, stripePriceId: stripePrice.id, active: stripePrice.active },
       [],
     );
+    await this.changes.publishCatalogChange();
     this.logger.log({ msg: 'price imported from Stripe', plan: plan.key, price: stripePrice.id });
     return 'imported';
   }

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 
 import { DomainError } from '../../common/errors/domain-error';
 import { Price } from '../../generated/prisma/client';
+import { EntitlementChangesService } from '../entitlements/entitlement-changes.service';
 import { toPlanDto, toPriceDto } from './plan.mapper';
 import { CreatePlanDto, CreatePriceDto, PlanDto, PriceDto, UpdatePlanDto } from './plan.dto';
 import { NewPrice, PlansRepository, PlanWithCatalog } from './plans.repository';
@@ -12,6 +13,7 @@ export class PlansService {
   constructor(
     private readonly plans: PlansRepository,
     private readonly stripeCatalog: StripeCatalogService,
+    private readonly changes: EntitlementChangesService,
   ) {}
 
   async listPublic(): Promise<PlanDto[]> {
@@ -49,6 +51,7 @@ export class PlansService {
       input.features,
       prices,
     );
+    await this.changes.publishCatalogChange();
     return toPlanDto(plan);
   }
 
@@ -74,6 +77,7 @@ export class PlansService {
       },
       input.features,
     );
+    await this.changes.publishCatalogChange();
     return toPlanDto(updated);
   }
 
@@ -107,6 +111,7 @@ export class PlansService {
       { ...fields, stripePriceId: stripePrice.id },
       replaced.map((price) => price.id),
     );
+    await this.changes.publishCatalogChange();
     return toPriceDto(created);
   }
 
@@ -115,7 +120,9 @@ export class PlansService {
     const price = plan.prices.find((candidate) => candidate.id === priceId);
     if (!price) throw new DomainError('not_found', `Plan "${key}" has no price ${priceId}.`);
     if (price.stripePriceId && price.active) await this.stripeCatalog.archivePrice(price.stripePriceId);
-    return toPriceDto(await this.plans.setPriceActive(price.id, false));
+    const archived = await this.plans.setPriceActive(price.id, false);
+    await this.changes.publishCatalogChange();
+    return toPriceDto(archived);
   }
 
   private async attachProduct(plan: PlanWithCatalog): Promise<string> {

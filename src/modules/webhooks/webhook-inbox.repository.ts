@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 
 import { PrismaService } from '../../database/prisma.service';
-import { Prisma, WebhookEvent, WebhookEventStatus } from '../../generated/prisma/client';
+import { WebhookEvent, WebhookEventStatus } from '../../generated/prisma/client';
 
 /** How long a claimed event stays reserved; a crashed worker's claim is taken over after it. */
 const CLAIM_LEASE_SECONDS = 60;

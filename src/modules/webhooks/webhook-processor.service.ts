@@ -55,15 +55,13 @@ export class WebhookProcessor {
         retryInMs: delay,
         error: message,
       });
-      await this.inbox
-        .fail(event.id, message, new Date(Date.now() + delay))
-        .catch((failError: Error) =>
-          this.logger.error({
-            msg: 'could not record a failed event; its claim will lapse',
-            event: event.id,
-            reason: failError.message,
-          }),
-        );
+      await this.inbox.fail(event.id, message, new Date(Date.now() + delay)).catch((failError: Error) =>
+        this.logger.error({
+          msg: 'could not record a failed event; its claim will lapse',
+          event: event.id,
+          reason: failError.message,
+        }),
+      );
     }
   }
 }

@@ -1,0 +1,54 @@
+import { Injectable } from '@nestjs/common';
+import { LRUCache } from 'lru-cache';
+
+import { Entitlements } from '../entitlements/entitlement.types';
+import { EntitlementsService } from '../entitlements/entitlements.service';
+
+const MAX_USERS = 50_000;
+/** A safety net only: changes arrive as notifications well before this. */
+const TTL_MS = 60_000;
+
+/**
+ * Each user's entitlements, in process. A hit costs no database query; notifications drop entries,
+ * and an entry never outlives the moment its result could change by itself (a grace or grant ending).
+ */
+@Injectable()
+export class EntitlementsCache {
+  private readonly entries = new LRUCache<string, Entitlements>({ max: MAX_USERS, ttl: TTL_MS });
+  /** Bumped on every invalidation, so a computation that raced one is not stored. */
+  private readonly generations = new Map<string, number>();
+  private globalGeneration = 0;
+
+  constructor(private readonly entitlements: EntitlementsService) {}
+
+  async get(userId: string): Promise<Entitlements> {
+    const cached = this.entries.get(userId);
+    if (cached) return cached;
+    const generation = this.generationOf(userId);
+    const computed = await this.entitlements.compute(userId);
+    if (this.generationOf(userId) === generation) {
+      const ttl = computed.validUntil ? Math.min(TTL_MS, computed.validUntil.getTime() - Date.now()) : TTL_MS;
+      if (ttl > 0) this.entries.set(userId, computed, { ttl });
+    }
+    return computed;
+  }
+
+  invalidate(userId: string): void {
+    this.generations.set(userId, (this.generations.get(userId) ?? 0) + 1);
+    if (this.generations.size > MAX_USERS) this.generations.clear();
+    this.entries.delete(userId);
+  }
+
+  invalidateAll(): void {
+    this.globalGeneration++;
+    this.entries.clear();
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  private generationOf(userId: string): string {
+    return `${this.globalGeneration}:${this.generations.get(userId) ?? 0}`;
+  }
+}

@@ -1,0 +1,58 @@
+import { Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
+
+import { PrismaService } from '../../database/prisma.service';
+
+export interface PaymentRequiredRecord {
+  userId: string;
+  code: string;
+  feature: string;
+  route: string;
+}
+
+const FLUSH_INTERVAL_MS = 1_000;
+const MAX_BUFFERED = 10_000;
+
+/** Keeps recent 402s for admins, written in batches so that answering a 402 costs no query. */
+@Injectable()
+export class PaymentRequiredLog implements OnModuleDestroy {
+  private readonly logger = new Logger(PaymentRequiredLog.name);
+  private buffer: (PaymentRequiredRecord & { createdAt: Date })[] = [];
+  private readonly timer: NodeJS.Timeout;
+
+  constructor(private readonly prisma: PrismaService) {
+    this.timer = setInterval(() => void this.flush(), FLUSH_INTERVAL_MS);
+    this.timer.unref();
+  }
+
+  record(record: PaymentRequiredRecord): void {
+    if (this.buffer.length < MAX_BUFFERED) this.buffer.push({ ...record, createdAt: new Date() });
+  }
+
+  async flush(): Promise<void> {
+    if (this.buffer.length === 0) return;
+    const batch = this.buffer;
+    this.buffer = [];
+    try {
+      await this.prisma.paymentRequiredEvent.createMany({ data: batch });
+    } catch (error) {
+      this.logger.warn({
+        msg: 'recent 402s not recorded',
+        count: batch.length,
+        reason: (error as Error).message,
+      });
+    }
+  }
+
+  recent(userId: string, take = 20) {
+    return this.prisma.paymentRequiredEvent.findMany({
+      where: { userId },
+      orderBy: { createdAt: 'desc' },
+      take,
+    });
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    clearInterval(this.timer);
+    await this.flush();
+  }
+}
