@@ -1,14 +1,18 @@
 import { Injectable } from '@nestjs/common';
 
+import { INSTANCE_LOCK_NAMESPACE, InstanceLivenessService } from '../../database/instance-liveness.service';
 import { PrismaService } from '../../database/prisma.service';
-import { WebhookEvent, WebhookEventStatus } from '../../generated/prisma/client';
+import { Prisma, WebhookEvent, WebhookEventStatus } from '../../generated/prisma/client';
 
-/** How long a claimed event stays reserved; a crashed worker's claim is taken over after it. */
-const CLAIM_LEASE_SECONDS = 60;
+/** How long a claim holds even if its instance looks alive (a hung handler); processing takes far less. */
+const CLAIM_LEASE_SECONDS = 300;
 
 @Injectable()
 export class WebhookInboxRepository {
-  constructor(private readonly prisma: PrismaService) {}
+  constructor(
+    private readonly prisma: PrismaService,
+    private readonly liveness: InstanceLivenessService,
+  ) {}
 
   /** Stores the event unless it is stored already; returns whether this call stored it. */
   async store(
@@ -28,10 +32,10 @@ export class WebhookInboxRepository {
   async claim(id: string): Promise<WebhookEvent | null> {
     const rows = await this.prisma.$queryRaw<WebhookEvent[]>`
       UPDATE webhook_events SET status = 'processing', attempts = attempts + 1,
-             locked_until = now() + make_interval(secs => ${CLAIM_LEASE_SECONDS})
+             locked_until = now() + make_interval(secs => ${CLAIM_LEASE_SECONDS}), locked_by = ${this.liveness.instanceId}
       WHERE id = ${id} AND (
         (status IN ('pending', 'failed') AND next_attempt_at <= now())
-        OR (status = 'processing' AND locked_until < now()))
+        OR (status = 'processing' AND (locked_until < now() OR NOT ${claimantAlive()})))
       RETURNING id, type, payload, attempts, stripe_created_at AS "stripeCreatedAt"`;
     return rows[0] ?? null;
   }
@@ -40,11 +44,11 @@ export class WebhookInboxRepository {
   async claimDue(limit: number): Promise<WebhookEvent[]> {
     return this.prisma.$queryRaw<WebhookEvent[]>`
       UPDATE webhook_events SET status = 'processing', attempts = attempts + 1,
-             locked_until = now() + make_interval(secs => ${CLAIM_LEASE_SECONDS})
+             locked_until = now() + make_interval(secs => ${CLAIM_LEASE_SECONDS}), locked_by = ${this.liveness.instanceId}
       WHERE id IN (
         SELECT id FROM webhook_events
         WHERE (status IN ('pending', 'failed') AND next_attempt_at <= now())
-           OR (status = 'processing' AND locked_until < now())
+           OR (status = 'processing' AND (locked_until < now() OR NOT ${claimantAlive()}))
         ORDER BY stripe_created_at
         LIMIT ${limit}
         FOR UPDATE SKIP LOCKED)
@@ -54,14 +58,20 @@ export class WebhookInboxRepository {
   async finish(id: string, status: 'processed' | 'ignored'): Promise<void> {
     await this.prisma.webhookEvent.update({
       where: { id },
-      data: { status, processedAt: new Date(), lockedUntil: null, lastError: null },
+      data: { status, processedAt: new Date(), lockedUntil: null, lockedBy: null, lastError: null },
     });
   }
 
   async fail(id: string, error: string, nextAttemptAt: Date): Promise<void> {
     await this.prisma.webhookEvent.update({
       where: { id },
-      data: { status: 'failed', lastError: error.slice(0, 2000), nextAttemptAt, lockedUntil: null },
+      data: {
+        status: 'failed',
+        lastError: error.slice(0, 2000),
+        nextAttemptAt,
+        lockedUntil: null,
+        lockedBy: null,
+      },
     });
   }
 
@@ -108,6 +118,12 @@ export class WebhookInboxRepository {
     });
     return new Set(rows.map((row) => row.id));
   }
+}
+
+/** Whether the instance that claimed the row still holds its liveness lock. */
+function claimantAlive() {
+  return Prisma.sql`EXISTS (SELECT 1 FROM pg_locks l WHERE l.locktype = 'advisory' AND l.granted
+    AND l.classid = ${INSTANCE_LOCK_NAMESPACE} AND l.objid = webhook_events.locked_by AND l.objsubid = 2)`;
 }
 
 export type StoredEvent = Pick<WebhookEvent, 'id' | 'type' | 'payload' | 'attempts'>;
