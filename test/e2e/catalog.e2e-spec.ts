@@ -1,7 +1,10 @@
 import { bearer, signUp } from '../support/accounts';
 import { AdminCredentials, adminEnvironment, adminHeaders, uniquePlanKey } from '../support/admin';
+import { isolatedDatabase } from '../support/billing';
 import { api, startTestServer, TestServer } from '../support/test-app';
 import { StripeDouble } from '../stripe-double';
+
+const WEBHOOK_SECRET = 'whsec_catalog_e2e';
 
 interface PlanBody {
   key: string;
@@ -50,6 +53,7 @@ describe('plans catalog, kept in step with Stripe', () => {
       ...admin,
       STRIPE_SECRET_KEY: StripeDouble.testSecretKey,
       STRIPE_API_BASE: stripe.url,
+      STRIPE_WEBHOOK_SECRET: WEBHOOK_SECRET,
       STRIPE_TIMEOUT_MS: '800',
       STRIPE_MAX_NETWORK_RETRIES: '1',
     });
@@ -317,6 +321,66 @@ describe('plans catalog, kept in step with Stripe', () => {
 
     const again = await api(server).post('/v1/admin/catalog/sync').set(asAdmin).expect(201);
     expect(again.body).toEqual({ plansUpdated: 0, pricesImported: 0, pricesUpdated: 0 });
+  });
+});
+
+describe('catalog webhooks', () => {
+  it('follows product.updated and price.* events from the Stripe dashboard', async () => {
+    const stripe = await StripeDouble.start();
+    const database = await isolatedDatabase();
+    const admin = adminEnvironment();
+    const server = await startTestServer({
+      ...admin,
+      DATABASE_URL: database.url,
+      STRIPE_SECRET_KEY: StripeDouble.testSecretKey,
+      STRIPE_API_BASE: stripe.url,
+      STRIPE_WEBHOOK_SECRET: WEBHOOK_SECRET,
+    });
+    try {
+      const asAdmin = await adminHeaders(server.url, admin);
+      const created = await api(server)
+        .post('/v1/admin/plans')
+        .set(asAdmin)
+        .send(proPlan(uniquePlanKey()))
+        .expect(201);
+      const plan: PlanBody = created.body;
+      const client = stripe.createClient();
+      await client.products.update(plan.stripeProductId, { name: 'Pro (dashboard)' });
+      const monthly = plan.prices.find((price) => price.interval === 'month')!;
+      await client.prices.update(monthly.stripePriceId, { active: false });
+      const added = await client.prices.create({
+        product: plan.stripeProductId,
+        unit_amount: 990,
+        currency: 'usd',
+        recurring: { interval: 'month' },
+      });
+      const events = [
+        ...stripe.events({ type: 'product.updated' }),
+        ...stripe.events({ type: 'price.updated' }),
+        ...stripe.events({ type: 'price.created' }).filter((event) => event.data.object.id === added.id),
+      ];
+      expect(events).toHaveLength(3);
+      for (const event of events) {
+        const { body, headers } = stripe.signedWebhook(event, WEBHOOK_SECRET);
+        await api(server)
+          .post('/v1/webhooks/stripe')
+          .set(headers)
+          .set('content-type', 'application/json')
+          .send(body)
+          .expect(200);
+      }
+      const listed = await api(server).get('/v1/plans').expect(200);
+      const synced = listed.body.data.find((candidate: PlanBody) => candidate.key === plan.key);
+      expect(synced.name).toBe('Pro (dashboard)');
+      const monthlyPrices = synced.prices.filter(
+        (price: PlanBody['prices'][number]) => price.interval === 'month',
+      );
+      expect(monthlyPrices).toEqual([expect.objectContaining({ stripePriceId: added.id, amount: 990 })]);
+    } finally {
+      await server.stop();
+      await stripe.stop();
+      await database.release();
+    }
   });
 });
 
