@@ -23,3 +23,6 @@ export function ApiProblems(...codes: readonly ErrorCode[]) {
     ),
   );
 }
+
+/** What any route that calls Stripe can answer besides its own problems. */
+export const STRIPE_PROBLEMS = ['stripe_rejected', 'stripe_unavailable', 'billing_not_configured'] as const;

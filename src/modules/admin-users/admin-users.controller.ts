@@ -7,7 +7,7 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 
-import { ApiProblems } from '../../common/openapi/api-problems.decorator';
+import { ApiProblems, STRIPE_PROBLEMS } from '../../common/openapi/api-problems.decorator';
 import { UuidParam } from '../../common/validation/uuid-param.pipe';
 import { Authenticated } from '../auth/authenticated.decorator';
 import { CurrentUser } from '../auth/current-user.decorator';
@@ -18,8 +18,6 @@ import { AdminUsersService } from './admin-users.service';
 import { CreateGrantDto, GrantDto } from './grant.dto';
 import { GrantsService } from './grants.service';
 import { ReconciliationService } from './reconciliation.service';
-
-const STRIPE_PROBLEMS = ['stripe_unavailable', 'billing_not_configured'] as const;
 
 @ApiTags('admin: users')
 @Controller('v1/admin')

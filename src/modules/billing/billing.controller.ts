@@ -1,7 +1,7 @@
 import { Body, Controller, Get, Headers, HttpCode, Param, Post } from '@nestjs/common';
 import { ApiCreatedResponse, ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 
-import { ApiProblems } from '../../common/openapi/api-problems.decorator';
+import { ApiProblems, STRIPE_PROBLEMS } from '../../common/openapi/api-problems.decorator';
 import { Authenticated } from '../auth/authenticated.decorator';
 import { CurrentUser } from '../auth/current-user.decorator';
 import type { AuthenticatedUser } from '../users/user.types';
@@ -13,8 +13,6 @@ import {
   SubscriptionSummaryDto,
 } from './billing.dto';
 import { BillingService } from './billing.service';
-
-const STRIPE_PROBLEMS = ['stripe_rejected', 'stripe_unavailable', 'billing_not_configured'] as const;
 
 @ApiTags('billing')
 @Controller('v1/billing')

@@ -1,7 +1,7 @@
 import { Body, Controller, Delete, Get, Param, Patch, Post } from '@nestjs/common';
 import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 
-import { ApiProblems } from '../../common/openapi/api-problems.decorator';
+import { ApiProblems, STRIPE_PROBLEMS } from '../../common/openapi/api-problems.decorator';
 import { UuidParam } from '../../common/validation/uuid-param.pipe';
 import { Authenticated } from '../auth/authenticated.decorator';
 import { CatalogSyncService } from './catalog-sync.service';
@@ -15,8 +15,6 @@ import {
   UpdatePlanDto,
 } from './plan.dto';
 import { PlansService } from './plans.service';
-
-const STRIPE_PROBLEMS = ['stripe_rejected', 'stripe_unavailable', 'billing_not_configured'] as const;
 
 @ApiTags('admin: plans')
 @Controller('v1/admin')
