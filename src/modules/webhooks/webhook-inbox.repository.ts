@@ -14,18 +14,23 @@ export class WebhookInboxRepository {
     private readonly liveness: InstanceLivenessService,
   ) {}
 
-  /** Stores the event unless it is stored already; returns whether this call stored it. */
-  async store(
+  /**
+   * Stores the event unless it is stored already. A new event is stored claimed by this instance, so
+   * the request that received it processes it at once (the worker cannot take it first).
+   */
+  async storeClaimed(
     event: { id: string; type: string; created: number },
     payload: unknown,
     source: string,
-  ): Promise<boolean> {
-    const inserted = await this.prisma.$executeRaw`
-      INSERT INTO webhook_events (id, type, payload, status, stripe_created_at, source)
-      VALUES (${event.id}, ${event.type}, ${JSON.stringify(payload)}::jsonb, 'pending',
+  ): Promise<WebhookEvent | null> {
+    const rows = await this.prisma.$queryRaw<WebhookEvent[]>`
+      INSERT INTO webhook_events (id, type, payload, status, attempts, locked_until, locked_by, stripe_created_at, source)
+      VALUES (${event.id}, ${event.type}, ${JSON.stringify(payload)}::jsonb, 'processing', 1,
+              now() + make_interval(secs => ${CLAIM_LEASE_SECONDS}), ${this.liveness.instanceId},
               to_timestamp(${event.created}), ${source})
-      ON CONFLICT (id) DO NOTHING`;
-    return inserted === 1;
+      ON CONFLICT (id) DO NOTHING
+      RETURNING id, type, payload, attempts`;
+    return rows[0] ?? null;
   }
 
   /** Takes one event for processing, if it is due and nobody else holds it. */

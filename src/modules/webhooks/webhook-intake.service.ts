@@ -15,10 +15,11 @@ export class WebhookIntakeService {
   ) {}
 
   async accept(event: Stripe.Event, source: 'webhook' | 'catch-up'): Promise<{ stored: boolean }> {
-    const stored = await this.inbox.store(event, event, source);
+    const claimed = await this.inbox.storeClaimed(event, event, source);
     try {
+      if (claimed) await this.processor.run(claimed);
       // A duplicate that is still due (e.g. failed earlier) gets its chance too; one claim wins.
-      await this.processor.processNow(event.id);
+      else await this.processor.processNow(event.id);
     } catch (error) {
       // Stored is what matters for the 2xx: the worker finishes it.
       this.logger.warn({
@@ -27,6 +28,6 @@ export class WebhookIntakeService {
         reason: (error as Error).message,
       });
     }
-    return { stored };
+    return { stored: claimed !== null };
   }
 }

@@ -1,0 +1,239 @@
+import { bearer, signUp, TestAccount } from '../support/accounts';
+import { AdminCredentials, adminEnvironment, adminHeaders } from '../support/admin';
+import {
+  adminUser,
+  billingEnvironment,
+  checkout,
+  CheckoutCompletion,
+  createPlan,
+  creditBalance,
+  creditPackPlan,
+  deliverAll,
+  eventually,
+  features,
+  FREE_FEATURES,
+  isoFromUnix,
+  isolatedDatabase,
+  me,
+  PAID_FEATURES,
+  paidPlan,
+  payForCreditPack,
+  PlanBody,
+  PriceBody,
+  priceOf,
+  sleep,
+  storedEvents,
+  subscribe,
+  subscriptionOf,
+} from '../support/billing';
+import { api, startTestServer, TestServer } from '../support/test-app';
+import { TestDatabaseServer } from '../support/test-database';
+import { StripeDouble, SubscriptionObject } from '../stripe-double';
+
+describe('reconciliation with Stripe, and refunds', () => {
+  let stripe: StripeDouble;
+  let database: TestDatabaseServer;
+  let server: TestServer;
+  let admin: AdminCredentials;
+  let asAdmin: Record<string, string>;
+  let subscriptionPlan: PlanBody;
+  let monthly: PriceBody;
+  let creditPack: PriceBody;
+
+  beforeAll(async () => {
+    [stripe, database] = await Promise.all([StripeDouble.start(), isolatedDatabase()]);
+    admin = adminEnvironment();
+    server = await startTestServer(billingEnvironment(stripe, admin, { DATABASE_URL: database.url }));
+    asAdmin = await adminHeaders(server.url, admin);
+    subscriptionPlan = await createPlan(server, asAdmin, paidPlan());
+    monthly = priceOf(subscriptionPlan, 'month');
+    creditPack = priceOf(await createPlan(server, asAdmin, creditPackPlan()), 'one_time');
+  });
+  afterEach(() => stripe.clearFaults());
+  afterAll(async () => {
+    await server?.stop();
+    await stripe?.stop();
+    await database?.release();
+  });
+
+  function reconcile(user: TestAccount) {
+    return api(server).post(`/v1/admin/users/${user.id}/reconcile`).set(asAdmin).expect(200);
+  }
+
+  function catchUp() {
+    return api(server).post('/v1/admin/billing/catch-up').set(asAdmin).expect(200);
+  }
+
+  /** Checkout on the API, paid on Stripe's page; none of Stripe's events reaches the service. */
+  async function subscribeSilently(user: TestAccount): Promise<CheckoutCompletion> {
+    const session = await checkout(server, user, monthly.id);
+    return stripe.scenarios.completeCheckoutSession(session.id, { subscriptionStatus: 'active' });
+  }
+
+  /** Every one of these events is in the inbox, once, and done with. */
+  async function expectAllStored(eventIds: string[]): Promise<void> {
+    for (const id of eventIds) {
+      expect(await storedEvents(server, asAdmin, id)).toEqual([
+        expect.objectContaining({ id, status: expect.stringMatching(/^(processed|ignored)$/) }),
+      ]);
+    }
+  }
+
+  it('re-syncs a user from Stripe when their webhooks never arrived', async () => {
+    const user = await signUp(server.url, 'reconciled');
+    const { subscription } = await subscribeSilently(user);
+    const subscriptionId = subscription!.id;
+    expect(await subscriptionOf(server, user)).toBeNull();
+
+    const first = await reconcile(user);
+    expect(first.body).toMatchObject({
+      subscription: { status: 'active', plan: subscriptionPlan.key, priceId: monthly.id },
+      credits: { balance: 0 },
+    });
+    const periodEnd = stripe.retrieve<SubscriptionObject>(subscriptionId)!.items.data[0].current_period_end;
+    expect(await subscriptionOf(server, user)).toMatchObject({
+      status: 'active',
+      plan: subscriptionPlan.key,
+      priceId: monthly.id,
+      currentPeriodEnd: isoFromUnix(periodEnd),
+      cancelAtPeriodEnd: false,
+    });
+    expect(features((await me(server, user)).entitlements)).toEqual(PAID_FEATURES);
+
+    stripe.scenarios.cancelAtPeriodEnd(subscriptionId);
+    expect((await reconcile(user)).body.subscription).toMatchObject({
+      status: 'active',
+      cancelAtPeriodEnd: true,
+    });
+    expect(await subscriptionOf(server, user)).toMatchObject({ cancelAtPeriodEnd: true });
+
+    stripe.scenarios.renewSubscription(subscriptionId); // the period ends: the cancellation takes effect
+    expect(stripe.retrieve<SubscriptionObject>(subscriptionId)!.status).toBe('canceled');
+    expect((await reconcile(user)).body.subscription).toMatchObject({ status: 'canceled' });
+    expect(await subscriptionOf(server, user)).toMatchObject({ status: 'canceled' });
+    expect(features((await me(server, user)).entitlements)).toEqual(FREE_FEATURES);
+
+    await api(server).post(`/v1/admin/users/${user.id}/reconcile`).set(bearer(user)).expect(403);
+  });
+
+  it('imports and processes the events that never arrived, once', async () => {
+    const delivered = await signUp(server.url, 'delivered');
+    await subscribe({ server, stripe }, delivered, monthly);
+    await sleep(1_100); // the missed events come strictly after the newest stored one
+
+    const missed = await signUp(server.url, 'missed');
+    const completion = await subscribeSilently(missed);
+    const missedIds = completion.events.map((event) => event.id);
+    expect(await subscriptionOf(server, missed)).toBeNull();
+
+    const caughtUp = await catchUp();
+    expect(caughtUp.body).toEqual({ imported: expect.any(Number), processed: expect.any(Number) });
+    expect(caughtUp.body.imported).toBeGreaterThanOrEqual(missedIds.length);
+    expect(caughtUp.body.processed).toBeGreaterThanOrEqual(1);
+    await eventually(async () =>
+      expect(await subscriptionOf(server, missed)).toMatchObject({
+        status: 'active',
+        plan: subscriptionPlan.key,
+        priceId: monthly.id,
+      }),
+    );
+    await expectAllStored(missedIds);
+
+    const again = await catchUp();
+    expect(again.body.imported).toBe(0);
+    await expectAllStored(missedIds);
+  });
+
+  it('catches up events created in the same second as the newest stored one', async () => {
+    const delivered = await signUp(server.url, 'same-second-delivered');
+    const missed = await signUp(server.url, 'same-second-missed');
+    const deliveredSession = await checkout(server, delivered, monthly.id);
+    const missedSession = await checkout(server, missed, monthly.id);
+    await sleep(1_005 - (Date.now() % 1_000)); // just after a second starts
+    const deliveredCompletion = stripe.scenarios.completeCheckoutSession(deliveredSession.id);
+    const missedCompletion = stripe.scenarios.completeCheckoutSession(missedSession.id);
+    const seconds = new Set(
+      [...deliveredCompletion.events, ...missedCompletion.events].map((event) => event.created),
+    );
+    expect(seconds.size).toBe(1);
+
+    await deliverAll(server, stripe, deliveredCompletion.events);
+    await catchUp();
+    await eventually(async () =>
+      expect(await subscriptionOf(server, missed)).toMatchObject({ status: 'active' }),
+    );
+    await expectAllStored(missedCompletion.events.map((event) => event.id));
+  });
+
+  describe('refunds take back unspent credits, never below zero', () => {
+    async function buyCredits(user: TestAccount) {
+      const purchase = await payForCreditPack({ server, stripe }, user, creditPack);
+      await deliverAll(server, stripe, purchase.completion.events);
+      return purchase.completion.charge!.id;
+    }
+
+    it('takes all 100 back on a full refund', async () => {
+      const user = await signUp(server.url, 'full-refund');
+      const chargeId = await buyCredits(user);
+      await eventually(async () => expect(await creditBalance(server, user)).toBe(100));
+
+      await deliverAll(server, stripe, stripe.scenarios.refundCharge(chargeId).events);
+      await eventually(async () => expect(await creditBalance(server, user)).toBe(0));
+      const { credits } = await adminUser(server, asAdmin, user.id);
+      expect(credits.balance).toBe(0);
+      expect(credits.ledger.map(({ delta, balanceAfter }) => ({ delta, balanceAfter }))).toEqual(
+        expect.arrayContaining([
+          { delta: 100, balanceAfter: 100 },
+          { delta: -100, balanceAfter: 0 },
+        ]),
+      );
+      expect(credits.ledger).toHaveLength(2);
+    });
+
+    it('takes half back when half is refunded', async () => {
+      const user = await signUp(server.url, 'half-refund');
+      const chargeId = await buyCredits(user);
+      await eventually(async () => expect(await creditBalance(server, user)).toBe(100));
+
+      const refund = stripe.scenarios.refundCharge(chargeId, { amount: 250 });
+      await deliverAll(server, stripe, refund.events);
+      await eventually(async () => expect(await creditBalance(server, user)).toBe(50));
+      await deliverAll(server, stripe, refund.events); // Stripe delivering it again
+      await sleep(300);
+      expect(await creditBalance(server, user)).toBe(50);
+    });
+
+    it("takes back only the refunded pack's credits", async () => {
+      const user = await signUp(server.url, 'two-packs');
+      const firstCharge = await buyCredits(user);
+      await buyCredits(user);
+      await eventually(async () => expect(await creditBalance(server, user)).toBe(200));
+
+      await deliverAll(server, stripe, stripe.scenarios.refundCharge(firstCharge).events);
+      await eventually(async () => expect(await creditBalance(server, user)).toBe(100));
+    });
+
+    it('never goes below zero when partial refunds arrive out of order or twice', async () => {
+      const user = await signUp(server.url, 'refunds-out-of-order');
+      const chargeId = await buyCredits(user);
+      await eventually(async () => expect(await creditBalance(server, user)).toBe(100));
+      const firstHalf = stripe.scenarios.refundCharge(chargeId, { amount: 250 });
+      const secondHalf = stripe.scenarios.refundCharge(chargeId, { amount: 250 });
+
+      await deliverAll(server, stripe, secondHalf.events);
+      await eventually(async () => expect(await creditBalance(server, user)).toBe(0));
+      await deliverAll(server, stripe, firstHalf.events);
+      await deliverAll(server, stripe, secondHalf.events);
+      await eventually(async () =>
+        expect(await storedEvents(server, asAdmin, firstHalf.event('charge.refunded').id)).toEqual([
+          expect.objectContaining({ status: 'processed' }),
+        ]),
+      );
+      await sleep(300);
+      const { credits } = await adminUser(server, asAdmin, user.id);
+      expect(credits.balance).toBe(0);
+      expect(credits.ledger.every((entry) => entry.balanceAfter >= 0)).toBe(true);
+      expect(credits.ledger.reduce((sum, entry) => sum + entry.delta, 0)).toBe(0);
+    });
+  });
+});

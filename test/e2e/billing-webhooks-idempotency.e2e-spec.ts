@@ -1,0 +1,222 @@
+import { randomUUID } from 'node:crypto';
+import Stripe from 'stripe';
+
+import { bearer, signUp } from '../support/accounts';
+import { AdminCredentials, adminEnvironment, adminHeaders } from '../support/admin';
+import {
+  adminUser,
+  billingEnvironment,
+  checkout,
+  createPlan,
+  creditBalance,
+  creditPackPlan,
+  deliver,
+  deliverAll,
+  eventually,
+  features,
+  isolatedDatabase,
+  me,
+  PAID_FEATURES,
+  payForCreditPack,
+  PlanBody,
+  priceOf,
+  sleep,
+  storedEvents,
+  subscribe,
+  subscriptionOf,
+  WebhookEventRow,
+} from '../support/billing';
+import { api, startTestServer, TestServer } from '../support/test-app';
+import { TestDatabaseServer } from '../support/test-database';
+import { EventObject, StripeDouble } from '../stripe-double';
+
+const COPIES = 5;
+
+describe('webhooks have effect once, whatever the delivery order or count', () => {
+  let stripe: StripeDouble;
+  let database: TestDatabaseServer;
+  /** Two instances of the service on one database, as in production. */
+  let instances: TestServer[];
+  let server: TestServer;
+  let admin: AdminCredentials;
+  let asAdmin: Record<string, string>;
+  let subscriptionPlan: PlanBody;
+  let creditPlan: PlanBody;
+
+  beforeAll(async () => {
+    [stripe, database] = await Promise.all([StripeDouble.start(), isolatedDatabase()]);
+    admin = adminEnvironment();
+    const env = billingEnvironment(stripe, admin, { DATABASE_URL: database.url });
+    instances = await Promise.all([startTestServer(env), startTestServer(env)]);
+    server = instances[0];
+    asAdmin = await adminHeaders(server.url, admin);
+    subscriptionPlan = await createPlan(server, asAdmin);
+    creditPlan = await createPlan(server, asAdmin, creditPackPlan());
+  });
+  afterEach(() => stripe.clearFaults());
+  afterAll(async () => {
+    await Promise.all((instances ?? []).map((instance) => instance.stop()));
+    await stripe?.stop();
+    await database?.release();
+  });
+
+  /** The same event, delivered COPIES times at once, spread over both instances; all acknowledged. */
+  async function deliverConcurrently(event: EventObject): Promise<void> {
+    const responses = await Promise.all(
+      Array.from({ length: COPIES }, (_, index) =>
+        deliver(instances[index % instances.length], stripe, event),
+      ),
+    );
+    expect(responses.map((response) => response.status)).toEqual(Array(COPIES).fill(200));
+  }
+
+  async function processedOnce(eventId: string, status: WebhookEventRow['status'] = 'processed') {
+    await eventually(async () =>
+      expect(await storedEvents(server, asAdmin, eventId)).toEqual([
+        expect.objectContaining({ id: eventId, status }),
+      ]),
+    );
+  }
+
+  it('applies a subscription event delivered five times at once a single time', async () => {
+    const user = await signUp(server.url, 'concurrent-sub');
+    const session = await checkout(server, user, priceOf(subscriptionPlan, 'month').id);
+    const completed = stripe.scenarios.completeCheckoutSession(session.id, { subscriptionStatus: 'active' });
+    const created = completed.event('customer.subscription.created');
+
+    await deliverConcurrently(created);
+    await processedOnce(created.id);
+    await eventually(async () =>
+      expect(await subscriptionOf(server, user)).toMatchObject({
+        status: 'active',
+        plan: subscriptionPlan.key,
+      }),
+    );
+    await sleep(500); // room for a duplicate's late effect to show up
+    const causedBy = (await adminUser(server, asAdmin, user.id)).billingEvents.filter(
+      (entry) => entry.cause === created.id,
+    );
+    expect(causedBy).toHaveLength(1);
+
+    // The rest of the checkout's events, then the same event again: still one effect.
+    await deliverAll(
+      server,
+      stripe,
+      completed.events.filter((event) => event.id !== created.id),
+    );
+    await deliverConcurrently(created);
+    const view = await adminUser(server, asAdmin, user.id);
+    expect(view.billingEvents.filter((entry) => entry.cause === created.id)).toHaveLength(1);
+    expect(view.subscription).toMatchObject({ status: 'active', plan: subscriptionPlan.key });
+    expect(features((await me(server, user)).entitlements)).toEqual(PAID_FEATURES);
+  });
+
+  it("adds a credit pack's credits once when its checkout.session.completed arrives five times at once", async () => {
+    const user = await signUp(server.url, 'concurrent-credits');
+    const pack = priceOf(creditPlan, 'one_time');
+    const { completed } = await payForCreditPack({ server, stripe }, user, pack);
+
+    await deliverConcurrently(completed);
+    await processedOnce(completed.id);
+    await eventually(async () => expect(await creditBalance(server, user)).toBe(100));
+    await sleep(500);
+    expect(await creditBalance(server, user)).toBe(100);
+    const { credits } = await adminUser(server, asAdmin, user.id);
+    expect(credits.balance).toBe(100);
+    expect(credits.ledger).toEqual([expect.objectContaining({ delta: 100, balanceAfter: 100 })]);
+
+    // Stripe retrying it later changes nothing either.
+    await deliverConcurrently(completed);
+    expect(await creditBalance(server, user)).toBe(100);
+  });
+
+  it('counts a credit pack once when the success page sync and the webhook both report it', async () => {
+    const user = await signUp(server.url, 'sync-and-webhook');
+    const { sessionId, completion } = await payForCreditPack(
+      { server, stripe },
+      user,
+      priceOf(creditPlan, 'one_time'),
+    );
+
+    const synced = await api(server)
+      .post(`/v1/billing/checkout/${sessionId}/sync`)
+      .set(bearer(user))
+      .expect(200);
+    expect(synced.body.credits).toEqual({ balance: 100 });
+    await deliverAll(server, stripe, completion.events);
+    await processedOnce(completion.event('checkout.session.completed').id);
+    expect(await creditBalance(server, user)).toBe(100);
+    const again = await api(server)
+      .post(`/v1/billing/checkout/${sessionId}/sync`)
+      .set(bearer(user))
+      .expect(200);
+    expect(again.body.credits).toEqual({ balance: 100 });
+    expect((await adminUser(server, asAdmin, user.id)).credits.ledger).toHaveLength(1);
+  });
+
+  it('keeps the newer state when an older customer.subscription.updated arrives last', async () => {
+    const user = await signUp(server.url, 'out-of-order');
+    const { subscriptionId } = await subscribe({ server, stripe }, user, priceOf(subscriptionPlan, 'month'));
+    const canceled = stripe.scenarios
+      .cancelAtPeriodEnd(subscriptionId)
+      .event('customer.subscription.updated');
+    const undone = stripe.scenarios
+      .undoCancelAtPeriodEnd(subscriptionId)
+      .event('customer.subscription.updated');
+    const canceledAgain = stripe.scenarios
+      .cancelAtPeriodEnd(subscriptionId)
+      .event('customer.subscription.updated');
+    expect(undone.data.object).toMatchObject({ cancel_at_period_end: false });
+    expect(canceledAgain.data.object).toMatchObject({ cancel_at_period_end: true });
+
+    await deliverAll(server, stripe, [canceledAgain]);
+    await eventually(async () =>
+      expect(await subscriptionOf(server, user)).toMatchObject({ cancelAtPeriodEnd: true }),
+    );
+    await deliverAll(server, stripe, [undone]);
+    await processedOnce(undone.id);
+    expect(await subscriptionOf(server, user)).toMatchObject({ status: 'active', cancelAtPeriodEnd: true });
+    await deliverAll(server, stripe, [canceled]);
+    await processedOnce(canceled.id);
+    expect(await subscriptionOf(server, user)).toMatchObject({ status: 'active', cancelAtPeriodEnd: true });
+  });
+
+  it('keeps the newer state the other way round too: an undone cancellation stays undone', async () => {
+    const user = await signUp(server.url, 'out-of-order-undo');
+    const { subscriptionId } = await subscribe({ server, stripe }, user, priceOf(subscriptionPlan, 'month'));
+    const canceled = stripe.scenarios
+      .cancelAtPeriodEnd(subscriptionId)
+      .event('customer.subscription.updated');
+    const undone = stripe.scenarios
+      .undoCancelAtPeriodEnd(subscriptionId)
+      .event('customer.subscription.updated');
+
+    await deliverAll(server, stripe, [undone]);
+    await processedOnce(undone.id);
+    await deliverAll(server, stripe, [canceled]);
+    await processedOnce(canceled.id);
+    expect(await subscriptionOf(server, user)).toMatchObject({ status: 'active', cancelAtPeriodEnd: false });
+  });
+
+  it('acknowledges, stores and ignores an event type it does not know', async () => {
+    const event = {
+      id: `evt_${randomUUID().replace(/-/g, '')}`,
+      object: 'event',
+      api_version: Stripe.API_VERSION,
+      created: Math.floor(Date.now() / 1000),
+      data: { object: { id: `iauth_${randomUUID().replace(/-/g, '')}`, object: 'issuing.authorization' } },
+      livemode: false,
+      pending_webhooks: 1,
+      request: { id: null, idempotency_key: null },
+      type: 'issuing_authorization.created',
+    };
+    const response = await deliver(server, stripe, event).expect(200);
+    expect(response.body).toEqual({ received: true });
+    await processedOnce(event.id, 'ignored');
+    const [stored] = await storedEvents(server, asAdmin, event.id);
+    expect(stored).toMatchObject({ type: 'issuing_authorization.created', lastError: null });
+
+    await deliver(instances[1], stripe, event).expect(200);
+    expect(await storedEvents(server, asAdmin, event.id)).toHaveLength(1);
+  });
+});

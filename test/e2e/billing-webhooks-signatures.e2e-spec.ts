@@ -1,0 +1,119 @@
+import { signUp, TestAccount } from '../support/accounts';
+import { AdminCredentials, adminEnvironment, adminHeaders } from '../support/admin';
+import {
+  billingEnvironment,
+  createPlan,
+  creditBalance,
+  creditPackPlan,
+  eventually,
+  isolatedDatabase,
+  payForCreditPack,
+  PlanBody,
+  priceOf,
+  storedEvents,
+  WEBHOOK_PATH,
+  WEBHOOK_SECRET,
+} from '../support/billing';
+import { api, startTestServer, TestServer } from '../support/test-app';
+import { TestDatabaseServer } from '../support/test-database';
+import { EventObject, StripeDouble } from '../stripe-double';
+
+const TOLERANCE_SECONDS = 300;
+
+describe('webhook signatures: only what Stripe signed, recently, is taken', () => {
+  let stripe: StripeDouble;
+  let database: TestDatabaseServer;
+  let server: TestServer;
+  let admin: AdminCredentials;
+  let asAdmin: Record<string, string>;
+  let creditPlan: PlanBody;
+
+  beforeAll(async () => {
+    [stripe, database] = await Promise.all([StripeDouble.start(), isolatedDatabase()]);
+    admin = adminEnvironment();
+    server = await startTestServer(billingEnvironment(stripe, admin, { DATABASE_URL: database.url }));
+    asAdmin = await adminHeaders(server.url, admin);
+    creditPlan = await createPlan(server, asAdmin, creditPackPlan());
+  });
+  afterAll(async () => {
+    await server?.stop();
+    await stripe?.stop();
+    await database?.release();
+  });
+
+  /** A paid credit pack whose checkout.session.completed has not been delivered: 100 credits at stake. */
+  async function undeliveredPurchase(): Promise<{ user: TestAccount; event: EventObject }> {
+    const user = await signUp(server.url, 'signatures');
+    const { completed } = await payForCreditPack({ server, stripe }, user, priceOf(creditPlan, 'one_time'));
+    return { user, event: completed };
+  }
+
+  function post(body: string, headers: Record<string, string>) {
+    return api(server).post(WEBHOOK_PATH).set(headers).set('content-type', 'application/json').send(body);
+  }
+
+  async function expectRejected(
+    response: Awaited<ReturnType<typeof post>>,
+    user: TestAccount,
+    ...eventIds: string[]
+  ): Promise<void> {
+    expect(response.status).toBe(400);
+    expect(response.headers['content-type']).toMatch(/application\/problem\+json/);
+    expect(response.body).toMatchObject({ status: 400, code: 'invalid_signature' });
+    for (const id of eventIds) expect(await storedEvents(server, asAdmin, id)).toEqual([]);
+    expect(await creditBalance(server, user)).toBe(0);
+  }
+
+  const now = () => Math.floor(Date.now() / 1000);
+
+  it('rejects an event signed with another secret', async () => {
+    const { user, event } = await undeliveredPurchase();
+    const { body, headers } = stripe.signedWebhook(event, 'whsec_not_this_endpoints_secret');
+    await expectRejected(await post(body, headers), user, event.id);
+  });
+
+  it('rejects a signature older than the 300 s tolerance (a replayed delivery)', async () => {
+    const { user, event } = await undeliveredPurchase();
+    const { body, headers } = stripe.signedWebhook(event, WEBHOOK_SECRET, {
+      timestamp: now() - TOLERANCE_SECONDS - 1,
+    });
+    await expectRejected(await post(body, headers), user, event.id);
+  });
+
+  it('rejects an event without a Stripe-Signature header, or with a malformed one', async () => {
+    const { user, event } = await undeliveredPurchase();
+    const { body, headers } = stripe.signedWebhook(event, WEBHOOK_SECRET);
+    const { 'stripe-signature': _signature, ...unsigned } = headers;
+    await expectRejected(await post(body, unsigned), user, event.id);
+    await expectRejected(await post(body, { ...unsigned, 'stripe-signature': 'garbage' }), user, event.id);
+    await expectRejected(
+      await post(body, { ...unsigned, 'stripe-signature': `t=${now()},v1=${'0'.repeat(64)}` }),
+      user,
+      event.id,
+    );
+  });
+
+  it('rejects a body changed after signing', async () => {
+    const { user, event } = await undeliveredPurchase();
+    const { body, headers } = stripe.signedWebhook(event, WEBHOOK_SECRET);
+    const otherId = `${event.id}x`;
+    const renamed = body.replace(event.id, otherId);
+    expect(renamed).not.toBe(body);
+    await expectRejected(await post(renamed, headers), user, event.id, otherId);
+    const reformatted = JSON.stringify(JSON.parse(body));
+    await expectRejected(await post(reformatted, headers), user, event.id);
+  });
+
+  it('accepts the same event genuinely signed, also a few minutes after signing, and applies it', async () => {
+    const { user, event } = await undeliveredPurchase();
+    const { body, headers } = stripe.signedWebhook(event, WEBHOOK_SECRET, { timestamp: now() - 240 });
+    const response = await post(body, headers).expect(200);
+    expect(response.body).toEqual({ received: true });
+    await eventually(async () =>
+      expect(await storedEvents(server, asAdmin, event.id)).toEqual([
+        expect.objectContaining({ id: event.id, type: 'checkout.session.completed', status: 'processed' }),
+      ]),
+    );
+    expect(await creditBalance(server, user)).toBe(100);
+  });
+});
