@@ -29,6 +29,21 @@ describe('operations: health, OpenAPI, metrics, errors', () => {
     expect(spec.body.info.description).toContain('`email_taken`');
     expect(spec.body.components.schemas.Problem.properties.code.enum).toContain('database_unavailable');
     expect(spec.body.paths['/v1/auth/signup'].post.responses['409']).toBeDefined();
+    for (const [path, method] of [
+      ['/v1/reports/summary', 'get'],
+      ['/v1/projects', 'post'],
+      ['/v1/exports', 'post'],
+    ] as const) {
+      const payment = spec.body.paths[path][method].responses['402'];
+      expect(payment.description).toMatch(/subscription_required|insufficient_credits/);
+    }
+    expect(spec.body.paths['/v1/exports'].post.responses['402'].description).toContain(
+      'insufficient_credits',
+    );
+    expect(spec.body.paths['/v1/projects'].post.responses['402'].description).toContain('limit_reached');
+    expect(Object.keys(spec.body.paths)).toEqual(
+      expect.arrayContaining(['/v1/webhooks/stripe', '/v1/billing/checkout', '/v1/admin/plans', '/metrics']),
+    );
     const ui = await api(server).get('/docs').redirects(1).expect(200);
     expect(ui.text).toContain('swagger');
   });

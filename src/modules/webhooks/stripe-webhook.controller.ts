@@ -1,5 +1,7 @@
 import { Controller, Headers, HttpCode, Post, Req } from '@nestjs/common';
-import { ApiExcludeEndpoint } from '@nestjs/swagger';
+import { ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+
+import { ApiProblems } from '../../common/openapi/api-problems.decorator';
 import type { FastifyRequest } from 'fastify';
 
 import { StripeSignatureVerifier } from './stripe-signature.verifier';
@@ -7,6 +9,7 @@ import { WebhookIntakeService } from './webhook-intake.service';
 
 export const STRIPE_WEBHOOK_PATH = '/v1/webhooks/stripe';
 
+@ApiTags('webhooks')
 @Controller('v1/webhooks')
 export class StripeWebhookController {
   constructor(
@@ -16,7 +19,15 @@ export class StripeWebhookController {
 
   @Post('stripe')
   @HttpCode(200)
-  @ApiExcludeEndpoint()
+  @ApiOperation({
+    summary: "Stripe's event callback",
+    description:
+      'Verified over the raw body with a 300 s tolerance, stored, acknowledged, then processed. ' +
+      'A 5xx means the event could not be stored: Stripe retries it.',
+  })
+  @ApiHeader({ name: 'Stripe-Signature', required: true })
+  @ApiOkResponse({ schema: { example: { received: true } } })
+  @ApiProblems('invalid_signature', 'malformed_json', 'billing_not_configured', 'database_unavailable')
   async receive(
     @Req() request: FastifyRequest & { rawBody?: Buffer },
     @Headers('stripe-signature') signature?: string,
