@@ -61,6 +61,9 @@ describe('accounts: signup, login, /v1/me, API keys', () => {
     const me = await api(server).get('/v1/me').set('X-API-Key', created.body.key).expect(200);
     expect(me.body.id).toBe(account.id);
 
+    const session = await api(server).get('/v1/auth/session').set('X-API-Key', created.body.key).expect(200);
+    expect(session.body).toEqual({ userId: account.id, email: account.email, role: 'user' });
+
     await api(server).delete(`/v1/api-keys/${created.body.id}`).set(bearer(account)).expect(204);
     const afterRevoke = await api(server).get('/v1/me').set('X-API-Key', created.body.key).expect(401);
     expect(afterRevoke.body.code).toBe('unauthenticated');
@@ -102,6 +105,9 @@ describe('accounts: signup, login, /v1/me, API keys', () => {
       });
     }
     await api(server).get('/v1/me').set('X-API-Key', 'tg_unknown').expect(401);
+    await api(server).get('/v1/auth/session').set('authorization', `Bearer ${tokens.tampered}`).expect(401);
+    const session = await api(server).get('/v1/auth/session').set(bearer(account)).expect(200);
+    expect(session.body).toEqual({ userId: account.id, email: account.email, role: 'user' });
   });
 
   it('answers bad input with the right 4xx problem', async () => {

@@ -226,10 +226,14 @@ describe('the PaymentGuard: 402 until paid', () => {
     await eventually(async () => expect(await statusOf(second, user)).toBe(200), 1_000);
     expect(Date.now() - acknowledgedAt).toBeLessThan(1_000);
 
+    const access = await api(second).get('/v1/reports/access').set(bearer(user)).expect(200);
+    expect(access.body).toEqual({ feature: 'reports', granted: true });
+
     const deleted = stripe.scenarios.deleteSubscription(completion.subscription!.id);
     await deliverAll(second, stripe, deleted.events);
     await eventually(async () => expect(await statusOf(server, user)).toBe(402), 1_000);
     await eventually(async () => expect(await statusOf(second, user)).toBe(402), 1_000);
+    await api(second).get('/v1/reports/access').set(bearer(user)).expect(402);
     const after = await api(server).get(REPORTS).set(bearer(user)).expect(402);
     expect(after.body).toMatchObject({ code: 'subscription_required', subscription: { status: 'canceled' } });
   });

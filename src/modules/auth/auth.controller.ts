@@ -1,9 +1,12 @@
-import { Body, Controller, HttpCode, Post, UseGuards } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Post, UseGuards } from '@nestjs/common';
 import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Throttle, ThrottlerGuard } from '@nestjs/throttler';
 
 import { ApiProblems } from '../../common/openapi/api-problems.decorator';
-import { AuthResponseDto, LoginDto, SignupDto } from './auth.dto';
+import type { AuthenticatedUser } from '../users/user.types';
+import { AuthResponseDto, LoginDto, SessionDto, SignupDto } from './auth.dto';
+import { Authenticated } from './authenticated.decorator';
+import { CurrentUser } from './current-user.decorator';
 import { AuthService } from './auth.service';
 
 @ApiTags('auth')
@@ -28,5 +31,15 @@ export class AuthController {
   @ApiProblems('validation_failed', 'invalid_credentials', 'too_many_attempts', 'rate_limited')
   login(@Body() body: LoginDto): Promise<AuthResponseDto> {
     return this.auth.login(body);
+  }
+
+  @Get('session')
+  @Authenticated()
+  @ApiOperation({
+    summary: 'Who the credentials belong to, as the token or API key says (no lookup of the profile)',
+  })
+  @ApiOkResponse({ type: SessionDto })
+  session(@CurrentUser() user: AuthenticatedUser): SessionDto {
+    return { userId: user.id, email: user.email, role: user.role };
   }
 }

@@ -35,3 +35,9 @@ export class AuthResponseDto {
   @ApiProperty({ type: UserDto }) user!: UserDto;
   @ApiProperty({ description: 'JWT; send as Authorization: Bearer <token>' }) accessToken!: string;
 }
+
+export class SessionDto {
+  @ApiProperty({ format: 'uuid' }) userId!: string;
+  @ApiProperty() email!: string;
+  @ApiProperty({ enum: ['user', 'admin'] }) role!: string;
+}

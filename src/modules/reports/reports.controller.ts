@@ -12,10 +12,27 @@ export class ReportSummaryDto {
   @ApiProperty() generatedAt!: string;
 }
 
+export class FeatureAccessDto {
+  @ApiProperty({ example: 'reports' }) feature!: string;
+  @ApiProperty({ example: true }) granted!: true;
+}
+
 @ApiTags('reports')
 @Controller('v1/reports')
 export class ReportsController {
   constructor(private readonly reports: ReportsService) {}
+
+  @Get('access')
+  @RequiresFeature('reports')
+  @ApiOperation({
+    summary: 'Whether reports are open to you, without computing one',
+    description:
+      'For clients deciding what to show: 200 when open, else the same 402 as the reports themselves.',
+  })
+  @ApiOkResponse({ type: FeatureAccessDto })
+  access(): FeatureAccessDto {
+    return { feature: 'reports', granted: true };
+  }
 
   @Get('summary')
   @RequiresFeature('reports')
