@@ -3,6 +3,7 @@ import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
+import type { Logger as Pino } from 'pino';
 
 import { DomainError, FieldError } from './common/errors/domain-error';
 import { ProblemDetailsFilter } from './common/errors/problem-details.filter';
@@ -18,7 +19,7 @@ export function requestIdFrom(request: IncomingMessage): string {
   return typeof given === 'string' && CLIENT_REQUEST_ID.test(given) ? given : randomUUID();
 }
 
-export function configureHttp(app: NestFastifyApplication, bodyLimit: number): void {
+export function configureHttp(app: NestFastifyApplication, bodyLimit: number, log: Pino): void {
   registerJsonParser(app, bodyLimit);
   app.useGlobalPipes(
     new ValidationPipe({
@@ -38,7 +39,8 @@ export function configureHttp(app: NestFastifyApplication, bodyLimit: number): v
   fastify.addHook('onResponse', async (request, reply) => {
     const route = request.routeOptions.url ?? 'unmatched';
     metrics.recordRequest(request.method, route, reply.statusCode, reply.elapsedTime / 1000);
-    request.log.info(
+    if (!log.isLevelEnabled('info')) return;
+    log.info(
       {
         requestId: request.id,
         method: request.method,

@@ -17,7 +17,7 @@ async function main(): Promise<void> {
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
-    server.app.getHttpAdapter().getInstance().log.info({ signal }, 'shutting down');
+    server.log.info({ signal }, 'shutting down');
     try {
       await server.close();
       process.exit(0);
@@ -29,9 +29,7 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => void stop('SIGTERM'));
   process.on('SIGINT', () => void stop('SIGINT'));
   // A dropped database connection surfaces here at worst; the service must stay up and recover.
-  process.on('unhandledRejection', (reason) =>
-    server.app.getHttpAdapter().getInstance().log.error({ err: reason }, 'unhandled rejection'),
-  );
+  process.on('unhandledRejection', (reason) => server.log.error({ err: reason }, 'unhandled rejection'));
 }
 
 void main().catch((error: unknown) => {

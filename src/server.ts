@@ -1,6 +1,5 @@
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
-import { LogController } from 'fastify';
 import { randomBytes } from 'node:crypto';
 import type { Logger as Pino } from 'pino';
 
@@ -14,6 +13,7 @@ import { configureHttp, requestIdFrom } from './http-setup';
 
 export interface RunningServer {
   app: NestFastifyApplication;
+  log: Pino;
   url: string;
   config: AppConfig;
   embeddedDatabase: EmbeddedDatabase | null;
@@ -42,6 +42,7 @@ export async function startServer(source: NodeJS.ProcessEnv = process.env): Prom
 
     return {
       app,
+      log,
       url,
       config,
       embeddedDatabase,
@@ -58,8 +59,8 @@ export async function startServer(source: NodeJS.ProcessEnv = process.env): Prom
 
 async function createApp(config: AppConfig, log: Pino): Promise<NestFastifyApplication> {
   const adapter = new FastifyAdapter({
-    loggerInstance: log,
-    logController: new LogController({ disableRequestLogging: true }),
+    // Fastify's own logger would make a child logger for every request; the hooks log through `log`.
+    logger: false,
     bodyLimit: config.env.BODY_LIMIT_BYTES,
     genReqId: requestIdFrom,
     forceCloseConnections: 'idle',
@@ -68,7 +69,7 @@ async function createApp(config: AppConfig, log: Pino): Promise<NestFastifyAppli
     logger: new PinoNestLogger(log),
     bodyParser: false,
   });
-  configureHttp(app, config.env.BODY_LIMIT_BYTES);
+  configureHttp(app, config.env.BODY_LIMIT_BYTES, log);
   return app;
 }
 

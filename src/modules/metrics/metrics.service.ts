@@ -45,9 +45,21 @@ export class MetricsService {
     this.databaseAcquires.inc();
   }
 
+  /** Label sets seen so far, resolved once: hashing labels on every request costs more than counting. */
+  private readonly requestSeries = new Map<
+    string,
+    { count: Counter.Internal; latency: Histogram.Internal<string> }
+  >();
+
   recordRequest(method: string, route: string, status: number, seconds: number): void {
-    const labels = { method, route, status: String(status) };
-    this.requests.inc(labels);
-    this.latency.observe(labels, seconds);
+    const key = `${method} ${status} ${route}`;
+    let series = this.requestSeries.get(key);
+    if (!series) {
+      const labels = { method, route, status: String(status) };
+      series = { count: this.requests.labels(labels), latency: this.latency.labels(labels) };
+      this.requestSeries.set(key, series);
+    }
+    series.count.inc();
+    series.latency.observe(seconds);
   }
 }
