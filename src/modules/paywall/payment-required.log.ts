@@ -12,11 +12,14 @@ export interface PaymentRequiredRecord {
 const FLUSH_INTERVAL_MS = 1_000;
 const MAX_BUFFERED = 10_000;
 
-/** Keeps recent 402s for admins, written in batches so that answering a 402 costs no query. */
+/**
+ * Keeps recent 402s for admins, written once a second so that answering a 402 costs no query. The same
+ * 402 for the same user within one second is kept once (its latest time).
+ */
 @Injectable()
 export class PaymentRequiredLog implements OnModuleDestroy {
   private readonly logger = new Logger(PaymentRequiredLog.name);
-  private buffer: (PaymentRequiredRecord & { createdAt: Date })[] = [];
+  private buffer = new Map<string, PaymentRequiredRecord & { createdAt: Date }>();
   private readonly timer: NodeJS.Timeout;
 
   constructor(private readonly prisma: PrismaService) {
@@ -25,13 +28,16 @@ export class PaymentRequiredLog implements OnModuleDestroy {
   }
 
   record(record: PaymentRequiredRecord): void {
-    if (this.buffer.length < MAX_BUFFERED) this.buffer.push({ ...record, createdAt: new Date() });
+    const key = `${record.userId} ${record.code} ${record.feature} ${record.route}`;
+    const existing = this.buffer.get(key);
+    if (existing) existing.createdAt = new Date();
+    else if (this.buffer.size < MAX_BUFFERED) this.buffer.set(key, { ...record, createdAt: new Date() });
   }
 
   async flush(): Promise<void> {
-    if (this.buffer.length === 0) return;
-    const batch = this.buffer;
-    this.buffer = [];
+    if (this.buffer.size === 0) return;
+    const batch = [...this.buffer.values()];
+    this.buffer = new Map();
     try {
       await this.prisma.paymentRequiredEvent.createMany({ data: batch });
     } catch (error) {
