@@ -33,23 +33,22 @@ export function configureHttp(app: NestFastifyApplication, bodyLimit: number, lo
 
   const fastify = app.getHttpAdapter().getInstance();
   const metrics = app.get(MetricsService);
-  fastify.addHook('onRequest', async (request, reply) => {
+  // Callback hooks: an async hook costs a promise per request on every route.
+  fastify.addHook('onRequest', (request, reply, done) => {
     reply.header('x-request-id', request.id);
+    done();
   });
-  fastify.addHook('onResponse', async (request, reply) => {
+  fastify.addHook('onResponse', (request, reply, done) => {
     const route = request.routeOptions.url ?? 'unmatched';
     metrics.recordRequest(request.method, route, reply.statusCode, reply.elapsedTime / 1000);
-    if (!log.isLevelEnabled('info')) return;
-    log.info(
-      {
-        requestId: request.id,
-        method: request.method,
-        route,
-        status: reply.statusCode,
-        ms: Math.round(reply.elapsedTime),
-      },
-      'request completed',
-    );
+    if (log.isLevelEnabled('info')) {
+      const ms = Math.round(reply.elapsedTime);
+      log.info(
+        { requestId: request.id, method: request.method, route, status: reply.statusCode, ms },
+        'request completed',
+      );
+    }
+    done();
   });
 
   setUpOpenApi(app);

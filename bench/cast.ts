@@ -1,0 +1,88 @@
+import { EventObject } from '../test/stripe-double';
+import { Account, Plan, Price, priceOf, World } from './world';
+
+/** The accounts each measured route needs, set up through the API and signed webhooks. */
+export interface Cast {
+  pro: Plan;
+  monthly: Price;
+  /** Free plan, 3 projects made: 402 on reports and on a 4th project. */
+  free: Account;
+  /** Pro: reports granted. */
+  subscriber: Account;
+  /** Pro: unlimited projects (kept apart so its projects don't weigh on the subscriber's reports). */
+  builder: Account;
+  /** 1,000,000 credits and a project to export. */
+  exporter: Account;
+  exporterProjectId: string;
+  /** Each bought a 1-credit pack: their checkout.session.completed are the templates of credit-pack webhooks. */
+  payers: Account[];
+  creditPackEvents: EventObject[];
+}
+
+const PAYERS = 10;
+
+function planKey(label: string): string {
+  return `${label}-${Math.random().toString(36).slice(2, 8)}`;
+}
+
+export async function createCast(world: World): Promise<Cast> {
+  const [pro, bulk, single] = await Promise.all([
+    world.createPlan({
+      key: planKey('pro'),
+      name: 'Pro',
+      description: 'Reports and unlimited projects',
+      trialDays: 0,
+      features: [
+        { key: 'reports', limit: null },
+        { key: 'projects', limit: null },
+      ],
+      prices: [{ interval: 'month', amount: 1900, currency: 'usd' }],
+    }),
+    world.createPlan({
+      key: planKey('bulk'),
+      name: 'Bulk credits',
+      trialDays: 0,
+      features: [],
+      prices: [{ interval: 'one_time', amount: 50000, currency: 'usd', credits: 1_000_000 }],
+    }),
+    world.createPlan({
+      key: planKey('single'),
+      name: 'One credit',
+      trialDays: 0,
+      features: [],
+      prices: [{ interval: 'one_time', amount: 100, currency: 'usd', credits: 1 }],
+    }),
+  ]);
+  const monthly = priceOf(pro, 'month');
+
+  const [free, subscriber, builder, exporter, ...payers] = await Promise.all(
+    ['free', 'subscriber', 'builder', 'exporter', ...Array<string>(PAYERS).fill('payer')].map((label) =>
+      world.signUp(label),
+    ),
+  );
+
+  for (const name of ['one', 'two', 'three']) await world.createProject(free, name);
+  const exporterProjectId = await world.createProject(exporter, 'exported');
+
+  await world.buy(subscriber, monthly, () => world.hasReports(subscriber));
+  await world.buy(builder, monthly, () => world.hasReports(builder));
+  await world.buy(
+    exporter,
+    priceOf(bulk, 'one_time'),
+    async () => (await world.creditBalance(exporter)) >= 1_000_000,
+  );
+  const creditPackEvents = await Promise.all(
+    payers.map(async (payer) => {
+      const events = await world.buy(
+        payer,
+        priceOf(single, 'one_time'),
+        async () => (await world.creditBalance(payer)) >= 1,
+      );
+      const completed = events.find((event) => event.type === 'checkout.session.completed');
+      if (!completed) throw new Error('the credit pack checkout sent no checkout.session.completed');
+      return completed;
+    }),
+  );
+
+  return { pro, monthly, free, subscriber, builder, exporter, exporterProjectId, payers, creditPackEvents };
+}

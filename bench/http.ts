@@ -1,0 +1,65 @@
+/** Small HTTP helpers for setting the bench up (fetch, keep-alive): JSON in, status and JSON out. */
+export interface Reply<T = Record<string, unknown>> {
+  status: number;
+  body: T;
+  ms: number;
+}
+
+export interface CallOptions {
+  token?: string;
+  body?: unknown;
+  headers?: Record<string, string>;
+  /** Sent as is (e.g. a signed webhook), instead of JSON.stringify(body). */
+  raw?: string;
+}
+
+export async function call<T = Record<string, unknown>>(
+  method: string,
+  url: string,
+  options: CallOptions = {},
+): Promise<Reply<T>> {
+  const headers: Record<string, string> = { ...options.headers };
+  if (options.token) headers.authorization = `Bearer ${options.token}`;
+  let payload = options.raw;
+  if (payload === undefined && options.body !== undefined) payload = JSON.stringify(options.body);
+  if (payload !== undefined) headers['content-type'] ??= 'application/json';
+  const startedAt = performance.now();
+  const response = await fetch(url, { method, headers, body: payload, signal: AbortSignal.timeout(15_000) });
+  const text = await response.text();
+  const ms = performance.now() - startedAt;
+  let body: unknown = text;
+  try {
+    body = text ? JSON.parse(text) : null;
+  } catch {
+    // not JSON (e.g. /metrics): keep the text
+  }
+  return { status: response.status, body: body as T, ms };
+}
+
+/** Like call(), but throws unless the status is the expected one. */
+export async function expectStatus<T = Record<string, unknown>>(
+  expected: number,
+  method: string,
+  url: string,
+  options: CallOptions = {},
+): Promise<T> {
+  const reply = await call<T>(method, url, options);
+  if (reply.status !== expected) {
+    throw new Error(
+      `${method} ${url} answered ${reply.status}, not ${expected}: ${JSON.stringify(reply.body)}`,
+    );
+  }
+  return reply.body;
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** The value of an unlabelled Prometheus counter or gauge from GET /metrics. */
+export async function metricValue(baseUrl: string, name: string): Promise<number> {
+  const reply = await call<string>('GET', `${baseUrl}/metrics`);
+  const match = new RegExp(`^${name} (\\S+)$`, 'm').exec(reply.body);
+  if (!match) throw new Error(`/metrics has no ${name}`);
+  return Number(match[1]);
+}

@@ -1,0 +1,232 @@
+/**
+ * `npm run bench`: the compiled server on a throw-away PostgreSQL and the Stripe double, loaded route
+ * by route with autocannon; writes the results section of BENCHMARKS.md.
+ *
+ * BENCH_CONNECTIONS (50), BENCH_WARMUP (3 s), BENCH_DURATION (10 s), BENCH_LATENCY_SAMPLES (10);
+ * BENCH_ONLY=<regex> runs only the routes whose name matches and prints instead of writing the file;
+ * BENCH_CPU_PROF=<dir> runs the servers with --cpu-prof into that directory; BENCH_PG_LOG=1 prints
+ * PostgreSQL's log; BENCH_COMMIT names what was measured when it is not the git checkout's HEAD.
+ */
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+
+import { startBareApps } from './bare-apps';
+import { Cast, createCast } from './cast';
+import { query } from './database';
+import { metricValue } from './http';
+import { burst, LoadResult, LoadSettings, LoadSpec, measure } from './load';
+import { AccessSummary, CacheHitCheck, describeMachine, renderResults, Report, writeResults } from './report';
+import { evaluate } from './targets';
+import { loadSpecs, optionalRoutes } from './specs';
+import { AccessSample, storedCreditPackEvents, webhookStatusCounts, webhookToAccess } from './webhooks';
+import { until, World } from './world';
+
+const RESULTS_FILE = path.join(__dirname, '..', 'BENCHMARKS.md');
+const BURST_SIZE = 2_000;
+const SUMMARY = '/v1/reports/summary';
+
+function numberFrom(name: string, fallback: number): number {
+  const value = Number(process.env[name] ?? fallback);
+  if (!Number.isFinite(value) || value < 0) throw new Error(`${name} must be a number`);
+  return value;
+}
+
+const startedAt = performance.now();
+function log(message: string): void {
+  process.stderr.write(`[bench ${((performance.now() - startedAt) / 1000).toFixed(1)} s] ${message}\n`);
+}
+
+async function cacheHitBurst(
+  world: World,
+  label: string,
+  route: string,
+  token: string,
+  expected: number,
+): Promise<CacheHitCheck> {
+  const spec: LoadSpec = {
+    name: label,
+    group: 'cache',
+    url: `${world.primary.url}${route}`,
+    expectStatus: 0,
+    headers: { authorization: `Bearer ${token}` },
+  };
+  await burst(spec, 10, 1); // the entry is cached after this
+  const before = await metricValue(world.primary.url, 'db_pool_acquires_total');
+  const { requests, statuses } = await burst(spec, BURST_SIZE, 10);
+  const after = await metricValue(world.primary.url, 'db_pool_acquires_total');
+  return { label, route, requests, statuses, acquiresPerRequest: (after - before) / requests, expected };
+}
+
+function summarize(label: string, samples: AccessSample[]): AccessSummary {
+  const median = (values: number[]) => {
+    const sorted = [...values].sort((a, b) => a - b);
+    const middle = Math.floor(sorted.length / 2);
+    return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+  };
+  const pick = (key: 'ack' | 'access' | 'total') =>
+    samples.map((sample) =>
+      key === 'ack'
+        ? sample.ackMs
+        : key === 'access'
+          ? sample.accessAfterAckMs
+          : sample.ackMs + sample.accessAfterAckMs,
+    );
+  return {
+    label,
+    samples: samples.length,
+    ackMedian: median(pick('ack')),
+    ackMax: Math.max(...pick('ack')),
+    accessMedian: median(pick('access')),
+    accessMax: Math.max(...pick('access')),
+    totalMedian: median(pick('total')),
+    totalMax: Math.max(...pick('total')),
+  };
+}
+
+async function postgresVersion(url: string): Promise<string> {
+  const [row] = await query<{ server_version: string }>(url, 'SHOW server_version');
+  return row.server_version;
+}
+
+async function totalCredits(world: World, cast: Cast): Promise<number> {
+  const balances = await Promise.all(cast.payers.map((payer) => world.creditBalance(payer)));
+  return balances.reduce((total, balance) => total + balance, 0);
+}
+
+async function webhookBacklog(world: World, cast: Cast, creditsBefore: number): Promise<string[]> {
+  const unfinished = (counts: Record<string, number>) =>
+    (counts.pending ?? 0) + (counts.processing ?? 0) + (counts.failed ?? 0);
+  const waitStart = performance.now();
+  await until(
+    async () => unfinished(await webhookStatusCounts(world.database.url)) === 0,
+    'webhooks left',
+    30_000,
+  ).catch(() => undefined);
+  const waited = performance.now() - waitStart;
+  const counts = await webhookStatusCounts(world.database.url);
+  const accepted = await storedCreditPackEvents(world.database.url);
+  const credited = (await totalCredits(world, cast)) - creditsBefore;
+  return [
+    `- stored events by status: ${Object.entries(counts)
+      .map(([status, count]) => `${status} ${count}`)
+      .join(', ')} (unfinished after ${(waited / 1000).toFixed(1)} s: ${unfinished(counts)})`,
+    `- credit-pack events stored (warm-up included): ${accepted}; credits they added: ${credited}`,
+  ];
+}
+
+async function main(): Promise<void> {
+  const settings: LoadSettings = {
+    connections: numberFrom('BENCH_CONNECTIONS', 50),
+    warmupSeconds: numberFrom('BENCH_WARMUP', 3),
+    durationSeconds: numberFrom('BENCH_DURATION', 10),
+  };
+  const latencySamples = numberFrom('BENCH_LATENCY_SAMPLES', 10);
+  const only = process.env.BENCH_ONLY ? new RegExp(process.env.BENCH_ONLY) : null;
+  const nodeArgs: string[] = [];
+  if (process.env.BENCH_CPU_PROF) {
+    const directory = path.resolve(process.env.BENCH_CPU_PROF);
+    mkdirSync(directory, { recursive: true });
+    nodeArgs.push('--cpu-prof', `--cpu-prof-dir=${directory}`);
+  }
+
+  log('starting the yardsticks, PostgreSQL, the Stripe double and the server');
+  const [bareStarted, worldStarted] = await Promise.allSettled([startBareApps(), World.start(nodeArgs)]);
+  if (bareStarted.status === 'rejected' || worldStarted.status === 'rejected') {
+    if (bareStarted.status === 'fulfilled') bareStarted.value.stop();
+    if (worldStarted.status === 'fulfilled') await worldStarted.value.stop();
+    throw bareStarted.status === 'rejected'
+      ? bareStarted.reason
+      : (worldStarted as PromiseRejectedResult).reason;
+  }
+  const bare = bareStarted.value;
+  const world = worldStarted.value;
+  try {
+    log(`server up in ${world.primary.bootMs} ms; creating plans and accounts`);
+    const cast = await createCast(world);
+    const machine = describeMachine(await postgresVersion(world.database.url));
+
+    const loads: LoadResult[] = [];
+    const creditsBefore = await totalCredits(world, cast);
+    const present = await optionalRoutes(world, cast, log);
+    for (const spec of loadSpecs(world, cast, bare, present)) {
+      if (only && !only.test(spec.name)) continue;
+      log(`loading ${spec.name}`);
+      const result = await measure(spec, settings);
+      log(
+        `  ${Math.round(result.rps)} req/s, p50 ${result.p50.toFixed(2)} ms, p99 ${result.p99.toFixed(2)} ms`,
+      );
+      loads.push(result);
+    }
+    const webhookLines = loads.some((load) => load.group === 'webhooks')
+      ? await webhookBacklog(world, cast, creditsBefore)
+      : [];
+
+    log('counting database work on cache hits');
+    const cacheHits = [
+      await cacheHitBurst(world, 'granted, handler with 2 counts', SUMMARY, cast.subscriber.token, 2),
+      await cacheHitBurst(world, '402, no handler (free user)', SUMMARY, cast.free.token, 0),
+    ];
+    if (present.has('/v1/reports/access')) {
+      cacheHits.push(
+        await cacheHitBurst(
+          world,
+          'granted, no handler work',
+          '/v1/reports/access',
+          cast.subscriber.token,
+          0,
+        ),
+      );
+    }
+
+    log('webhook → access, one instance');
+    const single: AccessSample[] = [];
+    for (let i = 0; i < latencySamples; i++) {
+      single.push(await webhookToAccess(world, cast, world.primary.url, world.primary.url));
+    }
+    log('webhook → access, across two instances');
+    const secondary = await world.startSecondary();
+    const across: AccessSample[] = [];
+    for (let i = 0; i < latencySamples; i++) {
+      across.push(await webhookToAccess(world, cast, world.primary.url, secondary.url));
+    }
+    await world.stopSecondary();
+
+    const guarded = loads.filter((load) => load.group === 'paywall');
+    const report: Report = {
+      machine,
+      settings,
+      loads,
+      ratios: [],
+      cacheHits,
+      stripeCallsUnderLoad: guarded.reduce((total, load) => total + (load.stripeCalls ?? 0), 0),
+      access: [summarize('one instance', single), summarize('instance A → instance B', across)],
+      webhookBacklog: webhookLines,
+      targets: [],
+    };
+    evaluate(report);
+    const results = renderResults(report);
+    if (only) {
+      process.stdout.write(`${results}\n`);
+    } else {
+      await writeResults(RESULTS_FILE, results);
+      process.stdout.write(`${results}\n\nWritten to ${path.relative(process.cwd(), RESULTS_FILE)}\n`);
+    }
+  } catch (error) {
+    const { child } = world.primary;
+    if (child.exitCode !== null || child.signalCode !== null) {
+      log(
+        `the server ended (${child.exitCode ?? child.signalCode}); its last output:\n${world.primary.output()}`,
+      );
+    }
+    throw error;
+  } finally {
+    bare.stop();
+    await world.stop();
+    log('done');
+  }
+}
+
+void main().catch((error: unknown) => {
+  process.stderr.write(`bench failed: ${error instanceof Error ? error.stack : String(error)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,153 @@
+import { BareApps } from './bare-apps';
+import { Cast } from './cast';
+import { metricValue } from './http';
+import { LoadSpec } from './load';
+import { ROUTES } from './routes';
+import { creditPackEventsSpec, ignoredEventsSpec } from './webhooks';
+import { World } from './world';
+
+/** Routes that only some versions of the service have: measured when they answer 200. */
+export async function optionalRoutes(
+  world: World,
+  cast: Cast,
+  log: (message: string) => void,
+): Promise<Set<string>> {
+  const present = new Set<string>();
+  for (const route of ['/v1/auth/session', '/v1/reports/access']) {
+    const reply = await world.api('GET', route, { token: cast.subscriber.token });
+    if (reply.status === 200) present.add(route);
+    else log(`${route} answers ${reply.status}: not measured`);
+  }
+  return present;
+}
+
+/** Every measured route, in the order they run. */
+export function loadSpecs(world: World, cast: Cast, bare: BareApps, present: Set<string>): LoadSpec[] {
+  const app = world.primary.url;
+  const yardstick = { group: 'yardstick', expectStatus: 200, serverPid: bare.pid };
+  const acquires = () => metricValue(app, 'db_pool_acquires_total');
+  const stripeCalls = () => world.stripe.requests().length;
+  const as = (account: { token: string }, body?: object) => ({
+    headers: {
+      authorization: `Bearer ${account.token}`,
+      ...(body ? { 'content-type': 'application/json' } : {}),
+    },
+    ...(body ? { method: 'POST', body: JSON.stringify(body) } : {}),
+  });
+  const tollgate = { acquires, stripeCalls, serverPid: world.primary.child.pid };
+  const apiVersion = cast.creditPackEvents[0].api_version;
+  return [
+    { ...yardstick, name: ROUTES.nodeHttp, url: `${bare.nodeHttp}/ping` },
+    { ...yardstick, name: ROUTES.fastify, url: `${bare.fastify}/ping` },
+    { ...yardstick, name: ROUTES.nest, url: `${bare.nest}/ping` },
+    {
+      group: 'app',
+      name: ROUTES.health,
+      url: `${app}/health`,
+      expectStatus: 200,
+      note: 'no auth',
+      ...tollgate,
+    },
+    {
+      group: 'app',
+      name: ROUTES.apiKeys,
+      url: `${app}/v1/api-keys`,
+      expectStatus: 200,
+      note: 'JWT, unguarded; handler: 1 query',
+      ...as(cast.subscriber),
+      ...tollgate,
+    },
+    ...(present.has('/v1/auth/session')
+      ? [
+          {
+            group: 'app',
+            name: ROUTES.session,
+            url: `${app}/v1/auth/session`,
+            expectStatus: 200,
+            note: 'JWT, unguarded; no DB',
+            ...as(cast.subscriber),
+            ...tollgate,
+          },
+        ]
+      : []),
+    ...(present.has('/v1/reports/access')
+      ? [
+          {
+            group: 'paywall',
+            name: ROUTES.reportsAccess,
+            url: `${app}/v1/reports/access`,
+            expectStatus: 200,
+            note: "@RequiresFeature('reports'); no DB",
+            ...as(cast.subscriber),
+            ...tollgate,
+          },
+        ]
+      : []),
+    {
+      group: 'paywall',
+      name: ROUTES.reportsGranted,
+      url: `${app}/v1/reports/summary`,
+      expectStatus: 200,
+      note: '@RequiresFeature; handler: 2 count queries',
+      ...as(cast.subscriber),
+      ...tollgate,
+    },
+    {
+      group: 'paywall',
+      name: ROUTES.reportsDenied,
+      url: `${app}/v1/reports/summary`,
+      expectStatus: 402,
+      note: 'free user: guard + 402 body, no handler',
+      ...as(cast.free),
+      ...tollgate,
+    },
+    {
+      group: 'paywall',
+      name: ROUTES.projectsGranted,
+      url: `${app}/v1/projects`,
+      expectStatus: 201,
+      note: '@WithinLimit, limit null; insert in a transaction',
+      ...as(cast.builder, { name: 'bench' }),
+      ...tollgate,
+    },
+    {
+      group: 'paywall',
+      name: ROUTES.projectsDenied,
+      url: `${app}/v1/projects`,
+      expectStatus: 402,
+      note: 'free user at 3/3: guard counts, then 402',
+      ...as(cast.free, { name: 'bench' }),
+      ...tollgate,
+    },
+    {
+      group: 'paywall',
+      name: ROUTES.exports,
+      url: `${app}/v1/exports`,
+      expectStatus: 201,
+      note: '@ConsumesCredits(1); one user, so spends queue on its balance row',
+      ...as(cast.exporter, { projectId: cast.exporterProjectId }),
+      ...tollgate,
+    },
+    {
+      group: 'webhooks',
+      name: ROUTES.webhooksIgnored,
+      note: 'verify, store claimed, mark ignored',
+      ...ignoredEventsSpec(world, apiVersion),
+      ...tollgate,
+    },
+    {
+      group: 'webhooks',
+      name: ROUTES.webhooksCredits,
+      note: 'verify, store claimed, credit 1, notify; buyers take turns',
+      ...creditPackEventsSpec(world, cast.creditPackEvents),
+      ...tollgate,
+    },
+    {
+      group: 'webhooks',
+      name: ROUTES.webhooksCreditsOneUser,
+      note: 'the same, all for one buyer: credits queue on its balance row',
+      ...creditPackEventsSpec(world, cast.creditPackEvents.slice(0, 1)),
+      ...tollgate,
+    },
+  ];
+}

@@ -1,0 +1,126 @@
+import { LoadResult } from './load';
+import { Report } from './report';
+import { ROUTES } from './routes';
+
+const x = (value: number) => `${value.toFixed(2)}×`;
+
+interface GuardComparison {
+  label: string;
+  guarded: LoadResult;
+  unguarded: LoadResult;
+}
+
+/**
+ * Fills in the ratios and the performance budget's verdicts. The guard is judged on a like-for-like
+ * pair when the service has one (no-DB twins: reports/access vs auth/session); otherwise on
+ * reports/summary (2 queries) vs api-keys (1 query), which charges the guard for a heavier handler.
+ */
+export function evaluate(report: Report): void {
+  const load = (name: string): LoadResult | undefined =>
+    report.loads.find((candidate) => candidate.name === name);
+  const nest = load(ROUTES.nest);
+  const comparisons: GuardComparison[] = [];
+  const access = load(ROUTES.reportsAccess);
+  const session = load(ROUTES.session);
+  if (access && session) {
+    comparisons.push({ label: 'no DB: reports/access vs auth/session', guarded: access, unguarded: session });
+  }
+  const summary = load(ROUTES.reportsGranted);
+  const apiKeys = load(ROUTES.apiKeys);
+  if (summary && apiKeys) {
+    comparisons.push({
+      label: 'with DB: reports/summary (2 queries) vs api-keys (1 query)',
+      guarded: summary,
+      unguarded: apiKeys,
+    });
+  }
+
+  const ratio = (label: string, a?: LoadResult, b?: LoadResult) => {
+    if (a && b) report.ratios.push({ label, value: x(a.rps / b.rps) });
+  };
+  for (const { label, guarded, unguarded } of comparisons) {
+    ratio(`granted guarded ÷ bare NestJS ping (${label.split(':')[0]}) — target ≥ 0.5×`, guarded, nest);
+    ratio(`granted guarded ÷ unguarded authenticated (${label}) — target ≥ 0.9×`, guarded, unguarded);
+    report.ratios.push({
+      label: `p99 added by the guard, ms (${label}) — target < 1 ms`,
+      value: (guarded.p99 - unguarded.p99).toFixed(2),
+    });
+  }
+  ratio('402 guarded (reports/summary, no handler) ÷ bare NestJS ping', load(ROUTES.reportsDenied), nest);
+  ratio('unguarded authenticated, no DB (auth/session) ÷ bare NestJS ping', session, nest);
+  ratio('GET /health (tollgate, no auth, no DB) ÷ bare NestJS ping', load(ROUTES.health), nest);
+  ratio('bare NestJS ping ÷ bare Fastify ping (SPEC machine: ≈ 0.64–0.79×)', nest, load(ROUTES.fastify));
+  ratio(
+    'bare Fastify ping ÷ node:http ping (SPEC machine: ≈ 0.97×)',
+    load(ROUTES.fastify),
+    load(ROUTES.nodeHttp),
+  );
+
+  const targets = report.targets;
+  const [primary] = comparisons;
+  if (primary && nest) {
+    const value = primary.guarded.rps / nest.rps;
+    targets.push({
+      target: 'granted guarded ≥ 0.5× bare NestJS ping',
+      measured: `${x(value)} (${primary.guarded.name})`,
+      met: value >= 0.5,
+    });
+  }
+  if (primary) {
+    const value = primary.guarded.rps / primary.unguarded.rps;
+    const added = primary.guarded.p99 - primary.unguarded.p99;
+    targets.push(
+      {
+        target: 'granted guarded ≥ 0.9× unguarded authenticated',
+        measured: `${x(value)} (${primary.label})`,
+        met: value >= 0.9,
+      },
+      {
+        target: 'guard adds < 1 ms at p99',
+        measured: `${added.toFixed(2)} ms (${primary.label})`,
+        met: added < 1,
+      },
+    );
+  }
+  if (report.cacheHits.length > 0) {
+    targets.push({
+      target: 'zero DB queries on a cache hit',
+      measured: report.cacheHits
+        .map(
+          (check) =>
+            `${check.label}: ${check.acquiresPerRequest.toFixed(3)}/req (handler: ${check.expected})`,
+        )
+        .join('; '),
+      met: report.cacheHits.every((check) => Math.abs(check.acquiresPerRequest - check.expected) < 0.01),
+    });
+  }
+  targets.push({
+    target: 'zero Stripe calls on a cache hit',
+    measured: `${report.stripeCallsUnderLoad} Stripe calls during the guarded loads`,
+    met: report.stripeCallsUnderLoad === 0,
+  });
+  const [single, across] = report.access;
+  if (single) {
+    targets.push({
+      target: 'webhook 2xx → access < 100 ms, one instance',
+      measured: `median ${single.accessMedian.toFixed(1)} ms, max ${single.accessMax.toFixed(1)} ms`,
+      met: single.accessMax < 100,
+    });
+  }
+  if (across) {
+    targets.push({
+      target: 'webhook 2xx → access < 1 s, across two instances',
+      measured: `median ${across.accessMedian.toFixed(1)} ms, max ${across.accessMax.toFixed(1)} ms`,
+      met: across.accessMax < 1000,
+    });
+  }
+  for (const name of [ROUTES.webhooksCredits, ROUTES.webhooksCreditsOneUser, ROUTES.webhooksIgnored]) {
+    const webhooks = load(name);
+    if (!webhooks) continue;
+    targets.push({
+      target: `≥ 500 signed webhooks/s verified, stored, processed (${name.replace(/^.*\((.*)\)$/, '$1')})`,
+      measured: `${Math.round(webhooks.rps)}/s, ${webhooks.unexpected} not 2xx`,
+      met: webhooks.rps >= 500 && webhooks.unexpected === 0,
+    });
+  }
+}
