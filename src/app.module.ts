@@ -5,6 +5,7 @@ import { ConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/database.module';
 import { AdminUsersModule } from './modules/admin-users/admin-users.module';
 import { ApiKeysModule } from './modules/api-keys/api-keys.module';
+import { AuthCoreModule } from './modules/auth/auth-core.module';
 import { AuthModule } from './modules/auth/auth.module';
 import { BillingModule } from './modules/billing/billing.module';
 import { CreditsModule } from './modules/credits/credits.module';
@@ -30,6 +31,7 @@ export class AppModule {
         DatabaseModule,
         MetricsModule,
         HealthModule,
+        AuthCoreModule,
         UsersModule,
         AuthModule,
         ApiKeysModule,

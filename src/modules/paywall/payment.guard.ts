@@ -27,6 +27,9 @@ type GuardedRequest = FastifyRequest & PaywalledRequest & { user?: Authenticated
  */
 @Injectable()
 export class PaymentGuard implements CanActivate {
+  /** Metadata never changes at run time: read once per handler. */
+  private readonly requirements = new WeakMap<object, PaywallRequirement[]>();
+
   constructor(
     private readonly reflector: Reflector,
     private readonly authentication: AuthenticationGuard,
@@ -40,10 +43,7 @@ export class PaymentGuard implements CanActivate {
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const request = context.switchToHttp().getRequest<GuardedRequest>();
     if (request.paywall) return true;
-    const requirements = this.reflector.getAllAndMerge<PaywallRequirement[]>(PAYWALL_REQUIREMENTS, [
-      context.getHandler(),
-      context.getClass(),
-    ]);
+    const requirements = this.requirementsOf(context);
     if (!request.user) await this.authentication.canActivate(context);
     this.roles.canActivate(context);
     const user = request.user!;
@@ -74,6 +74,19 @@ export class PaymentGuard implements CanActivate {
     if (credits > 0) await this.spend(user.id, credits, route, entitlements, paywall);
     request.paywall = paywall;
     return true;
+  }
+
+  private requirementsOf(context: ExecutionContext): PaywallRequirement[] {
+    const handler = context.getHandler();
+    let requirements = this.requirements.get(handler);
+    if (!requirements) {
+      requirements = this.reflector.getAllAndMerge<PaywallRequirement[]>(PAYWALL_REQUIREMENTS, [
+        handler,
+        context.getClass(),
+      ]);
+      this.requirements.set(handler, requirements);
+    }
+    return requirements;
   }
 
   private async assertBelowLimit(
