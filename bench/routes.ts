@@ -13,6 +13,5 @@ export const ROUTES = {
   projectsDenied: 'POST /v1/projects (402 limit_reached)',
   exports: 'POST /v1/exports (201, 1 credit)',
   webhooksIgnored: 'POST /v1/webhooks/stripe (unhandled type)',
-  webhooksCreditsOneUser: 'POST /v1/webhooks/stripe (credit pack, one buyer)',
   webhooksCredits: 'POST /v1/webhooks/stripe (credit pack, 10 buyers)',
 } as const;

@@ -142,12 +142,5 @@ export function loadSpecs(world: World, cast: Cast, bare: BareApps, present: Set
       ...creditPackEventsSpec(world, cast.creditPackEvents),
       ...tollgate,
     },
-    {
-      group: 'webhooks',
-      name: ROUTES.webhooksCreditsOneUser,
-      note: 'the same, all for one buyer: credits queue on its balance row',
-      ...creditPackEventsSpec(world, cast.creditPackEvents.slice(0, 1)),
-      ...tollgate,
-    },
   ];
 }

@@ -114,7 +114,7 @@ export function evaluate(report: Report): void {
       met: across.accessMax < 1000,
     });
   }
-  for (const name of [ROUTES.webhooksCredits, ROUTES.webhooksCreditsOneUser, ROUTES.webhooksIgnored]) {
+  for (const name of [ROUTES.webhooksCredits, ROUTES.webhooksIgnored]) {
     const webhooks = load(name);
     if (!webhooks) continue;
     targets.push({

@@ -92,7 +92,7 @@ export function ignoredEventsSpec(world: World, apiVersion: string): Omit<LoadSp
 
 /**
  * A paid 1-credit pack per event (a new Checkout Session each time): verified, stored, credited. The
- * templates' buyers take turns (one template: every event credits the same user).
+ * templates' buyers take turns.
  */
 export function creditPackEventsSpec(
   world: World,
