@@ -1,4 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
+import { isUUID } from 'class-validator';
 import Stripe from 'stripe';
 
 import { CreditsService } from '../credits/credits.service';
@@ -16,18 +17,23 @@ export class CreditPackService {
     private readonly customers: CustomersService,
   ) {}
 
-  async creditPaidSession(session: Stripe.Checkout.Session, cause: string | null): Promise<boolean> {
+  /** `knownUserId`: the session's user when the caller has resolved it already. */
+  async creditPaidSession(
+    session: Stripe.Checkout.Session,
+    cause: string | null,
+    knownUserId?: string,
+  ): Promise<boolean> {
     if (session.mode !== 'payment' || session.payment_status !== 'paid') return false;
     const priceId = session.metadata?.priceId;
-    const price = priceId ? await this.plans.findPriceById(priceId) : null;
+    const price = priceId && isUUID(priceId) ? await this.plans.findPrice(priceId) : null;
     if (!price?.credits) {
       this.logger.warn({ msg: 'paid session without a known credit pack', session: session.id });
       return false;
     }
     const customerId = typeof session.customer === 'string' ? session.customer : session.customer?.id;
-    const userId = customerId
-      ? await this.customers.userIdForCustomer(customerId, session.metadata?.userId)
-      : null;
+    const userId =
+      knownUserId ??
+      (customerId ? await this.customers.userIdForCustomer(customerId, session.metadata?.userId) : null);
     if (!userId) return false;
     const paymentIntent =
       typeof session.payment_intent === 'string' ? session.payment_intent : session.payment_intent?.id;

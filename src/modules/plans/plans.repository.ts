@@ -46,6 +46,10 @@ export class PlansRepository {
     return this.prisma.plan.findUnique({ where: { stripeProductId }, include: WITH_CATALOG });
   }
 
+  findPrice(id: string): Promise<Price | null> {
+    return this.prisma.price.findUnique({ where: { id } });
+  }
+
   findPriceById(id: string): Promise<(Price & { plan: Plan }) | null> {
     return this.prisma.price.findUnique({ where: { id }, include: { plan: true } });
   }

@@ -22,15 +22,16 @@ export class WebhookInboxRepository {
     event: { id: string; type: string; created: number },
     payload: unknown,
     source: string,
-  ): Promise<WebhookEvent | null> {
-    const rows = await this.prisma.$queryRaw<WebhookEvent[]>`
+  ): Promise<Pick<WebhookEvent, 'id' | 'type' | 'payload' | 'attempts'> | null> {
+    const rows = await this.prisma.$queryRaw<Pick<WebhookEvent, 'id' | 'type' | 'attempts'>[]>`
       INSERT INTO webhook_events (id, type, payload, status, attempts, locked_until, locked_by, stripe_created_at, source)
       VALUES (${event.id}, ${event.type}, ${JSON.stringify(payload)}::jsonb, 'processing', 1,
               now() + make_interval(secs => ${CLAIM_LEASE_SECONDS}), ${this.liveness.instanceId},
               to_timestamp(${event.created}), ${source})
       ON CONFLICT (id) DO NOTHING
-      RETURNING id, type, payload, attempts`;
-    return rows[0] ?? null;
+      RETURNING id, type, attempts`;
+    // The caller has the payload; reading the stored JSON back would only cost.
+    return rows[0] ? { ...rows[0], payload: payload as WebhookEvent['payload'] } : null;
   }
 
   /** Takes one event for processing, if it is due and nobody else holds it. */
@@ -61,14 +62,14 @@ export class WebhookInboxRepository {
   }
 
   async finish(id: string, status: 'processed' | 'ignored'): Promise<void> {
-    await this.prisma.webhookEvent.update({
+    await this.prisma.webhookEvent.updateMany({
       where: { id },
       data: { status, processedAt: new Date(), lockedUntil: null, lockedBy: null, lastError: null },
     });
   }
 
   async fail(id: string, error: string, nextAttemptAt: Date): Promise<void> {
-    await this.prisma.webhookEvent.update({
+    await this.prisma.webhookEvent.updateMany({
       where: { id },
       data: {
         status: 'failed',

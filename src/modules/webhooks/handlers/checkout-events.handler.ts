@@ -40,7 +40,7 @@ export class CheckoutEventsHandler implements WebhookHandler {
     }
     const subscriptionId = idOf(session.subscription);
     if (subscriptionId) await this.subscriptionSync.syncById(subscriptionId, event.id);
-    await this.creditPacks.creditPaidSession(session, event.id);
+    await this.creditPacks.creditPaidSession(session, event.id, userId);
     return 'processed';
   }
 }
