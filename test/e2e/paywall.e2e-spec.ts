@@ -13,6 +13,7 @@ import {
   priceOf,
   sleep,
   subscribe,
+  webhookEvents,
   PlanBody,
 } from '../support/billing';
 import { api, startTestServer, TestServer } from '../support/test-app';
@@ -242,8 +243,10 @@ describe('the PaymentGuard: 402 until paid', () => {
     const user = await signUp(server.url);
     await subscribe({ server, stripe }, user, priceOf(pro, 'month'));
     await api(second).get(REPORTS).set(bearer(user)).expect(200);
-    // Let the notifications of the subscription's own changes land before counting.
-    await sleep(500);
+    // Background work that queries on its own must be over before counting: the subscription's remaining
+    // webhooks (and the notifications they send) and the once-a-second write of earlier tests' 402s.
+    await eventually(async () => expect(await webhookEvents(server, asAdmin, 'pending')).toEqual([]));
+    await sleep(1_200);
     await api(second).get(REPORTS).set(bearer(user)).expect(200);
     const before = await dbAcquires(second);
     for (let index = 0; index < 20; index++) await api(second).get(REPORTS).set(bearer(user)).expect(200);
