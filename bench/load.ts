@@ -27,6 +27,9 @@ export interface LoadSettings {
   connections: number;
   warmupSeconds: number;
   durationSeconds: number;
+  /** Interleaved rounds for the routes compared with each other, and each round's window. */
+  rounds: number;
+  roundSeconds: number;
 }
 
 export interface LoadResult {
@@ -36,6 +39,10 @@ export interface LoadResult {
   requests: number;
   seconds: number;
   rps: number;
+  /** Requests/s of each round, when the route was measured in interleaved rounds. */
+  roundRps?: number[];
+  /** p99 latency of each round, likewise. */
+  roundP99?: number[];
   p50: number;
   p99: number;
   mean: number;
@@ -60,6 +67,14 @@ class LatencyRecorder {
       this.values = grown;
     }
     this.values[this.count++] = ms;
+  }
+
+  /** Every value of the given recorders together. */
+  static merged(recorders: LatencyRecorder[]): LatencyRecorder {
+    const merged = new LatencyRecorder();
+    for (const recorder of recorders)
+      for (let i = 0; i < recorder.count; i++) merged.record(recorder.values[i]);
+    return merged;
   }
 
   summary(): { p50: number; p99: number; mean: number } {
@@ -92,18 +107,31 @@ function options(
   };
 }
 
-/** Warms the route up (discarded), then measures it; latencies of every answer, whatever its status. */
-export async function measure(spec: LoadSpec, settings: LoadSettings): Promise<LoadResult> {
-  if (settings.warmupSeconds > 0)
-    await autocannon(options(spec, settings.connections, { duration: settings.warmupSeconds }));
+interface Window {
+  latencies: LatencyRecorder;
+  requests: number;
+  seconds: number;
+  failures: number;
+  acquires: number | null;
+  stripeCalls: number | null;
+  cpu: CpuUse | null;
+}
 
+/** One measured window; answers are counted into `statuses` by status. */
+async function measureWindow(
+  spec: LoadSpec,
+  connections: number,
+  duration: number,
+  statuses: Record<string, number>,
+): Promise<Window> {
+  const latencies = new LatencyRecorder();
   const acquiresBefore = spec.acquires ? await spec.acquires() : null;
   const stripeBefore = spec.stripeCalls?.() ?? null;
-  const latencies = new LatencyRecorder();
-  const statuses: Record<string, number> = {};
-  const instance = autocannon(options(spec, settings.connections, { duration: settings.durationSeconds }));
+  let requests = 0;
+  const instance = autocannon(options(spec, connections, { duration }));
   instance.on('response', (_client: unknown, status: number, _bytes: number, ms: number) => {
     statuses[status] = (statuses[status] ?? 0) + 1;
+    requests++;
     latencies.record(ms);
   });
   const cpu = watchCpu(spec.serverPid);
@@ -112,27 +140,103 @@ export async function measure(spec: LoadSpec, settings: LoadSettings): Promise<L
   const seconds = (performance.now() - startedAt) / 1000;
   const cpuUse = cpu();
   const acquiresAfter = spec.acquires ? await spec.acquires() : null;
+  return {
+    latencies,
+    requests,
+    seconds,
+    failures: result.errors + result.timeouts,
+    acquires: acquiresBefore !== null && acquiresAfter !== null ? acquiresAfter - acquiresBefore : null,
+    stripeCalls: stripeBefore !== null ? spec.stripeCalls!() - stripeBefore : null,
+    cpu: cpuUse,
+  };
+}
 
-  const requests = Object.values(statuses).reduce((total, count) => total + count, 0);
+async function warmUp(spec: LoadSpec, settings: LoadSettings): Promise<void> {
+  if (settings.warmupSeconds > 0)
+    await autocannon(options(spec, settings.connections, { duration: settings.warmupSeconds }));
+}
+
+export const median = (values: number[]): number => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+};
+
+function averageCpu(windows: Window[]): CpuUse | null {
+  const measured = windows.map((window) => window.cpu).filter((cpu): cpu is CpuUse => cpu !== null);
+  if (measured.length === 0) return null;
+  const mean = (key: Exclude<keyof CpuUse, 'cores'>) =>
+    measured.reduce((total, cpu) => total + cpu[key], 0) / measured.length;
+  return {
+    server: mean('server'),
+    postgres: mean('postgres'),
+    loadGenerator: mean('loadGenerator'),
+    foreign: mean('foreign'),
+    cores: measured[0].cores,
+  };
+}
+
+/** Sums of several windows of one route; requests/s is the median window's when there are several. */
+function resultOf(spec: LoadSpec, windows: Window[], statuses: Record<string, number>): LoadResult {
+  const requests = windows.reduce((total, window) => total + window.requests, 0);
+  const seconds = windows.reduce((total, window) => total + window.seconds, 0);
   const expected = statuses[spec.expectStatus] ?? 0;
+  const sum = (values: (number | null)[]) =>
+    values.some((value) => value === null) ? null : values.reduce<number>((a, b) => a + b!, 0);
+  const acquires = sum(windows.map((window) => window.acquires));
+  const stripeCalls = sum(windows.map((window) => window.stripeCalls));
+  const roundRps = windows.map((window) => window.requests / window.seconds);
+  const rounds = windows.length > 1;
   return {
     name: spec.name,
     group: spec.group,
     expectStatus: spec.expectStatus,
     requests,
     seconds,
-    rps: requests / seconds,
-    ...latencies.summary(),
-    unexpected: requests - expected + result.errors + result.timeouts,
+    rps: rounds ? median(roundRps) : requests / seconds,
+    roundRps: rounds ? roundRps : undefined,
+    roundP99: rounds ? windows.map((window) => window.latencies.summary().p99) : undefined,
+    ...LatencyRecorder.merged(windows.map((window) => window.latencies)).summary(),
+    unexpected: requests - expected + windows.reduce((total, window) => total + window.failures, 0),
     statuses,
-    acquiresPerRequest:
-      acquiresBefore !== null && acquiresAfter !== null && requests > 0
-        ? (acquiresAfter - acquiresBefore) / requests
-        : null,
-    stripeCalls: stripeBefore !== null ? spec.stripeCalls!() - stripeBefore : null,
-    cpu: cpuUse,
+    acquiresPerRequest: acquires !== null && requests > 0 ? acquires / requests : null,
+    stripeCalls,
+    cpu: averageCpu(windows),
     note: spec.note,
   };
+}
+
+/** Warms the route up (discarded), then measures it; latencies of every answer, whatever its status. */
+export async function measure(spec: LoadSpec, settings: LoadSettings): Promise<LoadResult> {
+  await warmUp(spec, settings);
+  const statuses: Record<string, number> = {};
+  const window = await measureWindow(spec, settings.connections, settings.durationSeconds, statuses);
+  return resultOf(spec, [window], statuses);
+}
+
+/**
+ * Routes whose ratios matter, measured in turns: each round loads every route once for
+ * `roundSeconds`, starting one route further on each round, so that a slower or faster spell of the
+ * machine falls on all of them alike. Each route's requests/s is its median round; `roundRps` keeps
+ * every round, in round order, for ratios taken round by round.
+ */
+export async function measureInterleaved(
+  specs: LoadSpec[],
+  settings: LoadSettings,
+  onRound?: (round: number) => void,
+): Promise<LoadResult[]> {
+  const { rounds, roundSeconds } = settings;
+  for (const spec of specs) await warmUp(spec, settings);
+  const state = specs.map(() => ({ windows: [] as Window[], statuses: {} as Record<string, number> }));
+  for (let round = 0; round < rounds; round++) {
+    for (let turn = 0; turn < specs.length; turn++) {
+      const index = (round + turn) % specs.length;
+      const { windows, statuses } = state[index];
+      windows[round] = await measureWindow(specs[index], settings.connections, roundSeconds, statuses);
+    }
+    onRound?.(round);
+  }
+  return specs.map((spec, index) => resultOf(spec, state[index].windows, state[index].statuses));
 }
 
 /** A fixed number of requests (no warm-up): for counting what each one costs. */

@@ -106,6 +106,29 @@ function loadTable(loads: LoadResult[]): string[] {
   return lines;
 }
 
+function interleavedNames(loads: LoadResult[]): string {
+  return loads
+    .filter((load) => load.roundRps)
+    .map((load) => load.name)
+    .join(', ');
+}
+
+function roundsTable(loads: LoadResult[]): string[] {
+  const interleaved = loads.filter((load) => load.roundRps);
+  if (interleaved.length === 0) return [];
+  const rounds = interleaved[0].roundRps!.length;
+  return [
+    '### Interleaved rounds (req/s)',
+    '',
+    `| route | ${Array.from({ length: rounds }, (_, round) => `round ${round + 1}`).join(' | ')} | median |`,
+    `|---|${'--:|'.repeat(rounds + 1)}`,
+    ...interleaved.map(
+      (load) => `| ${load.name} | ${load.roundRps!.map(int).join(' | ')} | ${int(load.rps)} |`,
+    ),
+    '',
+  ];
+}
+
 function contentionWarning(loads: LoadResult[]): string[] {
   const busy = loads.filter((load) => (load.cpu?.foreign ?? 0) > 0.1);
   if (busy.length === 0) return [];
@@ -121,7 +144,11 @@ export function renderResults(report: Report): string {
   const lines = [
     `Run ${machine.date} of commit ${machine.commit} on ${machine.cores} cores (${machine.cpu}), Node ${machine.node},`,
     `PostgreSQL ${machine.postgres} (embedded, same machine). autocannon, ${settings.connections} connections, ${settings.warmupSeconds} s warm-up`,
-    `(discarded) then ${settings.durationSeconds} s measured per route, one route after the other in one run.`,
+    `(discarded) then ${settings.durationSeconds} s measured per route, one route after the other in one run;`,
+    `the routes the budget compares with each other (${interleavedNames(report.loads)}) instead run in`,
+    `${settings.rounds} interleaved rounds of ${settings.roundSeconds} s (each round starts one route further on): their`,
+    'req/s is the median round, and their ratios are taken round by round (median), so that drift in the',
+    "machine's speed over the run falls on both sides of a ratio alike.",
     'Latencies are measured per response with sub-millisecond precision, whatever the status. CPU is in cores',
     '(1.00 = one core all the time) over the measured window: the serving process, PostgreSQL, the load generator',
     '(autocannon, plus the Stripe double), and processes outside the bench (builds, test suites; 0 when quiet).',
@@ -131,6 +158,7 @@ export function renderResults(report: Report): string {
     '',
     ...loadTable(report.loads),
     '',
+    ...roundsTable(report.loads),
     '### Ratios (performance budget)',
     '',
     '| ratio | value |',
@@ -140,7 +168,8 @@ export function renderResults(report: Report): string {
     '### Database work on an entitlement-cache hit',
     '',
     '`db_pool_acquires_total` read from `/metrics` before and after 2,000 requests (10 connections) for one user whose',
-    'entitlements are cached.',
+    'entitlements are cached, less `payment_required_log_writes_total` (the batched write of recent 402s, at most',
+    'one a second whatever their number, off the request path).',
     '',
     '| burst | route | requests | statuses | DB acquires/req | expected |',
     '|---|---|--:|---|--:|--:|',

@@ -131,14 +131,14 @@ export function loadSpecs(world: World, cast: Cast, bare: BareApps, present: Set
     {
       group: 'webhooks',
       name: ROUTES.webhooksIgnored,
-      note: 'verify, store claimed, mark ignored',
+      note: 'verify, store as ignored (one statement)',
       ...ignoredEventsSpec(world, apiVersion),
       ...tollgate,
     },
     {
       group: 'webhooks',
       name: ROUTES.webhooksCredits,
-      note: 'verify, store claimed, credit 1, notify; buyers take turns',
+      note: 'verify, store claimed, credit 1 and notify (one statement), mark processed (batched); buyers take turns',
       ...creditPackEventsSpec(world, cast.creditPackEvents),
       ...tollgate,
     },

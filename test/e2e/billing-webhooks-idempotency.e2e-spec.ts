@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { Client } from 'pg';
 import Stripe from 'stripe';
 
 import { bearer, signUp } from '../support/accounts';
@@ -31,6 +32,13 @@ import { TestDatabaseServer } from '../support/test-database';
 import { EventObject, StripeDouble } from '../stripe-double';
 
 const COPIES = 5;
+
+async function waitingOnLocks(client: Client): Promise<number> {
+  const { rows } = await client.query<{ count: string }>(
+    `SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`,
+  );
+  return Number(rows[0].count);
+}
 
 describe('webhooks have effect once, whatever the delivery order or count', () => {
   let stripe: StripeDouble;
@@ -152,6 +160,70 @@ describe('webhooks have effect once, whatever the delivery order or count', () =
       .expect(200);
     expect(again.body.credits).toEqual({ balance: 100 });
     expect((await adminUser(server, asAdmin, user.id)).credits.ledger).toHaveLength(1);
+  });
+
+  it('counts a credit pack once when success page syncs on both instances race its webhook', async () => {
+    const user = await signUp(server.url, 'racing-sync');
+    const { sessionId, completed } = await payForCreditPack(
+      { server, stripe },
+      user,
+      priceOf(creditPlan, 'one_time'),
+    );
+    // Holding the user's balance row makes every report of the purchase wait at the same point, past the
+    // "counted already?" check, so that all of them race for the one ledger entry once it is let go.
+    const holder = new Client({ connectionString: database.url });
+    await holder.connect();
+    try {
+      await holder.query('BEGIN');
+      await holder.query(
+        `INSERT INTO credit_balances (user_id, balance, updated_at) VALUES ($1, 0, now())
+         ON CONFLICT (user_id) DO NOTHING`,
+        [user.id],
+      );
+      await holder.query('SELECT 1 FROM credit_balances WHERE user_id = $1 FOR UPDATE', [user.id]);
+      const syncs = Promise.all(
+        instances.map((instance) =>
+          api(instance).post(`/v1/billing/checkout/${sessionId}/sync`).set(bearer(user)),
+        ),
+      );
+      const delivered = deliverConcurrently(completed);
+      await eventually(async () => expect(await waitingOnLocks(holder)).toBeGreaterThanOrEqual(2));
+      await holder.query('COMMIT');
+      const [synced] = await Promise.all([syncs, delivered]);
+      expect(synced.map((response) => [response.status, response.body.credits])).toEqual(
+        Array(instances.length).fill([200, { balance: 100 }]),
+      );
+    } finally {
+      await holder.end();
+    }
+    await processedOnce(completed.id);
+    expect(await creditBalance(server, user)).toBe(100);
+    expect((await adminUser(server, asAdmin, user.id)).credits.ledger).toEqual([
+      expect.objectContaining({ delta: 100, balanceAfter: 100, reason: 'purchase' }),
+    ]);
+  });
+
+  it('counts ten packs one buyer paid for at once, each once, and marks every event processed', async () => {
+    const user = await signUp(server.url, 'ten-packs');
+    const pack = priceOf(creditPlan, 'one_time');
+    const paid = [];
+    for (let index = 0; index < 10; index++)
+      paid.push(await payForCreditPack({ server, stripe }, user, pack));
+
+    const responses = await Promise.all(
+      paid.map(({ completed }, index) => deliver(instances[index % instances.length], stripe, completed)),
+    );
+    expect(responses.map((response) => response.status)).toEqual(Array(10).fill(200));
+    for (const { completed } of paid) await processedOnce(completed.id);
+    expect(await creditBalance(server, user)).toBe(1_000);
+    const { ledger } = (await adminUser(server, asAdmin, user.id)).credits;
+    expect(ledger).toHaveLength(10);
+    // Each entry's balance is the one its own purchase left: 100, 200, … 1000 in some order.
+    expect(
+      ledger
+        .map((entry: { balanceAfter: number }) => entry.balanceAfter)
+        .sort((a: number, b: number) => a - b),
+    ).toEqual(Array.from({ length: 10 }, (_, index) => (index + 1) * 100));
   });
 
   it('keeps the newer state when an older customer.subscription.updated arrives last', async () => {

@@ -1,5 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { isUUID } from 'class-validator';
+import { LRUCache } from 'lru-cache';
 import Stripe from 'stripe';
 
 import { CreditsService } from '../credits/credits.service';
@@ -10,6 +11,8 @@ import { CustomersService } from './customers.service';
 @Injectable()
 export class CreditPackService {
   private readonly logger = new Logger(CreditPackService.name);
+  /** A price's credits never change (another pack size is another price): read once per price. */
+  private readonly packCredits = new LRUCache<string, number>({ max: 10_000 });
 
   constructor(
     private readonly credits: CreditsService,
@@ -24,9 +27,8 @@ export class CreditPackService {
     knownUserId?: string,
   ): Promise<boolean> {
     if (session.mode !== 'payment' || session.payment_status !== 'paid') return false;
-    const priceId = session.metadata?.priceId;
-    const price = priceId && isUUID(priceId) ? await this.plans.findPrice(priceId) : null;
-    if (!price?.credits) {
+    const credits = await this.creditsOfPrice(session.metadata?.priceId);
+    if (!credits) {
       this.logger.warn({ msg: 'paid session without a known credit pack', session: session.id });
       return false;
     }
@@ -39,10 +41,19 @@ export class CreditPackService {
       typeof session.payment_intent === 'string' ? session.payment_intent : session.payment_intent?.id;
     return this.credits.purchase({
       userId,
-      credits: price.credits,
+      credits,
       sourceKey: `checkout:${session.id}`,
       stripePaymentIntentId: paymentIntent ?? null,
       stripeEventId: cause,
     });
+  }
+
+  private async creditsOfPrice(priceId: string | undefined): Promise<number | null> {
+    if (!priceId || !isUUID(priceId)) return null;
+    const cached = this.packCredits.get(priceId);
+    if (cached) return cached;
+    const credits = (await this.plans.findPrice(priceId))?.credits ?? null;
+    if (credits) this.packCredits.set(priceId, credits);
+    return credits;
   }
 }

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { isUUID } from 'class-validator';
+import { LRUCache } from 'lru-cache';
 
 import { DomainError } from '../../common/errors/domain-error';
 import { PrismaService } from '../../database/prisma.service';
@@ -8,6 +9,9 @@ import { StripeGateway } from '../stripe/stripe.gateway';
 /** Each user's Stripe customer: created once, on first need, and reused. */
 @Injectable()
 export class CustomersService {
+  /** A customer, once linked to a user, stays linked: every webhook after the first needs no lookup. */
+  private readonly usersByCustomer = new LRUCache<string, string>({ max: 50_000 });
+
   constructor(
     private readonly prisma: PrismaService,
     private readonly stripe: StripeGateway,
@@ -42,6 +46,14 @@ export class CustomersService {
 
   /** Who a Stripe customer is: our record first, else the metadata we put on the customer. */
   async userIdForCustomer(stripeCustomerId: string, metadataUserId?: string | null): Promise<string | null> {
+    const known = this.usersByCustomer.get(stripeCustomerId);
+    if (known) return known;
+    const userId = await this.linkedUser(stripeCustomerId, metadataUserId);
+    if (userId) this.usersByCustomer.set(stripeCustomerId, userId);
+    return userId;
+  }
+
+  private async linkedUser(stripeCustomerId: string, metadataUserId?: string | null): Promise<string | null> {
     const user = await this.prisma.user.findUnique({ where: { stripeCustomerId }, select: { id: true } });
     if (user) return user.id;
     if (!metadataUserId || !isUUID(metadataUserId)) return null;

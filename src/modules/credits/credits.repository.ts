@@ -1,7 +1,9 @@
 import { Injectable } from '@nestjs/common';
 
 import { PrismaService } from '../../database/prisma.service';
+import { isUniqueViolation } from '../../database/unique-violation';
 import { CreditEntry, Prisma } from '../../generated/prisma/client';
+import { ENTITLEMENTS_CHANNEL } from '../entitlements/entitlement-changes.service';
 
 export interface CreditPurchase {
   userId: string;
@@ -21,28 +23,40 @@ export interface CreditRefund {
   stripeEventId: string | null;
 }
 
-/** The ledger and the balance it sums to, changed together in one transaction. */
+/** The ledger and the balance it sums to, always changed together (one statement or one transaction). */
 @Injectable()
 export class CreditsRepository {
   constructor(private readonly prisma: PrismaService) {}
 
-  /** Adds the credits unless this source was counted already; returns whether it added them. */
-  purchase(purchase: CreditPurchase): Promise<boolean> {
-    return this.prisma.$transaction(async (tx) => {
-      const balance = await lockBalance(tx, purchase.userId);
-      const inserted = await tx.$queryRaw<{ id: string }[]>`
-        INSERT INTO credit_entries (id, user_id, delta, balance_after, reason, source_key, stripe_payment_intent_id, stripe_event_id)
-        VALUES (gen_random_uuid(), ${purchase.userId}::uuid, ${purchase.credits}, ${balance + purchase.credits}, 'purchase',
-                ${purchase.sourceKey}, ${purchase.stripePaymentIntentId}, ${purchase.stripeEventId})
-        ON CONFLICT (source_key) DO NOTHING
-        RETURNING id`;
-      if (inserted.length === 0) return false;
-      await tx.creditBalance.update({
-        where: { userId: purchase.userId },
-        data: { balance: { increment: purchase.credits } },
-      });
-      return true;
-    });
+  /**
+   * Adds the credits unless this source was counted already; returns whether it added them. One
+   * statement: the balance row is locked only while PostgreSQL runs it, not across round trips; and
+   * other instances are told (NOTIFY, sent when it commits) in the same round trip.
+   */
+  async purchase(purchase: CreditPurchase): Promise<boolean> {
+    const { userId, credits, sourceKey, stripePaymentIntentId, stripeEventId } = purchase;
+    try {
+      const inserted = await this.prisma.$queryRaw<{ id: string }[]>`
+        WITH counted AS (
+          INSERT INTO credit_balances AS current (user_id, balance, updated_at)
+          SELECT ${userId}::uuid, ${credits}, now()
+          WHERE NOT EXISTS (SELECT 1 FROM credit_entries WHERE source_key = ${sourceKey})
+          ON CONFLICT (user_id) DO UPDATE SET balance = current.balance + EXCLUDED.balance, updated_at = now()
+          RETURNING balance
+        ), entry AS (
+          INSERT INTO credit_entries (id, user_id, delta, balance_after, reason, source_key, stripe_payment_intent_id, stripe_event_id)
+          SELECT gen_random_uuid(), ${userId}::uuid, ${credits}, balance, 'purchase', ${sourceKey},
+                 ${stripePaymentIntentId}, ${stripeEventId}
+          FROM counted
+          RETURNING id
+        )
+        SELECT entry.id FROM entry CROSS JOIN LATERAL pg_notify(${ENTITLEMENTS_CHANNEL}, ${userId})`;
+      return inserted.length > 0;
+    } catch (error) {
+      // A concurrent delivery of the same purchase counted it first; this statement's increment is undone.
+      if (isUniqueViolation(error)) return false;
+      throw error;
+    }
   }
 
   /**
@@ -85,36 +99,29 @@ export class CreditsRepository {
     });
   }
 
-  /** Spends credits only if the balance covers them; null when it does not. */
-  spend(
-    userId: string,
-    credits: number,
-    reason: string,
-    client?: Prisma.TransactionClient,
-  ): Promise<number | null> {
-    const run = async (tx: Prisma.TransactionClient) => {
-      const updated = await tx.$queryRaw<{ balance: number }[]>`
+  /** Spends credits only if the balance covers them; returns the balance left, or null when it does not. */
+  async spend(userId: string, credits: number, reason: string): Promise<number | null> {
+    const [spent] = await this.prisma.$queryRaw<{ balance_after: number }[]>`
+      WITH spent AS (
         UPDATE credit_balances SET balance = balance - ${credits}, updated_at = now()
         WHERE user_id = ${userId}::uuid AND balance >= ${credits}
-        RETURNING balance`;
-      if (updated.length === 0) return null;
-      await tx.creditEntry.create({
-        data: { userId, delta: -credits, balanceAfter: updated[0].balance, reason },
-      });
-      return updated[0].balance;
-    };
-    return client ? run(client) : this.prisma.$transaction(run);
+        RETURNING balance)
+      INSERT INTO credit_entries (id, user_id, delta, balance_after, reason)
+      SELECT gen_random_uuid(), ${userId}::uuid, ${-credits}, balance, ${reason} FROM spent
+      RETURNING balance_after`;
+    return spent ? spent.balance_after : null;
   }
 
   /** Returns credits spent on a request that then failed. */
-  giveBack(userId: string, credits: number, reason: string): Promise<void> {
-    return this.prisma.$transaction(async (tx) => {
-      const balance = await lockBalance(tx, userId);
-      await tx.creditEntry.create({
-        data: { userId, delta: credits, balanceAfter: balance + credits, reason },
-      });
-      await tx.creditBalance.update({ where: { userId }, data: { balance: { increment: credits } } });
-    });
+  async giveBack(userId: string, credits: number, reason: string): Promise<void> {
+    await this.prisma.$executeRaw`
+      WITH given AS (
+        INSERT INTO credit_balances AS current (user_id, balance, updated_at)
+        VALUES (${userId}::uuid, ${credits}, now())
+        ON CONFLICT (user_id) DO UPDATE SET balance = current.balance + EXCLUDED.balance, updated_at = now()
+        RETURNING balance)
+      INSERT INTO credit_entries (id, user_id, delta, balance_after, reason)
+      SELECT gen_random_uuid(), ${userId}::uuid, ${credits}, balance, ${reason} FROM given`;
   }
 
   async balance(userId: string): Promise<number> {

@@ -12,7 +12,8 @@ export class CreditsService {
 
   async purchase(purchase: CreditPurchase): Promise<boolean> {
     const added = await this.credits.purchase(purchase);
-    if (added) await this.changes.publish(purchase.userId);
+    // The purchase's own statement notified the other instances.
+    if (added) this.changes.publishLocally(purchase.userId);
     return added;
   }
 

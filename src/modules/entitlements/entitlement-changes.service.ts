@@ -15,8 +15,13 @@ export class EntitlementChangesService {
   constructor(private readonly prisma: PrismaService) {}
 
   async publish(userId: string): Promise<void> {
-    for (const listener of this.userListeners) listener(userId);
+    this.publishLocally(userId);
     await this.notify(ENTITLEMENTS_CHANNEL, userId);
+  }
+
+  /** For changes whose own statement sent the NOTIFY (on ENTITLEMENTS_CHANNEL, the user id as payload). */
+  publishLocally(userId: string): void {
+    for (const listener of this.userListeners) listener(userId);
   }
 
   async publishCatalogChange(): Promise<void> {

@@ -33,12 +33,22 @@ export class MetricsService {
     registers: [this.registry],
   });
 
+  private readonly paymentRequiredLogWrites = new Counter({
+    name: 'payment_required_log_writes_total',
+    help: 'Batched writes of recent 402s to PostgreSQL (at most one a second, whatever the number of 402s)',
+    registers: [this.registry],
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry });
   }
 
   recordPaymentRequired(code: string, feature: string, route: string): void {
     this.paymentRequired.inc({ code, feature, route });
+  }
+
+  recordPaymentRequiredLogWrite(): void {
+    this.paymentRequiredLogWrites.inc();
   }
 
   recordDatabaseAcquire(): void {

@@ -1,6 +1,7 @@
 import { Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 
 import { PrismaService } from '../../database/prisma.service';
+import { MetricsService } from '../metrics/metrics.service';
 
 export interface PaymentRequiredRecord {
   userId: string;
@@ -22,7 +23,10 @@ export class PaymentRequiredLog implements OnModuleDestroy {
   private buffer = new Map<string, PaymentRequiredRecord & { createdAt: Date }>();
   private readonly timer: NodeJS.Timeout;
 
-  constructor(private readonly prisma: PrismaService) {
+  constructor(
+    private readonly prisma: PrismaService,
+    private readonly metrics: MetricsService,
+  ) {
     this.timer = setInterval(() => void this.flush(), FLUSH_INTERVAL_MS);
     this.timer.unref();
   }
@@ -39,6 +43,7 @@ export class PaymentRequiredLog implements OnModuleDestroy {
     const batch = [...this.buffer.values()];
     this.buffer = new Map();
     try {
+      this.metrics.recordPaymentRequiredLogWrite();
       await this.prisma.paymentRequiredEvent.createMany({ data: batch });
     } catch (error) {
       this.logger.warn({

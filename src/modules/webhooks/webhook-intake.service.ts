@@ -15,6 +15,9 @@ export class WebhookIntakeService {
   ) {}
 
   async accept(event: Stripe.Event, source: 'webhook' | 'catch-up'): Promise<{ stored: boolean }> {
+    if (!this.processor.handles(event.type) && (await this.inbox.storeIgnored(event, event, source))) {
+      return { stored: true };
+    }
     const claimed = await this.inbox.storeClaimed(event, event, source);
     try {
       if (claimed) await this.processor.run(claimed);

@@ -24,6 +24,11 @@ export class WebhookProcessor {
     for (const handler of handlers) for (const type of handler.types) this.handlers.set(type, handler);
   }
 
+  /** Whether a handler acts on this event type (others are stored as ignored). */
+  handles(type: string): boolean {
+    return this.handlers.has(type);
+  }
+
   /** Processes the event now if it is due and nobody else holds it; returns whether it ran. */
   async processNow(id: string): Promise<boolean> {
     const claimed = await this.inbox.claim(id);
