@@ -2,7 +2,8 @@
  * `npm run bench`: the compiled server on a throw-away PostgreSQL and the Stripe double, loaded route
  * by route with autocannon; writes the results section of BENCHMARKS.md.
  *
- * BENCH_CONNECTIONS (50), BENCH_WARMUP (3 s), BENCH_DURATION (10 s), BENCH_LATENCY_SAMPLES (10);
+ * BENCH_CONNECTIONS (50), BENCH_WARMUP (3 s), BENCH_DURATION (10 s), BENCH_ROUNDS (5) and
+ * BENCH_ROUND_SECONDS (4) for the interleaved routes, BENCH_LATENCY_SAMPLES (10);
  * BENCH_ONLY=<regex> runs only the routes whose name matches and prints instead of writing the file;
  * BENCH_CPU_PROF=<dir> runs the servers with --cpu-prof into that directory; BENCH_PG_LOG=1 prints
  * PostgreSQL's log; BENCH_COMMIT names what was measured when it is not the git checkout's HEAD.
