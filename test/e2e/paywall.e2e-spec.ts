@@ -255,6 +255,34 @@ describe('the PaymentGuard: 402 until paid', () => {
     expect(perRequest).toBe(2);
   });
 
+  it("computes a user's entitlements once for requests that miss the cache together", async () => {
+    const user = await signUp(server.url);
+    const ACCESS = '/v1/reports/access';
+    // Each grant is a change: every instance drops the user's cached entitlements.
+    const change = async () => {
+      await api(server)
+        .post(`/v1/admin/users/${user.id}/grants`)
+        .set(asAdmin)
+        .send({ feature: 'reports' })
+        .expect(201);
+      await sleep(300);
+    };
+    await change();
+    expect(await statusOf(second, user, ACCESS)).toBe(200);
+
+    await change();
+    let before = await dbAcquires(second);
+    expect(await statusOf(second, user, ACCESS)).toBe(200);
+    const oneComputation = (await dbAcquires(second)) - before;
+    expect(oneComputation).toBeGreaterThan(0);
+
+    await change();
+    before = await dbAcquires(second);
+    const statuses = await Promise.all(Array.from({ length: 20 }, () => statusOf(second, user, ACCESS)));
+    expect(statuses).toEqual(Array(20).fill(200));
+    expect((await dbAcquires(second)) - before).toBe(oneComputation);
+  });
+
   it('402 feature_not_in_plan on a plan without the feature', async () => {
     const user = await signUp(server.url);
     await subscribe({ server, stripe }, user, priceOf(basic, 'month'));

@@ -18,24 +18,45 @@ export class EntitlementsCache {
   /** Bumped on every invalidation, so a computation that raced one is not stored. */
   private readonly generations = new Map<string, number>();
   private globalGeneration = 0;
+  /** Computations under way, so that concurrent misses for one user share one. */
+  private readonly loading = new Map<string, { generation: string; entitlements: Promise<Entitlements> }>();
 
   constructor(private readonly entitlements: EntitlementsService) {}
 
-  async get(userId: string): Promise<Entitlements> {
+  get(userId: string): Promise<Entitlements> | Entitlements {
     const cached = this.entries.get(userId);
     if (cached) return cached;
     const generation = this.generationOf(userId);
-    const computed = await this.entitlements.compute(userId);
-    if (this.generationOf(userId) === generation) {
-      const ttl = computed.validUntil ? Math.min(TTL_MS, computed.validUntil.getTime() - Date.now()) : TTL_MS;
-      if (ttl > 0) this.entries.set(userId, computed, { ttl });
+    const loading = this.loading.get(userId);
+    if (loading?.generation === generation) return loading.entitlements;
+    const entitlements = this.load(userId, generation);
+    this.loading.set(userId, { generation, entitlements });
+    return entitlements;
+  }
+
+  /** Computes once for all the requests that miss together; stored unless a change came meanwhile. */
+  private async load(userId: string, generation: string): Promise<Entitlements> {
+    try {
+      const computed = await this.entitlements.compute(userId);
+      if (this.generationOf(userId) === generation) {
+        const ttl = computed.validUntil
+          ? Math.min(TTL_MS, computed.validUntil.getTime() - Date.now())
+          : TTL_MS;
+        if (ttl > 0) this.entries.set(userId, computed, { ttl });
+      }
+      return computed;
+    } finally {
+      if (this.loading.get(userId)?.generation === generation) this.loading.delete(userId);
     }
-    return computed;
   }
 
   invalidate(userId: string): void {
     this.generations.set(userId, (this.generations.get(userId) ?? 0) + 1);
-    if (this.generations.size > MAX_USERS) this.generations.clear();
+    if (this.generations.size > MAX_USERS) {
+      // Forgetting counters could let a computation that raced a change look current: end them all.
+      this.generations.clear();
+      this.globalGeneration++;
+    }
     this.entries.delete(userId);
   }
 
