@@ -106,7 +106,7 @@ export function loadSpecs(world: World, cast: Cast, bare: BareApps, present: Set
       name: ROUTES.projectsGranted,
       url: `${app}/v1/projects`,
       expectStatus: 201,
-      note: '@WithinLimit, limit null; insert in a transaction',
+      note: '@WithinLimit, limit null; one insert',
       ...as(cast.builder, { name: 'bench' }),
       ...tollgate,
     },

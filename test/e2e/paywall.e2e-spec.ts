@@ -158,6 +158,23 @@ describe('the PaymentGuard: 402 until paid', () => {
     await api(server).post('/v1/projects').set(bearer(concurrent)).send({ name: 'again' }).expect(201);
   });
 
+  it('lets a Pro subscriber (projects unlimited) create past the free limit, 10 at once', async () => {
+    const user = await signUp(server.url);
+    await subscribe({ server, stripe }, user, priceOf(pro, 'month'));
+    const statuses = await Promise.all(
+      Array.from({ length: 10 }, (_, index) =>
+        api(server)
+          .post('/v1/projects')
+          .set(bearer(user))
+          .send({ name: `u${index}` })
+          .then((response) => response.status),
+      ),
+    );
+    expect(statuses).toEqual(Array(10).fill(201));
+    const listed = await api(server).get('/v1/projects').set(bearer(user)).expect(200);
+    expect(listed.body.data).toHaveLength(10);
+  });
+
   it('402 insufficient_credits, then a bought pack is spent exactly under 20 concurrent exports', async () => {
     const packs = await createPlan(server, asAdmin, creditPackPlan(undefined, 5));
     const user = await signUp(server.url);

@@ -15,17 +15,17 @@ export class ProjectsRepository {
    * Creates the project only while the user has fewer than `limit` (null: no limit). The per-user
    * lock makes concurrent creates count one after another, so they can never overshoot.
    */
-  createWithinLimit(
+  async createWithinLimit(
     userId: string,
     name: string,
     limit: number | null,
   ): Promise<{ project: Project } | { full: number }> {
+    if (limit === null) return { project: await this.prisma.project.create({ data: { userId, name } }) };
+    // The count must see every create that went first: they queue on a per-user lock, each in a transaction.
     return this.prisma.$transaction(async (tx) => {
-      if (limit !== null) {
-        await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${`projects:${userId}`}, 0))`;
-        const used = await tx.project.count({ where: { userId } });
-        if (used >= limit) return { full: used };
-      }
+      await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${`projects:${userId}`}, 0))`;
+      const used = await tx.project.count({ where: { userId } });
+      if (used >= limit) return { full: used };
       return { project: await tx.project.create({ data: { userId, name } }) };
     });
   }
