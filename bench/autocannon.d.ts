@@ -19,6 +19,8 @@ declare module 'autocannon' {
       connections?: number;
       duration?: number;
       amount?: number;
+      /** Requests per second from all connections together. */
+      overallRate?: number;
       timeout?: number;
       method?: string;
       headers?: Record<string, string>;

@@ -12,6 +12,8 @@ export interface LoadSpec {
   method?: string;
   headers?: Record<string, string>;
   body?: string;
+  /** Paced load: this many requests per second in all, instead of as many as the server answers. */
+  ratePerSecond?: number;
   /** A fresh request per call (e.g. a newly signed webhook). */
   setupRequest?: autocannon.Request['setupRequest'];
   /** Reads the server's db_pool_acquires_total, when the route is served by tollgate. */
@@ -95,6 +97,7 @@ function options(
     url: spec.url,
     connections,
     ...length,
+    ...(spec.ratePerSecond ? { overallRate: spec.ratePerSecond } : {}),
     timeout: 10,
     requests: [
       {

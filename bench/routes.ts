@@ -15,3 +15,8 @@ export const ROUTES = {
   webhooksIgnored: 'POST /v1/webhooks/stripe (unhandled type)',
   webhooksCredits: 'POST /v1/webhooks/stripe (credit pack, 10 buyers)',
 } as const;
+
+/** The name of a route's row when it is loaded at a steady rate (for latency, not throughput). */
+export function pacedName(route: string): string {
+  return `${route} at a steady rate`;
+}

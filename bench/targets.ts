@@ -1,6 +1,6 @@
 import { LoadResult, median } from './load';
 import { Report } from './report';
-import { ROUTES } from './routes';
+import { pacedName, ROUTES } from './routes';
 
 const x = (value: number) => `${value.toFixed(2)}×`;
 
@@ -62,10 +62,25 @@ export function evaluate(report: Report): void {
     const judged = (target: string) => (index === 0 ? ` — target ${target}` : ' — reference only');
     ratio(`granted guarded ÷ bare NestJS ping (${label.split(':')[0]})${judged('≥ 0.5×')}`, guarded, nest);
     ratio(`granted guarded ÷ unguarded authenticated (${label})${judged('≥ 0.9×')}`, guarded, unguarded);
-    report.ratios.push({
-      label: `p99 added by the guard, ms (${label})${judged('< 1 ms')}`,
-      value: addedP99(guarded, unguarded).toFixed(2),
-    });
+    const pacedGuarded = load(pacedName(guarded.name));
+    const pacedUnguarded = load(pacedName(unguarded.name));
+    if (pacedGuarded && pacedUnguarded) {
+      report.ratios.push(
+        {
+          label: `p99 added by the guard, ms (${label}, at a steady rate)${judged('< 1 ms')}`,
+          value: addedP99(pacedGuarded, pacedUnguarded).toFixed(2),
+        },
+        {
+          label: `p99 added by the guard, ms (${label}, at saturation: mostly queueing) — reference only`,
+          value: addedP99(guarded, unguarded).toFixed(2),
+        },
+      );
+    } else {
+      report.ratios.push({
+        label: `p99 added by the guard, ms (${label})${judged('< 1 ms')}`,
+        value: addedP99(guarded, unguarded).toFixed(2),
+      });
+    }
   });
   ratio('402 guarded (reports/summary, no handler) ÷ bare NestJS ping', load(ROUTES.reportsDenied), nest);
   ratio('unguarded authenticated, no DB (auth/session) ÷ bare NestJS ping', session, nest);
@@ -89,7 +104,14 @@ export function evaluate(report: Report): void {
   }
   if (primary) {
     const value = throughputRatio(primary.guarded, primary.unguarded);
-    const added = addedP99(primary.guarded, primary.unguarded);
+    // Latency is judged at a steady rate when the pair was loaded so; else at saturation.
+    const pacedGuarded = load(pacedName(primary.guarded.name));
+    const pacedUnguarded = load(pacedName(primary.unguarded.name));
+    const paced = pacedGuarded && pacedUnguarded;
+    const added = paced
+      ? addedP99(pacedGuarded, pacedUnguarded)
+      : addedP99(primary.guarded, primary.unguarded);
+    const addedLabel = paced ? `${primary.label}, at a steady rate` : primary.label;
     targets.push(
       {
         target: 'granted guarded ≥ 0.9× unguarded authenticated',
@@ -98,7 +120,7 @@ export function evaluate(report: Report): void {
       },
       {
         target: 'guard adds < 1 ms at p99',
-        measured: `${added.toFixed(2)} ms (${primary.label})`,
+        measured: `${added.toFixed(2)} ms (${addedLabel})`,
         met: added < 1,
       },
     );
