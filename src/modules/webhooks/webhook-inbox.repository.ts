@@ -34,7 +34,7 @@ export class WebhookInboxRepository {
   ): Promise<Pick<WebhookEvent, 'id' | 'type' | 'payload' | 'attempts'> | null> {
     const rows = await this.prisma.$queryRaw<Pick<WebhookEvent, 'id' | 'type' | 'attempts'>[]>`
       INSERT INTO webhook_events (id, type, payload, status, attempts, locked_until, locked_by, stripe_created_at, source)
-      VALUES (${event.id}, ${event.type}, ${JSON.stringify(payload)}::jsonb, 'processing', 1,
+      VALUES (${event.id}, ${event.type}, ${JSON.stringify(payload)}::json, 'processing', 1,
               now() + make_interval(secs => ${CLAIM_LEASE_SECONDS}), ${this.liveness.instanceId},
               to_timestamp(${event.created}), ${source})
       ON CONFLICT (id) DO NOTHING
@@ -51,7 +51,7 @@ export class WebhookInboxRepository {
   ): Promise<boolean> {
     const stored = await this.prisma.$executeRaw`
       INSERT INTO webhook_events (id, type, payload, status, attempts, processed_at, stripe_created_at, source)
-      VALUES (${event.id}, ${event.type}, ${JSON.stringify(payload)}::jsonb, 'ignored', 1, now(),
+      VALUES (${event.id}, ${event.type}, ${JSON.stringify(payload)}::json, 'ignored', 1, now(),
               to_timestamp(${event.created}), ${source})
       ON CONFLICT (id) DO NOTHING`;
     return stored === 1;
