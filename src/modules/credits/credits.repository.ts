@@ -23,6 +23,22 @@ export interface CreditRefund {
   stripeEventId: string | null;
 }
 
+/** Runs on every credit-pack webhook: a prepared statement. */
+const PURCHASE = `
+  WITH counted AS (
+    INSERT INTO credit_balances AS current (user_id, balance, updated_at)
+    SELECT $1::uuid, $2::int, now()
+    WHERE NOT EXISTS (SELECT 1 FROM credit_entries WHERE source_key = $3::text)
+    ON CONFLICT (user_id) DO UPDATE SET balance = current.balance + EXCLUDED.balance, updated_at = now()
+    RETURNING balance
+  ), entry AS (
+    INSERT INTO credit_entries (id, user_id, delta, balance_after, reason, source_key, stripe_payment_intent_id, stripe_event_id)
+    SELECT gen_random_uuid(), $1::uuid, $2::int, balance, 'purchase', $3::text, $4::text, $5::text
+    FROM counted
+    RETURNING id
+  )
+  SELECT entry.id FROM entry CROSS JOIN LATERAL pg_notify($6::text, $1::text)`;
+
 /** The ledger and the balance it sums to, always changed together (one statement or one transaction). */
 @Injectable()
 export class CreditsRepository {
@@ -36,21 +52,14 @@ export class CreditsRepository {
   async purchase(purchase: CreditPurchase): Promise<boolean> {
     const { userId, credits, sourceKey, stripePaymentIntentId, stripeEventId } = purchase;
     try {
-      const inserted = await this.prisma.$queryRaw<{ id: string }[]>`
-        WITH counted AS (
-          INSERT INTO credit_balances AS current (user_id, balance, updated_at)
-          SELECT ${userId}::uuid, ${credits}, now()
-          WHERE NOT EXISTS (SELECT 1 FROM credit_entries WHERE source_key = ${sourceKey})
-          ON CONFLICT (user_id) DO UPDATE SET balance = current.balance + EXCLUDED.balance, updated_at = now()
-          RETURNING balance
-        ), entry AS (
-          INSERT INTO credit_entries (id, user_id, delta, balance_after, reason, source_key, stripe_payment_intent_id, stripe_event_id)
-          SELECT gen_random_uuid(), ${userId}::uuid, ${credits}, balance, 'purchase', ${sourceKey},
-                 ${stripePaymentIntentId}, ${stripeEventId}
-          FROM counted
-          RETURNING id
-        )
-        SELECT entry.id FROM entry CROSS JOIN LATERAL pg_notify(${ENTITLEMENTS_CHANNEL}, ${userId})`;
+      const inserted = await this.prisma.prepared<{ id: string }>('credit-purchase', PURCHASE, [
+        userId,
+        credits,
+        sourceKey,
+        stripePaymentIntentId,
+        stripeEventId,
+        ENTITLEMENTS_CHANNEL,
+      ]);
       return inserted.length > 0;
     } catch (error) {
       // A concurrent delivery of the same purchase counted it first; this statement's increment is undone.

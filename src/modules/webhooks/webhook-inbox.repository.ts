@@ -4,6 +4,14 @@ import { INSTANCE_LOCK_NAMESPACE, InstanceLivenessService } from '../../database
 import { PrismaService } from '../../database/prisma.service';
 import { Prisma, WebhookEvent, WebhookEventStatus } from '../../generated/prisma/client';
 
+/** Runs on every webhook: a prepared statement. */
+const STORE_CLAIMED = `
+  INSERT INTO webhook_events (id, type, payload, status, attempts, locked_until, locked_by, stripe_created_at, source)
+  VALUES ($1::text, $2::text, $3::json, 'processing', 1, now() + make_interval(secs => $4::int), $5::int,
+          to_timestamp($6::double precision), $7::text)
+  ON CONFLICT (id) DO NOTHING
+  RETURNING id, type, attempts`;
+
 type FinishedStatus = 'processed' | 'ignored';
 
 interface PendingFinish {
@@ -32,13 +40,19 @@ export class WebhookInboxRepository {
     payload: unknown,
     source: string,
   ): Promise<Pick<WebhookEvent, 'id' | 'type' | 'payload' | 'attempts'> | null> {
-    const rows = await this.prisma.$queryRaw<Pick<WebhookEvent, 'id' | 'type' | 'attempts'>[]>`
-      INSERT INTO webhook_events (id, type, payload, status, attempts, locked_until, locked_by, stripe_created_at, source)
-      VALUES (${event.id}, ${event.type}, ${JSON.stringify(payload)}::json, 'processing', 1,
-              now() + make_interval(secs => ${CLAIM_LEASE_SECONDS}), ${this.liveness.instanceId},
-              to_timestamp(${event.created}), ${source})
-      ON CONFLICT (id) DO NOTHING
-      RETURNING id, type, attempts`;
+    const rows = await this.prisma.prepared<Pick<WebhookEvent, 'id' | 'type' | 'attempts'>>(
+      'webhook-store-claimed',
+      STORE_CLAIMED,
+      [
+        event.id,
+        event.type,
+        JSON.stringify(payload),
+        CLAIM_LEASE_SECONDS,
+        this.liveness.instanceId,
+        event.created,
+        source,
+      ],
+    );
     // The caller has the payload; reading the stored JSON back would only cost.
     return rows[0] ? { ...rows[0], payload: payload as WebhookEvent['payload'] } : null;
   }
