@@ -1,4 +1,5 @@
 import { EventObject } from '../test/stripe-double';
+import { proPlanBody } from '../test/support/plan-bodies';
 import { Account, Plan, Price, priceOf, World } from './world';
 
 /** The accounts each measured route needs, set up through the API and signed webhooks. */
@@ -27,17 +28,7 @@ function planKey(label: string): string {
 
 export async function createCast(world: World): Promise<Cast> {
   const [pro, bulk, single] = await Promise.all([
-    world.createPlan({
-      key: planKey('pro'),
-      name: 'Pro',
-      description: 'Reports and unlimited projects',
-      trialDays: 0,
-      features: [
-        { key: 'reports', limit: null },
-        { key: 'projects', limit: null },
-      ],
-      prices: [{ interval: 'month', amount: 1900, currency: 'usd' }],
-    }),
+    world.createPlan(proPlanBody(planKey('pro'), [{ interval: 'month', amount: 1900, currency: 'usd' }])),
     world.createPlan({
       key: planKey('bulk'),
       name: 'Bulk credits',

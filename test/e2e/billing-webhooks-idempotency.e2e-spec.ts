@@ -226,8 +226,9 @@ describe('webhooks have effect once, whatever the delivery order or count', () =
     ).toEqual(Array.from({ length: 10 }, (_, index) => (index + 1) * 100));
   });
 
-  it('keeps the newer state when an older customer.subscription.updated arrives last', async () => {
-    const user = await signUp(server.url, 'out-of-order');
+  /** A new subscriber, and the customer.subscription.updated snapshots of a cancellation and its undoing. */
+  async function cancelledThenUndone(label: string) {
+    const user = await signUp(server.url, label);
     const { subscriptionId } = await subscribe({ server, stripe }, user, priceOf(subscriptionPlan, 'month'));
     const canceled = stripe.scenarios
       .cancelAtPeriodEnd(subscriptionId)
@@ -235,6 +236,11 @@ describe('webhooks have effect once, whatever the delivery order or count', () =
     const undone = stripe.scenarios
       .undoCancelAtPeriodEnd(subscriptionId)
       .event('customer.subscription.updated');
+    return { user, subscriptionId, canceled, undone };
+  }
+
+  it('keeps the newer state when an older customer.subscription.updated arrives last', async () => {
+    const { user, subscriptionId, canceled, undone } = await cancelledThenUndone('out-of-order');
     const canceledAgain = stripe.scenarios
       .cancelAtPeriodEnd(subscriptionId)
       .event('customer.subscription.updated');
@@ -254,14 +260,7 @@ describe('webhooks have effect once, whatever the delivery order or count', () =
   });
 
   it('keeps the newer state the other way round too: an undone cancellation stays undone', async () => {
-    const user = await signUp(server.url, 'out-of-order-undo');
-    const { subscriptionId } = await subscribe({ server, stripe }, user, priceOf(subscriptionPlan, 'month'));
-    const canceled = stripe.scenarios
-      .cancelAtPeriodEnd(subscriptionId)
-      .event('customer.subscription.updated');
-    const undone = stripe.scenarios
-      .undoCancelAtPeriodEnd(subscriptionId)
-      .event('customer.subscription.updated');
+    const { user, canceled, undone } = await cancelledThenUndone('out-of-order-undo');
 
     await deliverAll(server, stripe, [undone]);
     await processedOnce(undone.id);

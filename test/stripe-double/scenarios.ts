@@ -3,6 +3,7 @@ import { StripeApiError } from './api-error';
 import {
   completeCheckoutSession,
   expireCheckoutSession,
+  type CheckoutCompletion,
   type CheckoutCompletionOptions,
 } from './billing/checkout';
 import { subscriptionIdOf } from './billing/invoices';
@@ -18,13 +19,14 @@ import type {
   CancellationDetails,
   ChargeObject,
   CheckoutSessionObject,
-  CustomerObject,
   EventObject,
   InvoiceObject,
-  PaymentIntentObject,
   RefundObject,
   SubscriptionObject,
 } from './types';
+
+/** Subscriptions that still have periods to renew (or to change). */
+const RENEWABLE: SubscriptionObject['status'][] = ['active', 'trialing', 'past_due', 'unpaid'];
 
 /** What every scenario returns besides its objects: the events it caused, in order. */
 export interface ScenarioEvents {
@@ -63,14 +65,7 @@ export class Scenarios {
   completeCheckoutSession(
     sessionId: string,
     options: CheckoutCompletionOptions = {},
-  ): ScenarioResult<{
-    session: CheckoutSessionObject;
-    customer: CustomerObject | null;
-    subscription: SubscriptionObject | null;
-    invoice: InvoiceObject | null;
-    paymentIntent: PaymentIntentObject | null;
-    charge: ChargeObject | null;
-  }> {
+  ): ScenarioResult<CheckoutCompletion> {
     return this.run((operation) => {
       const completion = completeCheckoutSession(operation, this.requireCheckoutSession(sessionId), options);
       return {
@@ -141,12 +136,7 @@ export class Scenarios {
     options: { paymentSucceeds?: PaymentOverride } = {},
   ): ScenarioResult<{ subscription: SubscriptionObject; invoice: InvoiceObject | null }> {
     return this.run((operation) => {
-      const subscription = this.requireSubscription(subscriptionId, [
-        'active',
-        'trialing',
-        'past_due',
-        'unpaid',
-      ]);
+      const subscription = this.requireSubscription(subscriptionId, RENEWABLE);
       const { invoice } = advancePeriod(operation, subscription, {
         outcome: outcomeFrom(options.paymentSucceeds),
       });
@@ -242,13 +232,7 @@ export class Scenarios {
     change: (subscription: SubscriptionObject, now: number) => void,
   ): ScenarioResult<{ subscription: SubscriptionObject }> {
     return this.run((operation) => {
-      const subscription = this.requireSubscription(subscriptionId, [
-        'active',
-        'trialing',
-        'past_due',
-        'unpaid',
-        'paused',
-      ]);
+      const subscription = this.requireSubscription(subscriptionId, [...RENEWABLE, 'paused']);
       const before = operation.snapshot(subscription);
       change(subscription, operation.now());
       operation.emitUpdated('customer.subscription.updated', before, subscription);

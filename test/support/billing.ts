@@ -8,6 +8,7 @@ import type { EventObject, Scenarios } from '../stripe-double';
 import { StripeDouble } from '../stripe-double';
 import { bearer, TestAccount } from './accounts';
 import { AdminCredentials, uniquePlanKey } from './admin';
+import { proPlanBody } from './plan-bodies';
 import { api, TestServer } from './test-app';
 import { provideTestDatabase, TestDatabaseServer } from './test-database';
 
@@ -127,20 +128,7 @@ export interface PlanBody {
 
 /** A paid plan: `reports` and unlimited `projects`, monthly and yearly, no trial. */
 export function paidPlan(key = uniquePlanKey('pro')) {
-  return {
-    key,
-    name: 'Pro',
-    description: 'Reports and unlimited projects',
-    trialDays: 0,
-    features: [
-      { key: 'reports', limit: null },
-      { key: 'projects', limit: null },
-    ],
-    prices: [
-      { interval: 'month', amount: 1900, currency: 'usd' },
-      { interval: 'year', amount: 19000, currency: 'usd' },
-    ],
-  };
+  return proPlanBody(key);
 }
 
 /** A plan that only sells a one-time pack of `credits` for $5. */

@@ -1,5 +1,5 @@
-import { fromTemplate } from '../fixtures';
-import { newId, randomChars } from '../ids';
+import { newCustomer } from './customers';
+import { newId } from '../ids';
 import type { Operation } from '../operation';
 import { ScenarioError } from '../scenario-error';
 import { SECONDS_PER_DAY } from '../time';
@@ -43,25 +43,7 @@ export interface CheckoutCompletion {
 }
 
 function createCheckoutCustomer(operation: Operation, email: string, name: string): CustomerObject {
-  const customer = fromTemplate<CustomerObject>('customer', {
-    id: newId('cus'),
-    object: 'customer',
-    created: operation.now(),
-    email,
-    name,
-    description: null,
-    phone: null,
-    balance: 0,
-    invoice_prefix: randomChars(8, '0123456789ABCDEF'),
-    next_invoice_sequence: 1,
-    metadata: {},
-    invoice_settings: {
-      custom_fields: null,
-      default_payment_method: null,
-      footer: null,
-      rendering_options: null,
-    },
-  });
+  const customer = newCustomer(operation, { email, name });
   operation.store.customers.insert(customer);
   operation.emit('customer.created', customer);
   return customer;

@@ -1,7 +1,6 @@
 import { invalidValue, noSuchResource } from '../api-error';
+import { newCustomer } from '../billing/customers';
 import { cancelNow } from '../billing/subscriptions';
-import { fromTemplate } from '../fixtures';
-import { newId, randomChars } from '../ids';
 import { PAGINATION_PARAMS, paginate } from '../lists';
 import { render } from '../render';
 import type { Operation } from '../operation';
@@ -92,25 +91,10 @@ function applyCustomerParams(customer: CustomerObject, params: ParamReader): voi
 
 function createCustomer({ params, operation }: { params: ParamReader; operation: Operation }) {
   params.rejectUnknown(CREATE_PARAMS);
-  const invoicePrefix = params.string('invoice_prefix') ?? randomChars(8, '0123456789ABCDEF');
-  const customer = fromTemplate<CustomerObject>('customer', {
-    id: newId('cus'),
-    object: 'customer',
-    created: operation.now(),
-    email: null,
-    name: null,
-    description: null,
-    phone: null,
-    balance: 0,
-    invoice_prefix: invoicePrefix,
+  const invoicePrefix = params.string('invoice_prefix');
+  const customer = newCustomer(operation, {
+    ...(invoicePrefix ? { invoice_prefix: invoicePrefix } : {}),
     next_invoice_sequence: params.integer('next_invoice_sequence', { min: 1 }) ?? 1,
-    metadata: {},
-    invoice_settings: {
-      custom_fields: null,
-      default_payment_method: null,
-      footer: null,
-      rendering_options: null,
-    },
   });
   applyCustomerParams(customer, params);
   operation.store.customers.insert(customer);
