@@ -35,8 +35,12 @@ afterEach(() => stripe.clearFaults());
 afterAll(() => stripe?.stop());
 
 /** No client-side retries: one Stripe failure fails the handler. */
-function environment(databaseUrl: string): NodeJS.ProcessEnv {
-  return billingEnvironment(stripe, admin, { DATABASE_URL: databaseUrl, STRIPE_MAX_NETWORK_RETRIES: '0' });
+function environment(databaseUrl: string, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  return billingEnvironment(stripe, admin, {
+    DATABASE_URL: databaseUrl,
+    STRIPE_MAX_NETWORK_RETRIES: '0',
+    ...extra,
+  });
 }
 
 describe('failed processing and replays', () => {
@@ -48,7 +52,8 @@ describe('failed processing and replays', () => {
 
   beforeAll(async () => {
     database = await isolatedDatabase();
-    server = await startTestServer(environment(database.url));
+    // A worker that polls all the time: a replay must answer with its own outcome even so.
+    server = await startTestServer(environment(database.url, { WEBHOOK_WORKER_INTERVAL_MS: '10' }));
     asAdmin = await adminHeaders(server.url, admin);
     subscriptionPlan = await createPlan(server, asAdmin, paidPlan());
     creditPlan = await createPlan(server, asAdmin, creditPackPlan());
@@ -99,16 +104,19 @@ describe('failed processing and replays', () => {
     await deliver(server, stripe, completed).expect(200);
     await eventually(async () => expect(await creditBalance(server, user)).toBe(100));
 
-    const replayed = await api(server)
-      .post(`/v1/admin/webhook-events/${completed.id}/replay`)
-      .set(asAdmin)
-      .expect(200);
-    expect(replayed.body).toMatchObject({
-      id: completed.id,
-      type: 'checkout.session.completed',
-      status: 'processed',
-      lastError: null,
-    });
+    for (let replay = 1; replay <= 20; replay++) {
+      const replayed = await api(server)
+        .post(`/v1/admin/webhook-events/${completed.id}/replay`)
+        .set(asAdmin)
+        .expect(200);
+      expect(replayed.body).toMatchObject({
+        id: completed.id,
+        type: 'checkout.session.completed',
+        status: 'processed',
+        attempts: replay + 1,
+        lastError: null,
+      });
+    }
     expect(await creditBalance(server, user)).toBe(100);
     const { credits } = await adminUser(server, asAdmin, user.id);
     expect(credits.ledger).toEqual([expect.objectContaining({ delta: 100, balanceAfter: 100 })]);

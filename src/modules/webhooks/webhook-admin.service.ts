@@ -19,9 +19,9 @@ export class WebhookAdminService {
 
   async replay(id: string): Promise<WebhookEventDto> {
     if (!(await this.inbox.find(id))) throw new DomainError('not_found', 'No such stored event.');
-    if (!(await this.inbox.requeue(id)))
-      throw new DomainError('conflict', 'The event is being processed right now.');
-    await this.processor.processNow(id);
+    const claimed = await this.inbox.claimForReplay(id);
+    if (!claimed) throw new DomainError('conflict', 'The event is being processed right now.');
+    await this.processor.run(claimed);
     return toWebhookEventDto((await this.inbox.find(id))!);
   }
 }

@@ -145,13 +145,17 @@ export class WebhookInboxRepository {
     });
   }
 
-  /** Makes an event due again now, whatever its status (an admin's replay). */
-  async requeue(id: string): Promise<boolean> {
-    const { count } = await this.prisma.webhookEvent.updateMany({
-      where: { id, status: { not: 'processing' } },
-      data: { status: 'pending', nextAttemptAt: new Date(), lockedUntil: null },
-    });
-    return count === 1;
+  /**
+   * Takes an event for processing again, whatever its status (an admin's replay), unless a live claim
+   * holds it. Claiming in the same statement that reopens it keeps the worker from taking it in between.
+   */
+  async claimForReplay(id: string): Promise<WebhookEvent | null> {
+    const rows = await this.prisma.$queryRaw<WebhookEvent[]>`
+      UPDATE webhook_events SET status = 'processing', attempts = attempts + 1, next_attempt_at = now(),
+             locked_until = now() + make_interval(secs => ${CLAIM_LEASE_SECONDS}), locked_by = ${this.liveness.instanceId}
+      WHERE id = ${id} AND (status <> 'processing' OR locked_until < now() OR NOT ${claimantAlive()})
+      RETURNING id, type, payload, attempts, stripe_created_at AS "stripeCreatedAt"`;
+    return rows[0] ?? null;
   }
 
   find(id: string): Promise<WebhookEvent | null> {
