@@ -13,6 +13,7 @@ import {
   payForCreditPack,
   PlanBody,
   priceOf,
+  sleep,
   StoppableDatabase,
   stoppableDatabase,
   storedEvents,
@@ -95,6 +96,35 @@ describe('failed processing and replays', () => {
     }, 15_000);
     expect(processed.attempts).toBeGreaterThanOrEqual(2);
     expect(processed.processedAt).toEqual(expect.any(String));
+    expect(await subscriptionOf(server, user)).toMatchObject({ status: 'active', cancelAtPeriodEnd: true });
+  });
+
+  it('keeps serving requests that need the database while Stripe answers subscription fetches slowly', async () => {
+    const user = await signUp(server.url, 'slow-stripe');
+    const { subscriptionId } = await subscribe({ server, stripe }, user, priceOf(subscriptionPlan, 'month'));
+    const updated = stripe.scenarios.cancelAtPeriodEnd(subscriptionId).event('customer.subscription.updated');
+    // More deliveries than the database pool has connections, each waiting 1.5 s for Stripe's answer
+    // (the client gives up after 2 s here).
+    const deliveries = 15;
+    stripe.hangNext({ method: 'GET', path: '/v1/subscriptions/:id', delayMs: 1_500, times: deliveries });
+    const delivered = Promise.all(
+      Array.from({ length: deliveries }, (_, index) =>
+        deliver(server, stripe, { ...updated, id: `${updated.id}_${index}` }).then(
+          (response) => response.status,
+        ),
+      ),
+    );
+    await sleep(300);
+
+    const other = await signUp(server.url, 'unaffected');
+    const startedAt = Date.now();
+    await api(server).get('/v1/me').set(bearer(other)).expect(200);
+    await api(server).get('/v1/api-keys').set(bearer(other)).expect(200);
+    const servedInMs = Date.now() - startedAt;
+
+    expect(await delivered).toEqual(Array(deliveries).fill(200));
+    expect(servedInMs).toBeLessThan(1_000);
+    expect(stripe.pendingFaults()).toBe(0);
     expect(await subscriptionOf(server, user)).toMatchObject({ status: 'active', cancelAtPeriodEnd: true });
   });
 

@@ -269,6 +269,34 @@ describe('webhooks have effect once, whatever the delivery order or count', () =
     expect(await subscriptionOf(server, user)).toMatchObject({ status: 'active', cancelAtPeriodEnd: false });
   });
 
+  it('keeps the newer state when Stripe answers an older fetch last', async () => {
+    const user = await signUp(server.url, 'late-answer');
+    const { subscriptionId } = await subscribe({ server, stripe }, user, priceOf(subscriptionPlan, 'month'));
+    const canceled = stripe.scenarios
+      .cancelAtPeriodEnd(subscriptionId)
+      .event('customer.subscription.updated');
+    // The first instance's fetch sees the cancellation, but its answer comes a second late.
+    stripe.hangNext({
+      method: 'GET',
+      path: `/v1/subscriptions/${subscriptionId}`,
+      delayMs: 1_000,
+      afterProcessing: true,
+    });
+    const late = deliver(instances[0], stripe, canceled).then((response) => response.status);
+    await eventually(async () => expect(stripe.pendingFaults()).toBe(0));
+
+    // Meanwhile the cancellation is undone, and the second instance learns it first.
+    const undone = stripe.scenarios
+      .undoCancelAtPeriodEnd(subscriptionId)
+      .event('customer.subscription.updated');
+    await deliverAll(instances[1], stripe, [undone]);
+    expect(await subscriptionOf(server, user)).toMatchObject({ status: 'active', cancelAtPeriodEnd: false });
+
+    expect(await late).toBe(200);
+    await processedOnce(canceled.id);
+    expect(await subscriptionOf(server, user)).toMatchObject({ status: 'active', cancelAtPeriodEnd: false });
+  });
+
   it('acknowledges, stores and ignores an event type it does not know', async () => {
     const event = {
       id: `evt_${randomUUID().replace(/-/g, '')}`,

@@ -28,8 +28,12 @@ const AUDITED_FIELDS = [
 ] as const;
 
 /**
- * Makes our subscription row equal Stripe's current state. It always re-fetches the subscription
- * from Stripe, under a per-subscription lock, so the order events arrive in cannot matter.
+ * Makes our subscription row equal Stripe's current state. It always re-fetches the subscription from
+ * Stripe, so the order events arrive in cannot matter: each fetch takes a ticket from a database
+ * sequence before it is sent, and a row is only overwritten by a fetch with a later ticket. A fetch
+ * sent later was answered with the state at that time or newer, and a change Stripe makes after an
+ * earlier fetch comes with an event of its own, whose fetch takes a later ticket still. No database
+ * connection is held while Stripe answers, so a slow Stripe cannot take the pool from other requests.
  */
 @Injectable()
 export class SubscriptionSyncService {
@@ -50,28 +54,38 @@ export class SubscriptionSyncService {
     cause: string,
     payment?: PaymentOutcome,
   ): Promise<Subscription | null> {
+    const ticket = await this.subscriptions.nextSyncTicket();
+    const remote = await this.stripe.call('subscriptions.retrieve', (stripe) =>
+      stripe.subscriptions.retrieve(stripeSubscriptionId),
+    );
+    const snapshot = await this.snapshot(remote);
+    if (!snapshot) return null;
     const result = await this.subscriptions.transaction(async (tx) => {
       await this.subscriptions.lock(stripeSubscriptionId, tx);
-      const remote = await this.stripe.call('subscriptions.retrieve', (stripe) =>
-        stripe.subscriptions.retrieve(stripeSubscriptionId),
-      );
-      return this.apply(remote, cause, tx, payment);
+      return this.apply(snapshot, ticket, cause, tx, payment);
     });
-    if (result?.changed) await this.changes.publish(result.subscription.userId);
-    return result?.subscription ?? null;
+    if (result.changed) await this.changes.publish(result.subscription.userId);
+    return result.subscription;
   }
 
   private async apply(
-    remote: Stripe.Subscription,
+    fetched: SubscriptionSnapshot,
+    ticket: bigint,
     cause: string,
     tx: Prisma.TransactionClient,
     payment?: PaymentOutcome,
-  ): Promise<{ subscription: Subscription; changed: boolean } | null> {
-    const snapshot = await this.snapshot(remote);
-    if (!snapshot) return null;
-    const previous = await this.subscriptions.findByStripeId(remote.id, tx);
-    const paymentState = this.paymentState(previous, snapshot.status, payment, cause);
-    const subscription = await this.subscriptions.upsert(snapshot, paymentState, tx);
+  ): Promise<{ subscription: Subscription; changed: boolean }> {
+    const previous = await this.subscriptions.findByStripeId(fetched.stripeSubscriptionId, tx);
+    let subscription: Subscription;
+    if (previous && previous.syncTicket > ticket) {
+      // A later fetch is stored already; only this event's payment outcome may still count.
+      if (!payment) return { subscription: previous, changed: false };
+      const paymentState = this.paymentState(previous, previous.status, payment, cause);
+      subscription = await this.subscriptions.update(previous.id, paymentState, tx);
+    } else {
+      const paymentState = this.paymentState(previous, fetched.status, payment, cause);
+      subscription = await this.subscriptions.upsert(fetched, { ...paymentState, syncTicket: ticket }, tx);
+    }
 
     const changed = AUDITED_FIELDS.filter((field) => !sameValue(previous?.[field], subscription[field]));
     if (changed.length > 0) {
@@ -82,7 +96,7 @@ export class SubscriptionSyncService {
         previous ? 'subscription.changed' : 'subscription.created',
         cause,
         {
-          stripeSubscriptionId: remote.id,
+          stripeSubscriptionId: fetched.stripeSubscriptionId,
           from: pick(previous),
           to: pick(subscription),
         } as Prisma.InputJsonValue,

@@ -42,12 +42,20 @@ export class SubscriptionsRepository {
     return client.subscription.update({ where: { id }, data });
   }
 
+  /** A ticket for a Stripe fetch about to be sent: later fetches draw higher tickets. */
+  async nextSyncTicket(): Promise<bigint> {
+    // The sequence behind sync_ticket's default (BIGSERIAL); its values are handed out in call order.
+    const [{ ticket }] = await this.prisma.$queryRaw<{ ticket: bigint }[]>`
+      SELECT nextval('subscriptions_sync_ticket_seq') AS ticket`;
+    return ticket;
+  }
+
   /** Serialises work on one Stripe subscription across instances for the rest of the transaction. */
   async lock(stripeSubscriptionId: string, client: Prisma.TransactionClient): Promise<void> {
     await client.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${stripeSubscriptionId}, 0))`;
   }
 
   transaction<T>(work: (client: Prisma.TransactionClient) => Promise<T>): Promise<T> {
-    return this.prisma.$transaction(work, { timeout: 30_000, maxWait: 10_000 });
+    return this.prisma.$transaction(work, { timeout: 10_000, maxWait: 5_000 });
   }
 }
