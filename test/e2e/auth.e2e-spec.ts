@@ -246,5 +246,5 @@ describe('admin bootstrap from ADMIN_EMAIL and ADMIN_PASSWORD', () => {
     } finally {
       await promoting.stop();
     }
-  });
+  }, 120_000); // three boots, one after the other
 });
