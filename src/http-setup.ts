@@ -1,12 +1,16 @@
-import { ValidationError, ValidationPipe } from '@nestjs/common';
+import { Logger, ValidationError, ValidationPipe } from '@nestjs/common';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { randomUUID } from 'node:crypto';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { Logger as Pino } from 'pino';
 
 import { DomainError, FieldError } from './common/errors/domain-error';
-import { ProblemDetailsFilter } from './common/errors/problem-details.filter';
+import { ProblemDetailsFilter, sendProblem } from './common/errors/problem-details.filter';
+import { clientErrorResponse } from './common/errors/problem';
+import { jsonBodyProblem } from './common/http/json-body';
 import { describeProblemCodes, PROBLEM_SCHEMA, PROBLEM_SCHEMA_NAME } from './common/openapi/problem.schema';
 import { MetricsService } from './modules/metrics/metrics.service';
 import { STRIPE_WEBHOOK_PATH } from './modules/webhooks/stripe-webhook.controller';
@@ -17,6 +21,24 @@ const CLIENT_REQUEST_ID = /^[\w.:-]{1,128}$/;
 export function requestIdFrom(request: IncomingMessage): string {
   const given = request.headers['x-request-id'];
   return typeof given === 'string' && CLIENT_REQUEST_ID.test(given) ? given : randomUUID();
+}
+
+/** How long a client may take to send a whole request. */
+export const REQUEST_TIMEOUT_MS = 30_000;
+
+const httpErrorLogger = new Logger('Errors');
+
+/** Errors Fastify's router raises before Nest sees the request (a malformed URL, an over-long parameter). */
+export function answerFrameworkError(error: Error, request: FastifyRequest, reply: FastifyReply): void {
+  sendProblem(error, request, reply, httpErrorLogger);
+}
+
+/** Requests Node's HTTP parser refuses (malformed, headers too large, too slow) get a problem too. */
+export function answerClientError(error: Error & { code?: string }, socket: Duplex): void {
+  // A reset connection has nobody left to answer.
+  if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  if (socket.writable) socket.write(clientErrorResponse(error));
+  socket.destroy(error);
 }
 
 export function configureHttp(app: NestFastifyApplication, bodyLimit: number, log: Pino): void {
@@ -59,7 +81,12 @@ function registerJsonParser(app: NestFastifyApplication, bodyLimit: number): voi
   const parseJson = app.getHttpAdapter().getInstance().getDefaultJsonParser('error', 'error');
   app.useBodyParser('application/json', { bodyLimit }, (request, body, done) => {
     if (request.url.split('?')[0] === STRIPE_WEBHOOK_PATH) (request as { rawBody?: Buffer }).rawBody = body;
-    parseJson(request as never, body.toString('utf8'), done);
+    parseJson(request as never, body.toString('utf8'), (error: Error | null, parsed?: unknown) => {
+      if (error) return done(error);
+      const problem = jsonBodyProblem(parsed);
+      if (problem) return done(new DomainError('malformed_json', problem));
+      done(null, parsed);
+    });
   });
 }
 

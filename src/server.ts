@@ -9,7 +9,13 @@ import { AppConfig } from './config/app-config';
 import { Environment, loadEnvironment } from './config/environment';
 import { EmbeddedDatabase, startEmbeddedDatabase } from './database/embedded-database';
 import { applyMigrations } from './database/migrations/migration-runner';
-import { configureHttp, requestIdFrom } from './http-setup';
+import {
+  answerClientError,
+  answerFrameworkError,
+  configureHttp,
+  REQUEST_TIMEOUT_MS,
+  requestIdFrom,
+} from './http-setup';
 
 export interface RunningServer {
   app: NestFastifyApplication;
@@ -64,6 +70,10 @@ async function createApp(config: AppConfig, log: Pino): Promise<NestFastifyAppli
     bodyLimit: config.env.BODY_LIMIT_BYTES,
     genReqId: requestIdFrom,
     forceCloseConnections: 'idle',
+    // A body that never arrives in full must not hold a connection (and its handler) forever.
+    requestTimeout: REQUEST_TIMEOUT_MS,
+    frameworkErrors: answerFrameworkError,
+    clientErrorHandler: answerClientError,
   });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, {
     logger: new PinoNestLogger(log),

@@ -116,4 +116,27 @@ describe('webhook signatures: only what Stripe signed, recently, is taken', () =
     );
     expect(await creditBalance(server, user)).toBe(100);
   });
+
+  it('refuses a signed body that is not a Stripe event with 400, storing nothing', async () => {
+    const { event } = await undeliveredPurchase();
+    const notEvents: object[] = [
+      { ...event, id: undefined },
+      { ...event, id: 'evt_\u0000' },
+      { ...event, id: `evt_${'x'.repeat(300)}` },
+      { ...event, type: null },
+      { ...event, created: 'yesterday' },
+      { ...event, created: 1e20 },
+    ];
+    for (const notEvent of notEvents) {
+      const { body, headers } = stripe.signedWebhook(notEvent, WEBHOOK_SECRET);
+      const response = await post(body, headers);
+      expect(response.status).toBe(400);
+      expect(response.body.code).toBe('validation_failed');
+    }
+    for (const notAnObject of ['null', '[]', '42']) {
+      const { headers } = stripe.signedWebhook(event, WEBHOOK_SECRET);
+      expect((await post(notAnObject, headers)).status).toBe(400);
+    }
+    expect(await storedEvents(server, asAdmin, event.id)).toEqual([]);
+  });
 });

@@ -237,6 +237,48 @@ describe('plans catalog, kept in step with Stripe', () => {
     expect(duplicate.body.code).toBe('plan_exists');
   });
 
+  it('answers input the database cannot hold with 400, on admin routes too', async () => {
+    const plan = await createPlan();
+    for (const field of ['name', 'trialDays', 'active', 'features']) {
+      const response = await api(server)
+        .patch(`/v1/admin/plans/${plan.key}`)
+        .set(asAdmin)
+        .send({ [field]: null })
+        .expect(400);
+      expect(new Set(response.body.errors.map((error: { field: string }) => error.field))).toEqual(
+        new Set([field]),
+      );
+    }
+    const cleared = await api(server)
+      .patch(`/v1/admin/plans/${plan.key}`)
+      .set(asAdmin)
+      .send({ description: null })
+      .expect(200);
+    expect(cleared.body).toMatchObject({ key: plan.key, description: null });
+
+    for (const key of ['%00', 'abc%00def']) {
+      const response = await api(server).get(`/v1/admin/plans/${key}`).set(asAdmin);
+      expect(response.status).toBe(400);
+      expect(response.body.code).toBe('validation_failed');
+    }
+    await api(server).post('/v1/admin/webhook-events/x%00/replay').set(asAdmin).expect(400);
+
+    const user = await signUp(server.url);
+    for (const expiresAt of ['2099-W01', '2099-365', '20990101', '2099-01-01T00:00:00,5Z', '-2099-01-01']) {
+      const response = await api(server)
+        .post(`/v1/admin/users/${user.id}/grants`)
+        .set(asAdmin)
+        .send({ feature: 'reports', expiresAt })
+        .expect(400);
+      expect(response.body.errors[0].field).toBe('expiresAt');
+    }
+    await api(server)
+      .post(`/v1/admin/users/${user.id}/grants`)
+      .set(asAdmin)
+      .send({ feature: 'reports', expiresAt: '2099-01-01T00:00:00.5+02:00' })
+      .expect(201);
+  });
+
   it('makes one product when a create is retried after a timeout', async () => {
     const key = uniquePlanKey('retry');
     // The product is created but both answers (first try and the client's own retry) are lost.

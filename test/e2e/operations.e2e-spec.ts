@@ -1,4 +1,6 @@
-import { bearer, signUp } from '../support/accounts';
+import { connect } from 'node:net';
+
+import { bearer, signUp, uniqueEmail } from '../support/accounts';
 import { api, startTestServer, TestServer } from '../support/test-app';
 
 describe('operations: health, OpenAPI, metrics, errors', () => {
@@ -63,5 +65,61 @@ describe('operations: health, OpenAPI, metrics, errors', () => {
     expect(response.headers['content-type']).toMatch(/application\/problem\+json/);
     expect(response.body).toMatchObject({ code: 'not_found', status: 404, instance: '/v1/nope' });
     expect(JSON.stringify(response.body)).not.toMatch(/Cannot GET|stack/);
+  });
+
+  it('answers hostile input with a 4xx problem, never a 500', async () => {
+    const account = await signUp(server.url);
+    const expectProblem = (response: { status: number; headers: Record<string, string>; body: unknown }) => {
+      expect(response.headers['content-type']).toMatch(/application\/problem\+json/);
+      return response.body as { code: string; detail: string };
+    };
+    const signupWith = (raw: string) =>
+      api(server).post('/v1/auth/signup').set('content-type', 'application/json').send(raw);
+
+    const deepArrays = `{"email":"${uniqueEmail()}","password":"long-enough-password","x":${'['.repeat(5_000)}${']'.repeat(5_000)}}`;
+    const deep = await signupWith(deepArrays).expect(400);
+    expect(expectProblem(deep)).toMatchObject({
+      code: 'malformed_json',
+      detail: expect.stringMatching(/nested/),
+    });
+
+    const loneSurrogate = await signupWith(
+      '{"email":"\\ud800@example.com","password":"long-enough-password"}',
+    );
+    expect(loneSurrogate.status).toBe(400);
+    expect(expectProblem(loneSurrogate).code).toBe('malformed_json');
+    const loginSurrogate = await api(server)
+      .post('/v1/auth/login')
+      .set('content-type', 'application/json')
+      .send('{"email":"a@example.com","password":"\\udfff"}');
+    expect(loginSurrogate.status).toBe(400);
+
+    for (const notAnObject of ['null', '[]', '"text"', '42']) {
+      const response = await signupWith(notAnObject).expect(400);
+      expect(expectProblem(response).code).toBe('malformed_json');
+    }
+
+    const badUrl = await api(server).get('/v1/api-keys/%zz').set(bearer(account)).expect(400);
+    expect(expectProblem(badUrl).code).toBe('malformed_request');
+    const longParam = await api(server)
+      .delete(`/v1/api-keys/${'a'.repeat(150)}`)
+      .set(bearer(account))
+      .expect(400);
+    expect(expectProblem(longParam).code).toBe('malformed_request');
+
+    // Below the router: a request line Node's HTTP parser refuses.
+    const raw = await new Promise<string>((resolve, reject) => {
+      const socket = connect(Number(new URL(server.url).port), '127.0.0.1');
+      let answer = '';
+      socket.on('data', (chunk) => (answer += chunk.toString()));
+      socket.on('close', () => resolve(answer));
+      socket.on('error', reject);
+      socket.write('GET /health HTTP/1.1\r\nHost: x\r\nContent-Length: -1\r\n\r\n');
+    });
+    expect(raw).toMatch(/^HTTP\/1\.1 400 /);
+    expect(raw).toMatch(/content-type: application\/problem\+json/i);
+    expect(JSON.parse(raw.slice(raw.indexOf('\r\n\r\n') + 4))).toMatchObject({ code: 'malformed_request' });
+
+    await api(server).get('/health').expect(200);
   });
 });

@@ -10,6 +10,11 @@ export const ERROR_CATALOG = {
     title: 'Malformed JSON',
     description: 'The request body is not valid JSON.',
   },
+  malformed_request: {
+    status: 400,
+    title: 'Malformed request',
+    description: 'The HTTP request or its URL could not be parsed, or a path segment is over 100 characters.',
+  },
   invalid_signature: {
     status: 400,
     title: 'Invalid signature',
@@ -96,6 +101,11 @@ export const ERROR_CATALOG = {
     title: 'Plan exists',
     description: 'A plan with this key exists already; plan keys are never reused.',
   },
+  request_timeout: {
+    status: 408,
+    title: 'Request timeout',
+    description: 'The request was not received in full in time.',
+  },
   payload_too_large: {
     status: 413,
     title: 'Payload too large',
@@ -105,6 +115,11 @@ export const ERROR_CATALOG = {
     status: 415,
     title: 'Unsupported media type',
     description: 'Send JSON with Content-Type: application/json.',
+  },
+  headers_too_large: {
+    status: 431,
+    title: 'Request headers too large',
+    description: 'The request headers exceed the size limit.',
   },
   too_many_attempts: {
     status: 429,

@@ -1,6 +1,7 @@
 import { HttpException } from '@nestjs/common';
 
 import { isDatabaseUnavailableError } from '../../database/database-errors';
+import { sqlStateOf } from '../../database/sql-state';
 import { DomainError } from './domain-error';
 import { ERROR_CATALOG, ErrorCode, problemType } from './error-catalog';
 
@@ -28,10 +29,16 @@ const FASTIFY_CODES: Record<string, ErrorCode> = {
   FST_ERR_CTP_BODY_TOO_LARGE: 'payload_too_large',
   FST_ERR_CTP_INVALID_MEDIA_TYPE: 'unsupported_media_type',
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'validation_failed',
+  FST_ERR_BAD_URL: 'malformed_request',
+  FST_ERR_MAX_PARAM_LENGTH: 'malformed_request',
+  // Node's HTTP parser, before any route (see clientErrorProblem).
+  ERR_HTTP_REQUEST_TIMEOUT: 'request_timeout',
+  HPE_HEADER_OVERFLOW: 'headers_too_large',
 };
 
 const PRISMA_CODES: Record<string, ErrorCode> = {
   P2002: 'conflict',
+  P2003: 'conflict',
   P2025: 'not_found',
   P2000: 'validation_failed',
   P2006: 'validation_failed',
@@ -61,6 +68,17 @@ export function toProblem(error: unknown, instance: string): Problem {
   return toProblem(new DomainError('internal_error'), instance);
 }
 
+/** The answer to a request Node's HTTP parser refused (no route, no request object): status line and all. */
+export function clientErrorResponse(error: { code?: unknown }): string {
+  const known = typeof error.code === 'string' ? FASTIFY_CODES[error.code] : undefined;
+  const problem = toProblem(new DomainError(known ?? 'malformed_request'), '/');
+  const body = JSON.stringify(problem.body);
+  return (
+    `HTTP/1.1 ${problem.status} ${problem.body.title as string}\r\nConnection: close\r\n` +
+    `Content-Type: application/problem+json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`
+  );
+}
+
 /** Whether the problem is ours to log as a fault (5xx other than a known outage). */
 export function isUnexpected(problem: Problem): boolean {
   return problem.body.code === 'internal_error';
@@ -77,7 +95,12 @@ function asDomainError(error: unknown): DomainError | null {
 
   const code = typeof error.code === 'string' ? error.code : undefined;
   if (code && FASTIFY_CODES[code]) return new DomainError(FASTIFY_CODES[code], fastifyDetail(error));
-  if (code && PRISMA_CODES[code]) return fromPrismaError(PRISMA_CODES[code]);
+  if (code && PRISMA_CODES[code]) return fromPrismaError(code);
+  const sqlState = sqlStateOf(error);
+  // Class 22, data exception: a value the column cannot hold (NUL byte, too long, out of range).
+  if (sqlState?.startsWith('22')) return fromPrismaError('P2000');
+  if (sqlState === '23505') return fromPrismaError('P2002');
+  if (sqlState === '23503') return fromPrismaError('P2003');
   if (error instanceof SyntaxError && error.statusCode === 400) return new DomainError('malformed_json');
   if (typeof error.statusCode === 'number' && error.statusCode < 500) {
     const mapped = HTTP_STATUS_CODES[error.statusCode];
@@ -96,7 +119,14 @@ function fromHttpException(error: HttpException): DomainError | null {
   return new DomainError(code, detail ?? ERROR_CATALOG[code].description, details);
 }
 
-function fromPrismaError(code: ErrorCode): DomainError {
+function fromPrismaError(prismaCode: string): DomainError {
+  const code = PRISMA_CODES[prismaCode];
+  if (prismaCode === 'P2003') {
+    return new DomainError(
+      'conflict',
+      'The record refers to one that does not exist, or is still referred to.',
+    );
+  }
   if (code === 'conflict') return new DomainError('conflict', 'A record with these values already exists.');
   if (code === 'not_found') return new DomainError('not_found');
   return new DomainError(

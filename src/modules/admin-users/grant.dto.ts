@@ -1,5 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsISO8601, IsInt, IsOptional, Matches, Max, MaxLength, Min, ValidateIf } from 'class-validator';
+import { IsInt, IsOptional, Matches, Max, MaxLength, Min, ValidateIf } from 'class-validator';
+
+import { TimestampField } from '../../common/validation/text.decorators';
 
 export class CreateGrantDto {
   @ApiProperty({ example: 'reports' })
@@ -21,7 +23,7 @@ export class CreateGrantDto {
 
   @ApiPropertyOptional({ description: 'ISO 8601; absent = until revoked' })
   @IsOptional()
-  @IsISO8601({ strict: true }, { message: 'expiresAt must be an ISO 8601 timestamp' })
+  @TimestampField()
   expiresAt?: string;
 }
 

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 
 import { PrismaService } from '../../database/prisma.service';
-import { isUniqueViolation } from '../../database/unique-violation';
+import { isUniqueViolation } from '../../database/sql-state';
 import { CreditEntry, Prisma } from '../../generated/prisma/client';
 import { ENTITLEMENTS_CHANNEL } from '../entitlements/entitlement-changes.service';
 

@@ -18,7 +18,7 @@ import {
   ValidateNested,
 } from 'class-validator';
 
-import { NoNullBytes, TextField } from '../../common/validation/text.decorators';
+import { NoNullBytes, Omittable, TextField } from '../../common/validation/text.decorators';
 
 export const PRICE_INTERVALS = ['month', 'year', 'one_time'] as const;
 export type PriceIntervalName = (typeof PRICE_INTERVALS)[number];
@@ -85,12 +85,12 @@ export class CreatePlanDto {
   name!: string;
 
   @ApiPropertyOptional({ maxLength: 1000 })
-  @IsOptional()
+  @Omittable()
   @TextField({ max: 1000 })
   description?: string;
 
   @ApiPropertyOptional({ default: 0 })
-  @IsOptional()
+  @Omittable()
   @IsInt()
   @Min(0)
   @Max(730)
@@ -105,7 +105,7 @@ export class CreatePlanDto {
   features!: FeatureDto[];
 
   @ApiPropertyOptional({ type: [CreatePriceDto] })
-  @IsOptional()
+  @Omittable()
   @IsArray()
   @ArrayMaxSize(20)
   @ValidateNested({ each: true })
@@ -115,7 +115,7 @@ export class CreatePlanDto {
 
 export class UpdatePlanDto {
   @ApiPropertyOptional()
-  @IsOptional()
+  @Omittable()
   @TextField({ max: 100 })
   name?: string;
 
@@ -126,19 +126,19 @@ export class UpdatePlanDto {
   description?: string;
 
   @ApiPropertyOptional()
-  @IsOptional()
+  @Omittable()
   @IsInt()
   @Min(0)
   @Max(730)
   trialDays?: number;
 
   @ApiPropertyOptional()
-  @IsOptional()
+  @Omittable()
   @IsBoolean()
   active?: boolean;
 
   @ApiPropertyOptional({ type: [FeatureDto], description: 'Replaces the whole feature list' })
-  @IsOptional()
+  @Omittable()
   @IsArray()
   @ArrayMaxSize(50)
   @ArrayUnique((feature: FeatureDto) => feature?.key, { message: 'features must have distinct keys' })

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 
 import { PrismaService } from '../../database/prisma.service';
-import { isUniqueViolation } from '../../database/unique-violation';
+import { isUniqueViolation } from '../../database/sql-state';
 import { Role, User } from '../../generated/prisma/client';
 
 @Injectable()

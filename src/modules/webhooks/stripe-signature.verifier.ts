@@ -22,10 +22,28 @@ export class StripeSignatureVerifier {
     if (!rawBody || !signature) {
       throw new DomainError('invalid_signature', 'The Stripe-Signature header or the body is missing.');
     }
+    let event: Stripe.Event;
     try {
-      return Stripe.webhooks.constructEvent(rawBody, signature, secret, SIGNATURE_TOLERANCE_SECONDS);
+      event = Stripe.webhooks.constructEvent(rawBody, signature, secret, SIGNATURE_TOLERANCE_SECONDS);
     } catch (error) {
       throw new DomainError('invalid_signature', (error as Error).message.split('\n')[0]);
     }
+    if (!isEventEnvelope(event)) {
+      throw new DomainError('validation_failed', 'The body is not a Stripe event (id, type, created).');
+    }
+    return event;
   }
+}
+
+/** What storing an event needs; Stripe always sends it, a signed body of anything else is refused. */
+function isEventEnvelope(event: Partial<Stripe.Event>): boolean {
+  return (
+    typeof event.id === 'string' &&
+    /^[\w-]{1,255}$/.test(event.id) &&
+    typeof event.type === 'string' &&
+    /^[\w.-]{1,128}$/.test(event.type) &&
+    Number.isSafeInteger(event.created) &&
+    event.created! >= 0 &&
+    event.created! < 100_000_000_000
+  );
 }
