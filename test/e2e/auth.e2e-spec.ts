@@ -91,6 +91,10 @@ describe('accounts: signup, login, /v1/me, API keys', () => {
       tampered: `${header}.${payload}.${'A'.repeat(43)}`,
       foreign: jwt.sign(claims, 'another-secret-another-secret-another-secret'),
       expired: jwt.sign({ ...claims, exp: Math.floor(Date.now() / 1000) - 60 }, TEST_JWT_SECRET),
+      // Signed with the right secret, but not as login signs them.
+      neverExpiring: jwt.sign(claims, TEST_JWT_SECRET),
+      notAUserId: jwt.sign({ ...claims, sub: 42 }, TEST_JWT_SECRET, { expiresIn: 60 }),
+      unknownRole: jwt.sign({ ...claims, role: 'root' }, TEST_JWT_SECRET, { expiresIn: 60 }),
       garbage: 'not-a-jwt',
     };
     for (const token of Object.values(tokens)) {

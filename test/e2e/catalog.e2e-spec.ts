@@ -438,6 +438,8 @@ describe('without Stripe keys', () => {
         .send(proPlan(uniquePlanKey()))
         .expect(503);
       expect(response.body.code).toBe('billing_not_configured');
+      const sync = await api(server).post('/v1/admin/catalog/sync').set(asAdmin).expect(503);
+      expect(sync.body.code).toBe('billing_not_configured');
       await api(server).get('/v1/plans').expect(200);
     } finally {
       await server.stop();

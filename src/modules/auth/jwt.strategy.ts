@@ -2,8 +2,10 @@ import { Injectable } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
 import { PassportStrategy } from '@nestjs/passport';
 import type { FastifyRequest } from 'fastify';
+import { isUUID } from 'class-validator';
 import { Strategy } from 'passport-custom';
 
+import { Role } from '../../generated/prisma/enums';
 import { AuthenticatedUser } from '../users/user.types';
 import { AccessTokenPayload, JWT_ALGORITHM, JWT_ISSUER } from './access-token';
 import { VerifiedTokens } from './verified-tokens';
@@ -28,6 +30,13 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
         algorithms: [JWT_ALGORITHM],
         issuer: JWT_ISSUER,
       });
+      // We always sign these; a token without them was not made by this service's login.
+      if (
+        !isUUID(payload.sub) ||
+        !Number.isFinite(payload.exp) ||
+        !Object.values(Role).includes(payload.role)
+      )
+        return false;
       const user = { id: payload.sub, email: payload.email, role: payload.role };
       this.verified.remember(token, user, payload.exp * 1000);
       return user;

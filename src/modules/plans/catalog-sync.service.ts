@@ -20,6 +20,7 @@ export class CatalogSyncService {
   ) {}
 
   async syncAll(): Promise<CatalogSyncResultDto> {
+    this.stripeCatalog.requireConfigured();
     const result: CatalogSyncResultDto = { plansUpdated: 0, pricesImported: 0, pricesUpdated: 0 };
     for (const plan of await this.plans.listAll()) {
       if (!plan.stripeProductId) continue;

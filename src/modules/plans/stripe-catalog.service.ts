@@ -32,6 +32,10 @@ export class StripeCatalogService {
     return this.stripe.configured;
   }
 
+  requireConfigured(): void {
+    this.stripe.requireConfigured();
+  }
+
   createProduct(planKey: string, fields: ProductFields): Promise<Stripe.Product> {
     const params: Stripe.ProductCreateParams = {
       name: fields.name,

@@ -18,15 +18,21 @@ export class StripeGateway {
     return this.client !== null;
   }
 
-  async call<T>(operation: string, request: (stripe: Stripe) => Promise<T>): Promise<T> {
+  /** For work that needs Stripe even when it may end up making no call. */
+  requireConfigured(): Stripe {
     if (!this.client) {
       throw new DomainError(
         'billing_not_configured',
         'Billing is not configured on this server (no STRIPE_SECRET_KEY).',
       );
     }
+    return this.client;
+  }
+
+  async call<T>(operation: string, request: (stripe: Stripe) => Promise<T>): Promise<T> {
+    const client = this.requireConfigured();
     try {
-      return await request(this.client);
+      return await request(client);
     } catch (error) {
       throw this.toDomainError(operation, error);
     }
