@@ -252,3 +252,30 @@ describe('admin bootstrap from ADMIN_EMAIL and ADMIN_PASSWORD', () => {
     }
   }, 120_000); // three boots, one after the other
 });
+
+describe('a burst of signups', () => {
+  it('leaves concurrent requests their database connections (no 503)', async () => {
+    // Fresh, so that the pool has no spare connections: requests during the burst open new ones.
+    const server = await startTestServer();
+    try {
+      const existing = await signUp(server.url);
+      const signups = Array.from({ length: 20 }, () =>
+        api(server)
+          .post('/v1/auth/signup')
+          .send({ email: uniqueEmail('burst'), password: 'correct horse battery staple' }),
+      );
+      const reads = Array.from({ length: 10 }, async (_, index) => {
+        await new Promise((resolve) => setTimeout(resolve, 20 * index));
+        return api(server).get('/v1/me').set(bearer(existing));
+      });
+
+      const responses = await Promise.all([...signups, ...reads]);
+      expect(responses.map((response) => response.status)).toEqual([
+        ...Array(20).fill(201),
+        ...Array(10).fill(200),
+      ]);
+    } finally {
+      await server.stop();
+    }
+  });
+});

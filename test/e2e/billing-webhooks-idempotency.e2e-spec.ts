@@ -119,10 +119,14 @@ describe('webhooks have effect once, whatever the delivery order or count', () =
     expect(features((await me(server, user)).entitlements)).toEqual(PAID_FEATURES);
   });
 
+  /** A new user who has paid for a credit pack on Stripe's page; its events are not delivered yet. */
+  async function buyerWithPaidPack(label: string) {
+    const user = await signUp(server.url, label);
+    return { user, ...(await payForCreditPack({ server, stripe }, user, priceOf(creditPlan, 'one_time'))) };
+  }
+
   it("adds a credit pack's credits once when its checkout.session.completed arrives five times at once", async () => {
-    const user = await signUp(server.url, 'concurrent-credits');
-    const pack = priceOf(creditPlan, 'one_time');
-    const { completed } = await payForCreditPack({ server, stripe }, user, pack);
+    const { user, completed } = await buyerWithPaidPack('concurrent-credits');
 
     await deliverConcurrently(completed);
     await processedOnce(completed.id);
@@ -139,12 +143,7 @@ describe('webhooks have effect once, whatever the delivery order or count', () =
   });
 
   it('counts a credit pack once when the success page sync and the webhook both report it', async () => {
-    const user = await signUp(server.url, 'sync-and-webhook');
-    const { sessionId, completion } = await payForCreditPack(
-      { server, stripe },
-      user,
-      priceOf(creditPlan, 'one_time'),
-    );
+    const { user, sessionId, completion } = await buyerWithPaidPack('sync-and-webhook');
 
     const synced = await api(server)
       .post(`/v1/billing/checkout/${sessionId}/sync`)
@@ -163,12 +162,7 @@ describe('webhooks have effect once, whatever the delivery order or count', () =
   });
 
   it('counts a credit pack once when success page syncs on both instances race its webhook', async () => {
-    const user = await signUp(server.url, 'racing-sync');
-    const { sessionId, completed } = await payForCreditPack(
-      { server, stripe },
-      user,
-      priceOf(creditPlan, 'one_time'),
-    );
+    const { user, sessionId, completed } = await buyerWithPaidPack('racing-sync');
     // Holding the user's balance row makes every report of the purchase wait at the same point, past the
     // "counted already?" check, so that all of them race for the one ledger entry once it is let go.
     const holder = new Client({ connectionString: database.url });

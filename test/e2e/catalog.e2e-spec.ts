@@ -1,6 +1,7 @@
 import { bearer, signUp } from '../support/accounts';
 import { AdminCredentials, adminEnvironment, adminHeaders, uniquePlanKey } from '../support/admin';
 import { isolatedDatabase } from '../support/billing';
+import { proPlanBody } from '../support/plan-bodies';
 import { api, startTestServer, TestServer } from '../support/test-app';
 import { StripeDouble } from '../stripe-double';
 
@@ -22,21 +23,15 @@ interface PlanBody {
   }[];
 }
 
+/** The Pro plan with a trial and, besides its two recurring prices, a credit pack. */
 function proPlan(key: string) {
   return {
-    key,
-    name: 'Pro',
-    description: 'Reports and unlimited projects',
-    trialDays: 14,
-    features: [
-      { key: 'reports', limit: null },
-      { key: 'projects', limit: null },
-    ],
-    prices: [
+    ...proPlanBody(key, [
       { interval: 'month', amount: 1900, currency: 'usd' },
       { interval: 'year', amount: 19000, currency: 'USD' },
       { interval: 'one_time', amount: 500, currency: 'usd', credits: 100 },
-    ],
+    ]),
+    trialDays: 14,
   };
 }
 

@@ -29,6 +29,19 @@ function statusOf(server: TestServer, user: TestAccount, path = REPORTS): Promis
     .then((response) => response.status);
 }
 
+/** `count` project creates sent at once; their statuses. */
+function createProjectsAtOnce(server: TestServer, user: TestAccount, count: number): Promise<number[]> {
+  return Promise.all(
+    Array.from({ length: count }, (_, index) =>
+      api(server)
+        .post('/v1/projects')
+        .set(bearer(user))
+        .send({ name: `project ${index}` })
+        .then((response) => response.status),
+    ),
+  );
+}
+
 /** Pool acquires, less the once-a-second background write of recent 402s (not a request's work). */
 async function dbAcquires(server: TestServer): Promise<number> {
   const metrics = (await api(server).get('/metrics').expect(200)).text;
@@ -142,15 +155,7 @@ describe('the PaymentGuard: 402 until paid', () => {
     );
 
     const concurrent = await signUp(server.url);
-    const statuses = await Promise.all(
-      Array.from({ length: 10 }, (_, index) =>
-        api(server)
-          .post('/v1/projects')
-          .set(bearer(concurrent))
-          .send({ name: `c${index}` })
-          .then((response) => response.status),
-      ),
-    );
+    const statuses = await createProjectsAtOnce(server, concurrent, 10);
     expect(statuses.filter((status) => status === 201)).toHaveLength(3);
     expect(statuses.filter((status) => status === 402)).toHaveLength(7);
     const listed = await api(server).get('/v1/projects').set(bearer(concurrent)).expect(200);
@@ -163,15 +168,7 @@ describe('the PaymentGuard: 402 until paid', () => {
   it('lets a Pro subscriber (projects unlimited) create past the free limit, 10 at once', async () => {
     const user = await signUp(server.url);
     await subscribe({ server, stripe }, user, priceOf(pro, 'month'));
-    const statuses = await Promise.all(
-      Array.from({ length: 10 }, (_, index) =>
-        api(server)
-          .post('/v1/projects')
-          .set(bearer(user))
-          .send({ name: `u${index}` })
-          .then((response) => response.status),
-      ),
-    );
+    const statuses = await createProjectsAtOnce(server, user, 10);
     expect(statuses).toEqual(Array(10).fill(201));
     const listed = await api(server).get('/v1/projects').set(bearer(user)).expect(200);
     expect(listed.body.data).toHaveLength(10);
