@@ -3,13 +3,12 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/database.module';
+import { AccountModule } from './modules/account/account.module';
 import { AdminUsersModule } from './modules/admin-users/admin-users.module';
 import { ApiKeysModule } from './modules/api-keys/api-keys.module';
-import { AuthCoreModule } from './modules/auth/auth-core.module';
 import { AuthModule } from './modules/auth/auth.module';
 import { BillingModule } from './modules/billing/billing.module';
-import { CreditsModule } from './modules/credits/credits.module';
-import { EntitlementsModule } from './modules/entitlements/entitlements.module';
+import { ChangeFeedModule } from './modules/change-feed/change-feed.module';
 import { HealthModule } from './modules/health/health.module';
 import { ExportsModule } from './modules/exports/exports.module';
 import { MetricsModule } from './modules/metrics/metrics.module';
@@ -17,7 +16,6 @@ import { PaywallModule } from './modules/paywall/paywall.module';
 import { PlansModule } from './modules/plans/plans.module';
 import { ProjectsModule } from './modules/projects/projects.module';
 import { ReportsModule } from './modules/reports/reports.module';
-import { StripeModule } from './modules/stripe/stripe.module';
 import { UsersModule } from './modules/users/users.module';
 import { WebhooksModule } from './modules/webhooks/webhooks.module';
 
@@ -29,20 +27,19 @@ export class AppModule {
       imports: [
         ConfigModule.forRoot(config),
         DatabaseModule,
+        ChangeFeedModule,
         MetricsModule,
         HealthModule,
-        AuthCoreModule,
-        UsersModule,
+        // Authentication's global guards before the paywall's: 401 and 403 come before 402.
         AuthModule,
+        PaywallModule,
+        UsersModule,
+        AccountModule,
         ApiKeysModule,
-        StripeModule,
-        EntitlementsModule,
-        CreditsModule,
         PlansModule,
         BillingModule,
         WebhooksModule,
         AdminUsersModule,
-        PaywallModule,
         ProjectsModule,
         ReportsModule,
         ExportsModule,

@@ -9,14 +9,14 @@ import {
 
 import { ApiProblems, STRIPE_PROBLEMS } from '../../common/openapi/api-problems.decorator';
 import { UuidParam } from '../../common/validation/uuid-param.pipe';
-import { Authenticated } from '../auth/authenticated.decorator';
-import { CurrentUser } from '../auth/current-user.decorator';
-import type { AuthenticatedUser } from '../users/user.types';
+import { Authenticated, CurrentUser } from '../auth/auth.decorators';
+import type { AuthenticatedUser } from '../auth/identity';
 import { BillingStateDto } from '../billing/billing.dto';
+import { CreateGrantDto, GrantDto } from '../entitlements/grant.dto';
+import { GrantsService } from '../entitlements/grants.service';
 import { AdminUserDetailDto, AdminUserListDto, AdminUsersQueryDto } from './admin-users.dto';
 import { AdminUsersService } from './admin-users.service';
-import { CreateGrantDto, GrantDto } from './grant.dto';
-import { GrantsService } from './grants.service';
+
 import { ReconciliationService } from './reconciliation.service';
 
 @ApiTags('admin: users')

@@ -3,8 +3,9 @@ import { Type } from 'class-transformer';
 import { IsInt, IsOptional, IsUUID, Max, Min } from 'class-validator';
 
 import { SubscriptionSummaryDto } from '../billing/billing.dto';
-import { EntitlementDto, UserDto } from '../users/user.dto';
-import { GrantDto } from './grant.dto';
+import { GrantDto } from '../entitlements/grant.dto';
+import { EntitlementDto } from '../paywall/entitlement.dto';
+import { UserDto } from '../users/user.dto';
 
 export class AdminUsersQueryDto {
   @ApiPropertyOptional({ description: 'nextCursor of the previous page' })

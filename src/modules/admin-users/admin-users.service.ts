@@ -1,38 +1,31 @@
 import { Injectable } from '@nestjs/common';
 
 import { DomainError } from '../../common/errors/domain-error';
-import { PrismaService } from '../../database/prisma.service';
-import { CreditsRepository } from '../credits/credits.repository';
-import { EntitlementViewService } from '../entitlements/entitlement-view.service';
-import { EntitlementsRepository } from '../entitlements/entitlements.repository';
-import { toUserDto } from '../users/users.service';
+import { CreditsService } from '../credits/credits.service';
+import { EntitlementsService } from '../entitlements/entitlements.service';
+import { GrantsService } from '../entitlements/grants.service';
+import { EntitlementViewService } from '../paywall/entitlement-view.service';
 import { PaymentRequiredLog } from '../paywall/payment-required.log';
+import { UsersService } from '../users/users.service';
 import { AdminUserDetailDto, AdminUserListDto } from './admin-users.dto';
-import { GrantsService } from './grants.service';
 
 @Injectable()
 export class AdminUsersService {
   constructor(
-    private readonly prisma: PrismaService,
+    private readonly users: UsersService,
     private readonly entitlementView: EntitlementViewService,
-    private readonly audit: EntitlementsRepository,
-    private readonly credits: CreditsRepository,
+    private readonly audit: EntitlementsService,
+    private readonly credits: CreditsService,
     private readonly grants: GrantsService,
     private readonly paymentRequiredLog: PaymentRequiredLog,
   ) {}
 
-  async list(cursor: string | undefined, limit = 50): Promise<AdminUserListDto> {
-    const users = await this.prisma.user.findMany({
-      orderBy: { id: 'asc' },
-      take: limit + 1,
-      ...(cursor ? { where: { id: { gt: cursor } } } : {}),
-    });
-    const page = users.slice(0, limit);
-    return { data: page.map(toUserDto), nextCursor: users.length > limit ? page[page.length - 1].id : null };
+  list(cursor: string | undefined, limit = 50): Promise<AdminUserListDto> {
+    return this.users.list(cursor, limit);
   }
 
   async detail(userId: string): Promise<AdminUserDetailDto> {
-    const user = await this.prisma.user.findUnique({ where: { id: userId } });
+    const user = await this.users.find(userId);
     if (!user) throw new DomainError('not_found', 'No such user.');
     const [{ entitlements, view }, ledger, changes, grants, paymentRequired] = await Promise.all([
       this.entitlementView.forUser(userId),
@@ -42,7 +35,7 @@ export class AdminUsersService {
       this.paymentRequiredLog.recent(userId),
     ]);
     return {
-      user: toUserDto(user),
+      user,
       subscription: entitlements.subscription,
       entitlements: view,
       credits: {
@@ -72,7 +65,7 @@ export class AdminUsersService {
   }
 
   async assertExists(userId: string): Promise<void> {
-    if (!(await this.prisma.user.findUnique({ where: { id: userId }, select: { id: true } }))) {
+    if (!(await this.users.exists(userId))) {
       throw new DomainError('not_found', 'No such user.');
     }
   }

@@ -9,9 +9,8 @@ import {
 
 import { ApiProblems } from '../../common/openapi/api-problems.decorator';
 import { UuidParam } from '../../common/validation/uuid-param.pipe';
-import { Authenticated } from '../auth/authenticated.decorator';
-import { CurrentUser } from '../auth/current-user.decorator';
-import type { AuthenticatedUser } from '../users/user.types';
+import { Authenticated, CurrentUser } from '../auth/auth.decorators';
+import type { AuthenticatedUser } from '../auth/identity';
 import { ApiKeyListDto, CreateApiKeyDto, CreatedApiKeyDto } from './api-key.dto';
 import { ApiKeysService } from './api-keys.service';
 

@@ -3,7 +3,7 @@ import { createHash, randomBytes } from 'node:crypto';
 
 import { DomainError } from '../../common/errors/domain-error';
 import { ApiKey } from '../../generated/prisma/client';
-import { AuthenticatedUser } from '../users/user.types';
+import { AuthenticatedUser } from '../auth/identity';
 import { ApiKeyDto, CreatedApiKeyDto } from './api-key.dto';
 import { ApiKeysRepository } from './api-keys.repository';
 

@@ -1,4 +1,4 @@
-import { Role } from '../users/user.types';
+import { Role } from './identity';
 
 export interface AccessTokenPayload {
   sub: string;

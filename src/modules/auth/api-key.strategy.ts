@@ -4,7 +4,7 @@ import type { FastifyRequest } from 'fastify';
 import { Strategy } from 'passport-custom';
 
 import { ApiKeysService } from '../api-keys/api-keys.service';
-import { AuthenticatedUser } from '../users/user.types';
+import { AuthenticatedUser } from './identity';
 
 export const API_KEY_HEADER = 'x-api-key';
 

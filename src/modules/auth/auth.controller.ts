@@ -3,10 +3,9 @@ import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestj
 import { Throttle, ThrottlerGuard } from '@nestjs/throttler';
 
 import { ApiProblems } from '../../common/openapi/api-problems.decorator';
-import type { AuthenticatedUser } from '../users/user.types';
+import type { AuthenticatedUser } from './identity';
 import { AuthResponseDto, LoginDto, SessionDto, SignupDto } from './auth.dto';
-import { Authenticated } from './authenticated.decorator';
-import { CurrentUser } from './current-user.decorator';
+import { Authenticated, CurrentUser, Public } from './auth.decorators';
 import { AuthService } from './auth.service';
 
 @ApiTags('auth')
@@ -15,6 +14,7 @@ export class AuthController {
   constructor(private readonly auth: AuthService) {}
 
   @Post('signup')
+  @Public()
   @ApiOperation({ summary: 'Create an account and get an access token' })
   @ApiCreatedResponse({ type: AuthResponseDto })
   @ApiProblems('validation_failed', 'malformed_json', 'email_taken')
@@ -23,6 +23,7 @@ export class AuthController {
   }
 
   @Post('login')
+  @Public()
   @HttpCode(200)
   @UseGuards(ThrottlerGuard)
   @Throttle({ default: { limit: 120, ttl: 60_000 } })

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { createSecretKey } from 'node:crypto';
+import { APP_GUARD } from '@nestjs/core';
 import { JwtModule } from '@nestjs/jwt';
 import { PassportModule } from '@nestjs/passport';
 import { ThrottlerModule } from '@nestjs/throttler';
@@ -11,10 +12,14 @@ import { JWT_ALGORITHM, JWT_ISSUER } from './access-token';
 import { ApiKeyStrategy } from './api-key.strategy';
 import { AuthController } from './auth.controller';
 import { AuthService } from './auth.service';
+import { AuthenticationGuard } from './authentication.guard';
 import { JwtStrategy } from './jwt.strategy';
 import { LoginAttemptsRepository } from './login-attempts.repository';
 import { LoginThrottleService } from './login-throttle.service';
+import { RolesGuard } from './roles.guard';
+import { VerifiedTokens } from './verified-tokens';
 
+/** Alone provides authentication: who is asking, for every route not marked `@Public()`. */
 @Module({
   imports: [
     UsersModule,
@@ -32,6 +37,17 @@ import { LoginThrottleService } from './login-throttle.service';
     }),
   ],
   controllers: [AuthController],
-  providers: [AuthService, LoginAttemptsRepository, LoginThrottleService, JwtStrategy, ApiKeyStrategy],
+  providers: [
+    AuthService,
+    LoginAttemptsRepository,
+    LoginThrottleService,
+    VerifiedTokens,
+    JwtStrategy,
+    ApiKeyStrategy,
+    // Global guards run in the order they are registered: who is asking, then what their role allows.
+    // The PaymentGuard (PaywallModule, imported after this one) runs third.
+    { provide: APP_GUARD, useClass: AuthenticationGuard },
+    { provide: APP_GUARD, useClass: RolesGuard },
+  ],
 })
 export class AuthModule {}

@@ -4,8 +4,7 @@ import { JwtService } from '@nestjs/jwt';
 import { DomainError } from '../../common/errors/domain-error';
 import { User } from '../../generated/prisma/client';
 import { PasswordHasher } from '../users/password-hasher';
-import { UsersRepository } from '../users/users.repository';
-import { toUserDto } from '../users/users.service';
+import { toUserDto, UsersService } from '../users/users.service';
 import { AccessTokenPayload } from './access-token';
 import { AuthResponseDto, LoginDto, SignupDto } from './auth.dto';
 import { LoginThrottleService } from './login-throttle.service';
@@ -16,7 +15,7 @@ export class AuthService {
   private decoyHash?: Promise<string>;
 
   constructor(
-    private readonly users: UsersRepository,
+    private readonly users: UsersService,
     private readonly hasher: PasswordHasher,
     private readonly jwt: JwtService,
     private readonly throttle: LoginThrottleService,
@@ -24,7 +23,7 @@ export class AuthService {
 
   async signup(input: SignupDto): Promise<AuthResponseDto> {
     const passwordHash = await this.hasher.hash(input.password);
-    const user = await this.users.create({ email: input.email, name: input.name, passwordHash });
+    const user = await this.users.register({ email: input.email, name: input.name, passwordHash });
     if (!user) throw new DomainError('email_taken', 'An account with this email already exists.');
     return this.session(user);
   }

@@ -6,7 +6,7 @@ import { isUUID } from 'class-validator';
 import { Strategy } from 'passport-custom';
 
 import { Role } from '../../generated/prisma/enums';
-import { AuthenticatedUser } from '../users/user.types';
+import { AuthenticatedUser } from './identity';
 import { AccessTokenPayload, JWT_ALGORITHM, JWT_ISSUER } from './access-token';
 import { VerifiedTokens } from './verified-tokens';
 

@@ -2,9 +2,8 @@ import { Body, Controller, Get, Headers, HttpCode, Param, Post } from '@nestjs/c
 import { ApiCreatedResponse, ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 
 import { ApiProblems, STRIPE_PROBLEMS } from '../../common/openapi/api-problems.decorator';
-import { Authenticated } from '../auth/authenticated.decorator';
-import { CurrentUser } from '../auth/current-user.decorator';
-import type { AuthenticatedUser } from '../users/user.types';
+import { Authenticated, CurrentUser } from '../auth/auth.decorators';
+import type { AuthenticatedUser } from '../auth/identity';
 import {
   BillingStateDto,
   CheckoutSessionDto,

@@ -1,6 +1,9 @@
 import { Module } from '@nestjs/common';
 
+import { CreditsModule } from '../credits/credits.module';
+import { EntitlementsModule } from '../entitlements/entitlements.module';
 import { PlansModule } from '../plans/plans.module';
+import { StripeModule } from '../stripe/stripe.module';
 import { BillingController } from './billing.controller';
 import { BillingService } from './billing.service';
 import { CreditPackService } from './credit-pack.service';
@@ -9,7 +12,7 @@ import { SubscriptionSyncService } from './subscription-sync.service';
 import { SubscriptionsRepository } from './subscriptions.repository';
 
 @Module({
-  imports: [PlansModule],
+  imports: [PlansModule, StripeModule, EntitlementsModule, CreditsModule],
   controllers: [BillingController],
   providers: [
     BillingService,
@@ -18,12 +21,6 @@ import { SubscriptionsRepository } from './subscriptions.repository';
     SubscriptionSyncService,
     CreditPackService,
   ],
-  exports: [
-    BillingService,
-    CustomersService,
-    SubscriptionsRepository,
-    SubscriptionSyncService,
-    CreditPackService,
-  ],
+  exports: [BillingService, CustomersService, SubscriptionSyncService, CreditPackService],
 })
 export class BillingModule {}

@@ -7,9 +7,8 @@ import { DomainError } from '../../common/errors/domain-error';
 import { AppConfig } from '../../config/app-config';
 import { Plan, Price } from '../../generated/prisma/client';
 import { isLive } from '../entitlements/access-policy';
-import { EntitlementsRepository } from '../entitlements/entitlements.repository';
-import { toSubscriptionSummary } from '../entitlements/entitlements.service';
-import { PlansRepository } from '../plans/plans.repository';
+import { EntitlementsService, toSubscriptionSummary } from '../entitlements/entitlements.service';
+import { PlansService } from '../plans/plans.service';
 import { StripeGateway } from '../stripe/stripe.gateway';
 import { BillingStateDto, CheckoutSessionDto, PortalSessionDto, SubscriptionSummaryDto } from './billing.dto';
 import { CreditPackService } from './credit-pack.service';
@@ -22,8 +21,8 @@ export class BillingService {
     private readonly config: AppConfig,
     private readonly stripe: StripeGateway,
     private readonly customers: CustomersService,
-    private readonly plans: PlansRepository,
-    private readonly entitlements: EntitlementsRepository,
+    private readonly plans: PlansService,
+    private readonly entitlements: EntitlementsService,
     private readonly subscriptionSync: SubscriptionSyncService,
     private readonly creditPacks: CreditPackService,
   ) {}
@@ -126,7 +125,7 @@ export class BillingService {
   }
 
   private async sellablePrice(priceId: string): Promise<Price & { plan: Plan }> {
-    const price = isUUID(priceId) ? await this.plans.findPriceById(priceId) : null;
+    const price = isUUID(priceId) ? await this.plans.findPriceWithPlan(priceId) : null;
     if (!price || !price.active || !price.plan.active || !price.stripePriceId) {
       throw new DomainError('not_found', 'No such price on sale; see GET /v1/plans.');
     }

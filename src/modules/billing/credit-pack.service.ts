@@ -4,7 +4,7 @@ import { LRUCache } from 'lru-cache';
 import Stripe from 'stripe';
 
 import { CreditsService } from '../credits/credits.service';
-import { PlansRepository } from '../plans/plans.repository';
+import { PlansService } from '../plans/plans.service';
 import { CustomersService } from './customers.service';
 
 /** Credits from a paid one-time Checkout Session, counted once per session. */
@@ -16,7 +16,7 @@ export class CreditPackService {
 
   constructor(
     private readonly credits: CreditsService,
-    private readonly plans: PlansRepository,
+    private readonly plans: PlansService,
     private readonly customers: CustomersService,
   ) {}
 

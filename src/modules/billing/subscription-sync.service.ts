@@ -3,9 +3,9 @@ import Stripe from 'stripe';
 
 import { AppConfig } from '../../config/app-config';
 import { Prisma, Subscription } from '../../generated/prisma/client';
-import { EntitlementChangesService } from '../entitlements/entitlement-changes.service';
-import { EntitlementsRepository } from '../entitlements/entitlements.repository';
-import { PlansRepository } from '../plans/plans.repository';
+import { EntitlementsService } from '../entitlements/entitlements.service';
+import { ChangeFeed } from '../change-feed/change-feed.service';
+import { PlansService } from '../plans/plans.service';
 import { StripeGateway } from '../stripe/stripe.gateway';
 import { CustomersService } from './customers.service';
 import { SubscriptionSnapshot, SubscriptionsRepository } from './subscriptions.repository';
@@ -44,9 +44,9 @@ export class SubscriptionSyncService {
     private readonly stripe: StripeGateway,
     private readonly subscriptions: SubscriptionsRepository,
     private readonly customers: CustomersService,
-    private readonly plans: PlansRepository,
-    private readonly audit: EntitlementsRepository,
-    private readonly changes: EntitlementChangesService,
+    private readonly plans: PlansService,
+    private readonly audit: EntitlementsService,
+    private readonly changes: ChangeFeed,
   ) {}
 
   async syncById(
@@ -62,9 +62,10 @@ export class SubscriptionSyncService {
     if (!snapshot) return null;
     const result = await this.subscriptions.transaction(async (tx) => {
       await this.subscriptions.lock(stripeSubscriptionId, tx);
-      return this.apply(snapshot, ticket, cause, tx, payment);
+      const applied = await this.apply(snapshot, ticket, cause, tx, payment);
+      if (applied.changed) await this.changes.publish({ kind: 'entitlements', userId: snapshot.userId }, tx);
+      return applied;
     });
-    if (result.changed) await this.changes.publish(result.subscription.userId);
     return result.subscription;
   }
 

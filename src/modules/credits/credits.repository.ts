@@ -3,7 +3,7 @@ import { Injectable } from '@nestjs/common';
 import { PrismaService } from '../../database/prisma.service';
 import { isUniqueViolation } from '../../database/sql-state';
 import { CreditEntry, Prisma } from '../../generated/prisma/client';
-import { ENTITLEMENTS_CHANNEL } from '../entitlements/entitlement-changes.service';
+import { ChangeFeed } from '../change-feed/change-feed.service';
 
 export interface CreditPurchase {
   userId: string;
@@ -37,7 +37,7 @@ const PURCHASE = `
     FROM counted
     RETURNING id
   )
-  SELECT entry.id FROM entry CROSS JOIN LATERAL pg_notify($6::text, $1::text)`;
+  SELECT entry.id FROM entry CROSS JOIN LATERAL ${ChangeFeed.notifyExpression('$6::text')}`;
 
 /** The ledger and the balance it sums to, always changed together (one statement or one transaction). */
 @Injectable()
@@ -58,7 +58,7 @@ export class CreditsRepository {
         sourceKey,
         stripePaymentIntentId,
         stripeEventId,
-        ENTITLEMENTS_CHANNEL,
+        ChangeFeed.encode({ kind: 'entitlements', userId }),
       ]);
       return inserted.length > 0;
     } catch (error) {

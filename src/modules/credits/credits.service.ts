@@ -1,25 +1,44 @@
 import { Injectable } from '@nestjs/common';
 
-import { EntitlementChangesService } from '../entitlements/entitlement-changes.service';
+import { CreditEntry } from '../../generated/prisma/client';
+import { ChangeFeed } from '../change-feed/change-feed.service';
 import { CreditPurchase, CreditRefund, CreditsRepository } from './credits.repository';
 
 @Injectable()
 export class CreditsService {
   constructor(
     private readonly credits: CreditsRepository,
-    private readonly changes: EntitlementChangesService,
+    private readonly changes: ChangeFeed,
   ) {}
 
   async purchase(purchase: CreditPurchase): Promise<boolean> {
     const added = await this.credits.purchase(purchase);
     // The purchase's own statement notified the other instances.
-    if (added) this.changes.publishLocally(purchase.userId);
+    if (added) this.changes.published({ kind: 'entitlements', userId: purchase.userId });
     return added;
   }
 
   async refund(refund: CreditRefund): Promise<number> {
     const result = await this.credits.refund(refund);
-    if (result && result.taken > 0) await this.changes.publish(result.userId);
+    if (result && result.taken > 0)
+      await this.changes.publish({ kind: 'entitlements', userId: result.userId });
     return result?.taken ?? 0;
+  }
+
+  /** Spends credits only if the balance covers them; returns the balance left, or null when it does not. */
+  spend(userId: string, credits: number, reason: string): Promise<number | null> {
+    return this.credits.spend(userId, credits, reason);
+  }
+
+  giveBack(userId: string, credits: number, reason: string): Promise<void> {
+    return this.credits.giveBack(userId, credits, reason);
+  }
+
+  balance(userId: string): Promise<number> {
+    return this.credits.balance(userId);
+  }
+
+  ledger(userId: string): Promise<CreditEntry[]> {
+    return this.credits.ledger(userId);
   }
 }

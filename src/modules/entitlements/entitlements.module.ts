@@ -1,26 +1,12 @@
-import { Global, Module } from '@nestjs/common';
+import { Module } from '@nestjs/common';
 
-import { EntitlementChangesService } from './entitlement-changes.service';
-import { EntitlementViewService } from './entitlement-view.service';
 import { EntitlementsRepository } from './entitlements.repository';
 import { EntitlementsService } from './entitlements.service';
-import { FeatureUsageService } from './feature-usage.service';
+import { GrantsRepository } from './grants.repository';
+import { GrantsService } from './grants.service';
 
-@Global()
 @Module({
-  providers: [
-    EntitlementsRepository,
-    EntitlementsService,
-    EntitlementChangesService,
-    FeatureUsageService,
-    EntitlementViewService,
-  ],
-  exports: [
-    EntitlementsRepository,
-    EntitlementsService,
-    EntitlementChangesService,
-    FeatureUsageService,
-    EntitlementViewService,
-  ],
+  providers: [EntitlementsRepository, EntitlementsService, GrantsRepository, GrantsService],
+  exports: [EntitlementsService, GrantsService],
 })
 export class EntitlementsModule {}

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 
 import { PrismaService } from '../../database/prisma.service';
-import { Grant, PlanFeature, Prisma, Subscription } from '../../generated/prisma/client';
+import { PlanFeature, Prisma, Subscription } from '../../generated/prisma/client';
 import { isLive } from './access-policy';
 
 export type SubscriptionWithPlan = Subscription & {
@@ -26,12 +26,6 @@ export class EntitlementsRepository {
 
   defaultPlanFeatures(): Promise<PlanFeature[]> {
     return this.prisma.planFeature.findMany({ where: { plan: { isDefault: true, active: true } } });
-  }
-
-  activeGrants(userId: string, now: Date): Promise<Grant[]> {
-    return this.prisma.grant.findMany({
-      where: { userId, revokedAt: null, OR: [{ expiresAt: null }, { expiresAt: { gt: now } }] },
-    });
   }
 
   async creditBalance(userId: string): Promise<number> {

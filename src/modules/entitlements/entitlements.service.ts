@@ -1,20 +1,49 @@
 import { Injectable } from '@nestjs/common';
 
+import { Prisma } from '../../generated/prisma/client';
+
 import { planAccess } from './access-policy';
 import { Entitlements, FeatureEntitlement, SubscriptionSummary } from './entitlement.types';
 import { EntitlementsRepository, SubscriptionWithPlan } from './entitlements.repository';
+import { GrantsRepository } from './grants.repository';
 import { isLive } from './access-policy';
 
 /** Turns plan features, subscription state, the access policy, grants and credits into entitlements. */
 @Injectable()
 export class EntitlementsService {
-  constructor(private readonly repository: EntitlementsRepository) {}
+  constructor(
+    private readonly repository: EntitlementsRepository,
+    private readonly grants: GrantsRepository,
+  ) {}
+
+  /** Records a change to what the user may do (the billing events admins read), inside the change's transaction. */
+  recordChange(
+    userId: string,
+    kind: string,
+    cause: string,
+    details: Prisma.InputJsonValue,
+    tx?: Prisma.TransactionClient,
+  ): Promise<unknown> {
+    return this.repository.recordChange(userId, kind, cause, details, tx);
+  }
+
+  currentSubscription(userId: string): Promise<SubscriptionWithPlan | null> {
+    return this.repository.currentSubscription(userId);
+  }
+
+  creditBalance(userId: string): Promise<number> {
+    return this.repository.creditBalance(userId);
+  }
+
+  recentChanges(userId: string) {
+    return this.repository.recentChanges(userId);
+  }
 
   async compute(userId: string, now = new Date()): Promise<Entitlements> {
     const [subscription, defaults, grants, creditBalance] = await Promise.all([
       this.repository.currentSubscription(userId),
       this.repository.defaultPlanFeatures(),
-      this.repository.activeGrants(userId, now),
+      this.grants.active(userId, now),
       this.repository.creditBalance(userId),
     ]);
     const access = planAccess(subscription, now);

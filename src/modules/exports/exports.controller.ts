@@ -1,26 +1,13 @@
 import { Body, Controller, Post, Req } from '@nestjs/common';
-import { ApiCreatedResponse, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
-import { IsUUID } from 'class-validator';
+import { ApiCreatedResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 
 import { ApiProblems } from '../../common/openapi/api-problems.decorator';
-import { CurrentUser } from '../auth/current-user.decorator';
+import { CurrentUser } from '../auth/auth.decorators';
+import type { AuthenticatedUser } from '../auth/identity';
 import { ConsumesCredits } from '../paywall/paywall.decorators';
 import type { PaywalledRequest } from '../paywall/paywall.requirements';
-import type { AuthenticatedUser } from '../users/user.types';
+import { CreateExportDto, ExportDto } from './export.dto';
 import { ExportsService } from './exports.service';
-
-export class CreateExportDto {
-  @ApiProperty({ format: 'uuid' })
-  @IsUUID('all', { message: 'projectId must be the id of one of your projects' })
-  projectId!: string;
-}
-
-export class ExportDto {
-  @ApiProperty({ format: 'uuid' }) id!: string;
-  @ApiProperty({ format: 'uuid' }) projectId!: string;
-  @ApiProperty() createdAt!: string;
-  @ApiProperty() creditsRemaining!: number;
-}
 
 @ApiTags('exports')
 @Controller('v1/exports')

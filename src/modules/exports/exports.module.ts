@@ -1,7 +1,15 @@
 import { Module } from '@nestjs/common';
 
+import { PaywallModule } from '../paywall/paywall.module';
+import { ProjectsModule } from '../projects/projects.module';
 import { ExportsController } from './exports.controller';
+import { ExportsRepository } from './exports.repository';
 import { ExportsService } from './exports.service';
 
-@Module({ controllers: [ExportsController], providers: [ExportsService] })
+@Module({
+  imports: [PaywallModule, ProjectsModule],
+  controllers: [ExportsController],
+  providers: [ExportsRepository, ExportsService],
+  exports: [ExportsService],
+})
 export class ExportsModule {}

@@ -1,22 +1,27 @@
 import { Injectable } from '@nestjs/common';
 
 import { DomainError } from '../../common/errors/domain-error';
-import { PrismaService } from '../../database/prisma.service';
+import { ProjectsService } from '../projects/projects.service';
+import { ExportsRepository } from './exports.repository';
 
 @Injectable()
 export class ExportsService {
-  constructor(private readonly prisma: PrismaService) {}
+  constructor(
+    private readonly exports: ExportsRepository,
+    private readonly projects: ProjectsService,
+  ) {}
 
   async create(
     userId: string,
     projectId: string,
   ): Promise<{ id: string; projectId: string; createdAt: string }> {
-    const project = await this.prisma.project.findFirst({
-      where: { id: projectId, userId },
-      select: { id: true },
-    });
-    if (!project) throw new DomainError('not_found', 'No such project.');
-    const created = await this.prisma.export.create({ data: { userId, projectId } });
+    if (!(await this.projects.exists(userId, projectId)))
+      throw new DomainError('not_found', 'No such project.');
+    const created = await this.exports.create(userId, projectId);
     return { id: created.id, projectId: created.projectId, createdAt: created.createdAt.toISOString() };
+  }
+
+  count(userId: string): Promise<number> {
+    return this.exports.count(userId);
   }
 }

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { LRUCache } from 'lru-cache';
 
+import { ChangeFeed } from '../change-feed/change-feed.service';
 import { Entitlements } from '../entitlements/entitlement.types';
 import { EntitlementsService } from '../entitlements/entitlements.service';
 
@@ -21,7 +22,15 @@ export class EntitlementsCache {
   /** Computations under way, so that concurrent misses for one user share one. */
   private readonly loading = new Map<string, { generation: string; entitlements: Promise<Entitlements> }>();
 
-  constructor(private readonly entitlements: EntitlementsService) {}
+  constructor(
+    private readonly entitlements: EntitlementsService,
+    changes: ChangeFeed,
+  ) {
+    changes.subscribe('entitlements', (change) => this.invalidate(change.userId));
+    // A plan's features may have changed: every user's entitlements may differ.
+    changes.subscribe('catalog', () => this.invalidateAll());
+    changes.onGap(() => this.invalidateAll());
+  }
 
   get(userId: string): Promise<Entitlements> | Entitlements {
     const cached = this.entries.get(userId);

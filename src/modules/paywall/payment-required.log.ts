@@ -1,14 +1,7 @@
 import { Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 
-import { PrismaService } from '../../database/prisma.service';
 import { MetricsService } from '../metrics/metrics.service';
-
-export interface PaymentRequiredRecord {
-  userId: string;
-  code: string;
-  feature: string;
-  route: string;
-}
+import { PaymentRequiredRecord, PaymentRequiredRepository } from './payment-required.repository';
 
 const FLUSH_INTERVAL_MS = 1_000;
 const MAX_BUFFERED = 10_000;
@@ -20,18 +13,18 @@ const MAX_BUFFERED = 10_000;
 @Injectable()
 export class PaymentRequiredLog implements OnModuleDestroy {
   private readonly logger = new Logger(PaymentRequiredLog.name);
-  private buffer = new Map<string, PaymentRequiredRecord & { createdAt: Date }>();
+  private buffer = new Map<string, PaymentRequiredRecord>();
   private readonly timer: NodeJS.Timeout;
 
   constructor(
-    private readonly prisma: PrismaService,
+    private readonly repository: PaymentRequiredRepository,
     private readonly metrics: MetricsService,
   ) {
     this.timer = setInterval(() => void this.flush(), FLUSH_INTERVAL_MS);
     this.timer.unref();
   }
 
-  record(record: PaymentRequiredRecord): void {
+  record(record: Omit<PaymentRequiredRecord, 'createdAt'>): void {
     const key = `${record.userId} ${record.code} ${record.feature} ${record.route}`;
     const existing = this.buffer.get(key);
     if (existing) existing.createdAt = new Date();
@@ -44,7 +37,7 @@ export class PaymentRequiredLog implements OnModuleDestroy {
     this.buffer = new Map();
     try {
       this.metrics.recordPaymentRequiredLogWrite();
-      await this.prisma.paymentRequiredEvent.createMany({ data: batch });
+      await this.repository.insertMany(batch);
     } catch (error) {
       this.logger.warn({
         msg: 'recent 402s not recorded',
@@ -55,11 +48,7 @@ export class PaymentRequiredLog implements OnModuleDestroy {
   }
 
   recent(userId: string, take = 20) {
-    return this.prisma.paymentRequiredEvent.findMany({
-      where: { userId },
-      orderBy: { createdAt: 'desc' },
-      take,
-    });
+    return this.repository.recent(userId, take);
   }
 
   async onModuleDestroy(): Promise<void> {

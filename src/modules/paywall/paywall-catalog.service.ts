@@ -1,6 +1,8 @@
 import { Injectable } from '@nestjs/common';
 
-import { PlansRepository, PlanWithCatalog } from '../plans/plans.repository';
+import { ChangeFeed } from '../change-feed/change-feed.service';
+import { PlanWithCatalog } from '../plans/plans.repository';
+import { PlansService } from '../plans/plans.service';
 
 export interface OfferedPrice {
   id: string;
@@ -23,7 +25,13 @@ const TTL_MS = 60_000;
 export class PaywallCatalog {
   private plans?: { loadedAt: number; value: Promise<PlanWithCatalog[]> };
 
-  constructor(private readonly repository: PlansRepository) {}
+  constructor(
+    private readonly plansService: PlansService,
+    changes: ChangeFeed,
+  ) {
+    changes.subscribe('catalog', () => this.invalidate());
+    changes.onGap(() => this.invalidate());
+  }
 
   invalidate(): void {
     this.plans = undefined;
@@ -60,7 +68,7 @@ export class PaywallCatalog {
 
   private activePlans(): Promise<PlanWithCatalog[]> {
     if (!this.plans || Date.now() - this.plans.loadedAt > TTL_MS) {
-      const value = this.repository.listActive();
+      const value = this.plansService.listActiveWithCatalog();
       this.plans = { loadedAt: Date.now(), value };
       value.catch(() => (this.plans = undefined));
     }

@@ -1,10 +1,9 @@
-import { applyDecorators, SetMetadata, UseGuards, UseInterceptors } from '@nestjs/common';
+import { applyDecorators, UseInterceptors } from '@nestjs/common';
 import { ApiBearerAuth, ApiSecurity } from '@nestjs/swagger';
 
-import { ApiProblems } from '../../common/openapi/api-problems.decorator';
 import { ErrorCode } from '../../common/errors/error-catalog';
-import { CreditRefundInterceptor } from './credit-refund.interceptor';
-import { PaymentGuard } from './payment.guard';
+import { ApiProblems } from '../../common/openapi/api-problems.decorator';
+import { CreditSpendingInterceptor } from './credit-spending.interceptor';
 import { PAYWALL_REQUIREMENTS, PaywallRequirement } from './paywall.requirements';
 
 const POLICY_CODES: ErrorCode[] = [
@@ -15,15 +14,15 @@ const POLICY_CODES: ErrorCode[] = [
   'subscription_paused',
 ];
 
-/** Each paywall decorator authenticates by itself (401 first), so it needs no @Authenticated. */
+/** Adds a requirement to the route's list (several paywall decorators stack), read by the global PaymentGuard. */
 function paywall(requirement: PaywallRequirement, codes: ErrorCode[]) {
   return applyDecorators(
-    (target: object, key?: string | symbol, descriptor?: PropertyDescriptor) => {
-      const holder = descriptor?.value ?? target;
-      const existing: PaywallRequirement[] = Reflect.getMetadata(PAYWALL_REQUIREMENTS, holder) ?? [];
-      SetMetadata(PAYWALL_REQUIREMENTS, [...existing, requirement])(target, key!, descriptor!);
+    (target: object, _key?: string | symbol, descriptor?: PropertyDescriptor) => {
+      const holder = (descriptor?.value as object | undefined) ?? target;
+      const existing =
+        (Reflect.getMetadata(PAYWALL_REQUIREMENTS, holder) as PaywallRequirement[] | undefined) ?? [];
+      Reflect.defineMetadata(PAYWALL_REQUIREMENTS, [...existing, requirement], holder);
     },
-    UseGuards(PaymentGuard),
     ApiBearerAuth(),
     ApiSecurity('api-key'),
     ApiProblems('unauthenticated', ...codes),
@@ -33,7 +32,10 @@ function paywall(requirement: PaywallRequirement, codes: ErrorCode[]) {
 /** 402 unless the caller's plan (or a grant) includes the feature. */
 export const RequiresFeature = (feature: string) => paywall({ kind: 'feature', feature }, POLICY_CODES);
 
-/** 402 `limit_reached` once the caller has used up the feature's limit. */
+/**
+ * 402 `limit_reached` once the caller has used up the feature's limit. The feature needs a provider
+ * marked `@CountsUsageOf(feature)`, and the handler creates through `PaywallService.createWithinLimit`.
+ */
 export const WithinLimit = (feature: string) =>
   paywall({ kind: 'limit', feature }, [...POLICY_CODES, 'limit_reached']);
 
@@ -41,5 +43,5 @@ export const WithinLimit = (feature: string) =>
 export const ConsumesCredits = (credits: number) =>
   applyDecorators(
     paywall({ kind: 'credits', credits }, ['insufficient_credits']),
-    UseInterceptors(CreditRefundInterceptor),
+    UseInterceptors(CreditSpendingInterceptor),
   );

@@ -5,7 +5,13 @@ export type PaywallRequirement =
 
 export const PAYWALL_REQUIREMENTS = 'paywall:requirements';
 
-/** What the guard leaves on the request for the handler. */
+/** Whose entitlements a paywalled call is judged on, and the route it is made through (for the 402 log). */
+export interface PaywallSubject {
+  userId: string;
+  route: string;
+}
+
+/** What the paywall leaves on the request for the handler. */
 export interface PaywallContext {
   limits: Record<string, number | null>;
   creditsSpent: number;

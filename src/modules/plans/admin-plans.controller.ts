@@ -3,7 +3,7 @@ import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestj
 
 import { ApiProblems, STRIPE_PROBLEMS } from '../../common/openapi/api-problems.decorator';
 import { UuidParam } from '../../common/validation/uuid-param.pipe';
-import { Authenticated } from '../auth/authenticated.decorator';
+import { Authenticated } from '../auth/auth.decorators';
 import { CatalogSyncService } from './catalog-sync.service';
 import {
   CatalogSyncResultDto,

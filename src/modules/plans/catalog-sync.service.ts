@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import Stripe from 'stripe';
 
-import { EntitlementChangesService } from '../entitlements/entitlement-changes.service';
+import { ChangeFeed } from '../change-feed/change-feed.service';
 import { CatalogSyncResultDto } from './plan.dto';
 import { PlansRepository } from './plans.repository';
 import { priceFieldsFromStripe, StripeCatalogService } from './stripe-catalog.service';
@@ -16,7 +16,7 @@ export class CatalogSyncService {
   constructor(
     private readonly plans: PlansRepository,
     private readonly stripeCatalog: StripeCatalogService,
-    private readonly changes: EntitlementChangesService,
+    private readonly changes: ChangeFeed,
   ) {}
 
   async syncAll(): Promise<CatalogSyncResultDto> {
@@ -44,7 +44,7 @@ export class CatalogSyncService {
     const description = 'description' in product ? (product.description ?? null) : plan.description;
     if (plan.active === active && plan.name === name && plan.description === description) return false;
     await this.plans.update(plan.id, { active, name, description });
-    await this.changes.publishCatalogChange();
+    await this.changes.publish({ kind: 'catalog' });
     this.logger.log({ msg: 'plan brought in step with Stripe', plan: plan.key, product: product.id });
     return true;
   }
@@ -54,7 +54,7 @@ export class CatalogSyncService {
     if ('deleted' in price && price.deleted) {
       if (!local?.active) return 'unchanged';
       await this.plans.updatePrice(local.id, { active: false });
-      await this.changes.publishCatalogChange();
+      await this.changes.publish({ kind: 'catalog' });
       return 'updated';
     }
     const stripePrice = price as Stripe.Price;
@@ -71,7 +71,7 @@ export class CatalogSyncService {
         amount: fields.amount,
         currency: fields.currency,
       });
-      await this.changes.publishCatalogChange();
+      await this.changes.publish({ kind: 'catalog' });
       return 'updated';
     }
     const productId = typeof stripePrice.product === 'string' ? stripePrice.product : stripePrice.product.id;
@@ -82,7 +82,7 @@ export class CatalogSyncService {
       { ...fields, stripePriceId: stripePrice.id, active: stripePrice.active },
       [],
     );
-    await this.changes.publishCatalogChange();
+    await this.changes.publish({ kind: 'catalog' });
     this.logger.log({ msg: 'price imported from Stripe', plan: plan.key, price: stripePrice.id });
     return 'imported';
   }

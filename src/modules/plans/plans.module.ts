@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 
+import { StripeModule } from '../stripe/stripe.module';
 import { AdminPlansController } from './admin-plans.controller';
 import { CatalogSyncService } from './catalog-sync.service';
 import { PlansController } from './plans.controller';
@@ -8,8 +9,9 @@ import { PlansService } from './plans.service';
 import { StripeCatalogService } from './stripe-catalog.service';
 
 @Module({
+  imports: [StripeModule],
   controllers: [PlansController, AdminPlansController],
   providers: [PlansRepository, PlansService, StripeCatalogService, CatalogSyncService],
-  exports: [PlansRepository, CatalogSyncService, StripeCatalogService],
+  exports: [PlansService, CatalogSyncService, StripeCatalogService],
 })
 export class PlansModule {}

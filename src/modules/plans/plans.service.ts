@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
 
 import { DomainError } from '../../common/errors/domain-error';
-import { Price } from '../../generated/prisma/client';
-import { EntitlementChangesService } from '../entitlements/entitlement-changes.service';
+import { Plan, Price } from '../../generated/prisma/client';
+import { ChangeFeed } from '../change-feed/change-feed.service';
 import { toPlanDto, toPriceDto } from './plan.mapper';
 import { CreatePlanDto, CreatePriceDto, PlanDto, PriceDto, UpdatePlanDto } from './plan.dto';
 import { NewPrice, PlansRepository, PlanWithCatalog } from './plans.repository';
@@ -13,8 +13,25 @@ export class PlansService {
   constructor(
     private readonly plans: PlansRepository,
     private readonly stripeCatalog: StripeCatalogService,
-    private readonly changes: EntitlementChangesService,
+    private readonly changes: ChangeFeed,
   ) {}
+
+  /** Active plans with their features and prices, as stored (for the paywall's offers). */
+  listActiveWithCatalog(): Promise<PlanWithCatalog[]> {
+    return this.plans.listActive();
+  }
+
+  findPrice(id: string): Promise<Price | null> {
+    return this.plans.findPrice(id);
+  }
+
+  findPriceWithPlan(id: string): Promise<(Price & { plan: Plan }) | null> {
+    return this.plans.findPriceById(id);
+  }
+
+  findPriceByStripeId(stripePriceId: string): Promise<Price | null> {
+    return this.plans.findPriceByStripeId(stripePriceId);
+  }
 
   async listPublic(): Promise<PlanDto[]> {
     return (await this.plans.listActive()).map(toPlanDto);
@@ -51,7 +68,7 @@ export class PlansService {
       input.features,
       prices,
     );
-    await this.changes.publishCatalogChange();
+    await this.changes.publish({ kind: 'catalog' });
     return toPlanDto(plan);
   }
 
@@ -77,7 +94,7 @@ export class PlansService {
       },
       input.features,
     );
-    await this.changes.publishCatalogChange();
+    await this.changes.publish({ kind: 'catalog' });
     return toPlanDto(updated);
   }
 
@@ -111,7 +128,7 @@ export class PlansService {
       { ...fields, stripePriceId: stripePrice.id },
       replaced.map((price) => price.id),
     );
-    await this.changes.publishCatalogChange();
+    await this.changes.publish({ kind: 'catalog' });
     return toPriceDto(created);
   }
 
@@ -121,7 +138,7 @@ export class PlansService {
     if (!price) throw new DomainError('not_found', `Plan "${key}" has no price ${priceId}.`);
     if (price.stripePriceId && price.active) await this.stripeCatalog.archivePrice(price.stripePriceId);
     const archived = await this.plans.setPriceActive(price.id, false);
-    await this.changes.publishCatalogChange();
+    await this.changes.publish({ kind: 'catalog' });
     return toPriceDto(archived);
   }
 

@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Post, Req } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Post } from '@nestjs/common';
 import {
   ApiCreatedResponse,
   ApiNoContentResponse,
@@ -6,17 +6,17 @@ import {
   ApiOperation,
   ApiTags,
 } from '@nestjs/swagger';
-import type { FastifyRequest } from 'fastify';
 
 import { ApiProblems } from '../../common/openapi/api-problems.decorator';
 import { UuidParam } from '../../common/validation/uuid-param.pipe';
-import { Authenticated } from '../auth/authenticated.decorator';
-import { CurrentUser } from '../auth/current-user.decorator';
+import { Authenticated, CurrentUser } from '../auth/auth.decorators';
 import { WithinLimit } from '../paywall/paywall.decorators';
-import type { PaywalledRequest } from '../paywall/paywall.requirements';
-import type { AuthenticatedUser } from '../users/user.types';
+import { CurrentSubject } from '../paywall/current-subject.decorator';
+import type { PaywallSubject } from '../paywall/paywall.requirements';
+import type { AuthenticatedUser } from '../auth/identity';
 import { CreateProjectDto, ProjectDto, ProjectListDto } from './project.dto';
-import { PROJECTS_FEATURE, ProjectsService } from './projects.service';
+import { PROJECTS_FEATURE } from './projects.feature';
+import { ProjectsService } from './projects.service';
 
 @ApiTags('projects')
 @Controller('v1/projects')
@@ -28,13 +28,8 @@ export class ProjectsController {
   @ApiOperation({ summary: 'Create a project (counted against the plan limit `projects`)' })
   @ApiCreatedResponse({ type: ProjectDto })
   @ApiProblems('validation_failed')
-  create(
-    @CurrentUser() user: AuthenticatedUser,
-    @Body() body: CreateProjectDto,
-    @Req() request: FastifyRequest & PaywalledRequest,
-  ): Promise<ProjectDto> {
-    const limit = request.paywall?.limits[PROJECTS_FEATURE] ?? null;
-    return this.projects.create(user.id, body.name, limit, request.routeOptions.url ?? request.url);
+  create(@CurrentSubject() subject: PaywallSubject, @Body() body: CreateProjectDto): Promise<ProjectDto> {
+    return this.projects.create(subject, body.name);
   }
 
   @Get()

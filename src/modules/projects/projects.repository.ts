@@ -1,33 +1,21 @@
 import { Injectable } from '@nestjs/common';
 
 import { PrismaService } from '../../database/prisma.service';
-import { Project } from '../../generated/prisma/client';
+import { Prisma, Project } from '../../generated/prisma/client';
+import { CountsUsageOf, UsageCounter } from '../paywall/usage-counter.decorator';
+import { PROJECTS_FEATURE } from './projects.feature';
 
 @Injectable()
-export class ProjectsRepository {
+@CountsUsageOf(PROJECTS_FEATURE)
+export class ProjectsRepository implements UsageCounter {
   constructor(private readonly prisma: PrismaService) {}
 
-  count(userId: string): Promise<number> {
-    return this.prisma.project.count({ where: { userId } });
+  countUsage(userId: string, tx: Prisma.TransactionClient = this.prisma): Promise<number> {
+    return tx.project.count({ where: { userId } });
   }
 
-  /**
-   * Creates the project only while the user has fewer than `limit` (null: no limit). The per-user
-   * lock makes concurrent creates count one after another, so they can never overshoot.
-   */
-  async createWithinLimit(
-    userId: string,
-    name: string,
-    limit: number | null,
-  ): Promise<{ project: Project } | { full: number }> {
-    if (limit === null) return { project: await this.prisma.project.create({ data: { userId, name } }) };
-    // The count must see every create that went first: they queue on a per-user lock, each in a transaction.
-    return this.prisma.$transaction(async (tx) => {
-      await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${`projects:${userId}`}, 0))`;
-      const used = await tx.project.count({ where: { userId } });
-      if (used >= limit) return { full: used };
-      return { project: await tx.project.create({ data: { userId, name } }) };
-    });
+  create(userId: string, name: string, tx: Prisma.TransactionClient = this.prisma): Promise<Project> {
+    return tx.project.create({ data: { userId, name } });
   }
 
   list(userId: string): Promise<Project[]> {

@@ -1,39 +1,25 @@
-import { Injectable, OnModuleInit } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 
 import { DomainError } from '../../common/errors/domain-error';
 import { Project } from '../../generated/prisma/client';
-import { FeatureUsageService } from '../entitlements/feature-usage.service';
-import { EntitlementsCache } from '../paywall/entitlements-cache.service';
-import { PaymentRequiredFactory } from '../paywall/payment-required.factory';
+import { PaywallService } from '../paywall/paywall.service';
+import { PaywallSubject } from '../paywall/paywall.requirements';
 import { ProjectDto } from './project.dto';
+import { PROJECTS_FEATURE } from './projects.feature';
 import { ProjectsRepository } from './projects.repository';
 
-export const PROJECTS_FEATURE = 'projects';
-
 @Injectable()
-export class ProjectsService implements OnModuleInit {
+export class ProjectsService {
   constructor(
     private readonly projects: ProjectsRepository,
-    private readonly usage: FeatureUsageService,
-    private readonly cache: EntitlementsCache,
-    private readonly paymentRequired: PaymentRequiredFactory,
+    private readonly paywall: PaywallService,
   ) {}
 
-  onModuleInit(): void {
-    this.usage.register(PROJECTS_FEATURE, (userId) => this.projects.count(userId));
-  }
-
-  /** `limit` is what the guard found the plan allows; the repository enforces it atomically. */
-  async create(userId: string, name: string, limit: number | null, route: string): Promise<ProjectDto> {
-    const outcome = await this.projects.createWithinLimit(userId, name, limit);
-    if ('project' in outcome) return toProjectDto(outcome.project);
-    throw await this.paymentRequired.create({
-      code: 'limit_reached',
-      feature: PROJECTS_FEATURE,
-      route,
-      entitlements: await this.cache.get(userId),
-      limit: { limit: limit!, used: outcome.full },
-    });
+  async create(subject: PaywallSubject, name: string): Promise<ProjectDto> {
+    const project = await this.paywall.createWithinLimit(subject, PROJECTS_FEATURE, (tx) =>
+      this.projects.create(subject.userId, name, tx),
+    );
+    return toProjectDto(project);
   }
 
   async list(userId: string): Promise<ProjectDto[]> {
@@ -48,6 +34,15 @@ export class ProjectsService implements OnModuleInit {
 
   async delete(userId: string, id: string): Promise<void> {
     if (!(await this.projects.delete(userId, id))) throw new DomainError('not_found', 'No such project.');
+  }
+
+  count(userId: string): Promise<number> {
+    return this.projects.countUsage(userId);
+  }
+
+  /** Whether the project is the user's. */
+  async exists(userId: string, id: string): Promise<boolean> {
+    return (await this.projects.find(userId, id)) !== null;
   }
 }
 

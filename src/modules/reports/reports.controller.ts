@@ -1,21 +1,11 @@
 import { Controller, Get } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 
-import { CurrentUser } from '../auth/current-user.decorator';
+import { CurrentUser } from '../auth/auth.decorators';
 import { RequiresFeature } from '../paywall/paywall.decorators';
-import type { AuthenticatedUser } from '../users/user.types';
+import type { AuthenticatedUser } from '../auth/identity';
+import { FeatureAccessDto, ReportSummaryDto } from './report.dto';
 import { ReportsService } from './reports.service';
-
-export class ReportSummaryDto {
-  @ApiProperty() projects!: number;
-  @ApiProperty() exports!: number;
-  @ApiProperty() generatedAt!: string;
-}
-
-export class FeatureAccessDto {
-  @ApiProperty({ example: 'reports' }) feature!: string;
-  @ApiProperty({ example: true }) granted!: true;
-}
 
 @ApiTags('reports')
 @Controller('v1/reports')

@@ -1,16 +1,18 @@
 import { Injectable } from '@nestjs/common';
 
-import { PrismaService } from '../../database/prisma.service';
+import { ExportsService } from '../exports/exports.service';
+import { ProjectsService } from '../projects/projects.service';
+import { ReportSummaryDto } from './report.dto';
 
 @Injectable()
 export class ReportsService {
-  constructor(private readonly prisma: PrismaService) {}
+  constructor(
+    private readonly projects: ProjectsService,
+    private readonly exports: ExportsService,
+  ) {}
 
-  async summary(userId: string) {
-    const [projects, exports] = await Promise.all([
-      this.prisma.project.count({ where: { userId } }),
-      this.prisma.export.count({ where: { userId } }),
-    ]);
+  async summary(userId: string): Promise<ReportSummaryDto> {
+    const [projects, exports] = await Promise.all([this.projects.count(userId), this.exports.count(userId)]);
     return { projects, exports, generatedAt: new Date().toISOString() };
   }
 }

@@ -12,6 +12,14 @@ export class UsersRepository {
     return this.prisma.user.findUnique({ where: { id } });
   }
 
+  page(after: string | undefined, take: number): Promise<User[]> {
+    return this.prisma.user.findMany({
+      orderBy: { id: 'asc' },
+      take,
+      ...(after ? { where: { id: { gt: after } } } : {}),
+    });
+  }
+
   findByEmail(email: string): Promise<User | null> {
     return this.prisma.user.findUnique({ where: { email } });
   }

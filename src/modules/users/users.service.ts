@@ -1,28 +1,40 @@
 import { Injectable } from '@nestjs/common';
 
-import { DomainError } from '../../common/errors/domain-error';
 import { User } from '../../generated/prisma/client';
-import { EntitlementViewService } from '../entitlements/entitlement-view.service';
-import { MeDto, UserDto } from './user.dto';
+import { UserDto } from './user.dto';
 import { UsersRepository } from './users.repository';
 
 @Injectable()
 export class UsersService {
-  constructor(
-    private readonly users: UsersRepository,
-    private readonly entitlementView: EntitlementViewService,
-  ) {}
+  constructor(private readonly users: UsersRepository) {}
 
-  async getProfile(userId: string): Promise<MeDto> {
+  /** The user with their password hash, for authentication only. */
+  findByEmail(email: string): Promise<User | null> {
+    return this.users.findByEmail(email);
+  }
+
+  /** Null when the email is taken. */
+  register(data: { email: string; name?: string; passwordHash: string }): Promise<User | null> {
+    return this.users.create(data);
+  }
+
+  async find(userId: string): Promise<UserDto | null> {
     const user = await this.users.findById(userId);
-    if (!user) throw new DomainError('unauthenticated', 'The account no longer exists.');
-    const { entitlements, view } = await this.entitlementView.forUser(userId);
-    return {
-      ...toUserDto(user),
-      subscription: entitlements.subscription,
-      entitlements: view,
-      credits: { balance: entitlements.creditBalance },
-    };
+    return user ? toUserDto(user) : null;
+  }
+
+  async exists(userId: string): Promise<boolean> {
+    return (await this.users.findById(userId)) !== null;
+  }
+
+  /** A page of users in id order, after `cursor`. */
+  async list(
+    cursor: string | undefined,
+    limit: number,
+  ): Promise<{ data: UserDto[]; nextCursor: string | null }> {
+    const users = await this.users.page(cursor, limit + 1);
+    const page = users.slice(0, limit);
+    return { data: page.map(toUserDto), nextCursor: users.length > limit ? (page.at(-1)?.id ?? null) : null };
   }
 }
 

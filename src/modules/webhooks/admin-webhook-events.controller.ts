@@ -2,7 +2,7 @@ import { Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 
 import { ApiProblems } from '../../common/openapi/api-problems.decorator';
-import { Authenticated } from '../auth/authenticated.decorator';
+import { Authenticated } from '../auth/auth.decorators';
 import { WebhookEventListDto, WebhookEventDto, WebhookEventsQueryDto } from './webhook-event.dto';
 import { WebhookAdminService } from './webhook-admin.service';
 

@@ -1,6 +1,7 @@
 import { Controller, Headers, HttpCode, Post, Req } from '@nestjs/common';
 import { ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 
+import { Public } from '../auth/auth.decorators';
 import { ApiProblems } from '../../common/openapi/api-problems.decorator';
 import type { FastifyRequest } from 'fastify';
 
@@ -10,6 +11,7 @@ import { WebhookIntakeService } from './webhook-intake.service';
 export const STRIPE_WEBHOOK_PATH = '/v1/webhooks/stripe';
 
 @ApiTags('webhooks')
+@Public()
 @Controller('v1/webhooks')
 export class StripeWebhookController {
   constructor(

@@ -1,7 +1,10 @@
 import { Module } from '@nestjs/common';
 
 import { BillingModule } from '../billing/billing.module';
+import { CreditsModule } from '../credits/credits.module';
+import { EntitlementsModule } from '../entitlements/entitlements.module';
 import { PlansModule } from '../plans/plans.module';
+import { StripeModule } from '../stripe/stripe.module';
 import { AdminWebhookEventsController } from './admin-webhook-events.controller';
 import { CatalogEventsHandler } from './handlers/catalog-events.handler';
 import { ChargeEventsHandler } from './handlers/charge-events.handler';
@@ -26,7 +29,7 @@ const HANDLERS = [
 ];
 
 @Module({
-  imports: [BillingModule, PlansModule],
+  imports: [BillingModule, PlansModule, StripeModule, EntitlementsModule, CreditsModule],
   controllers: [StripeWebhookController, AdminWebhookEventsController],
   providers: [
     ...HANDLERS,

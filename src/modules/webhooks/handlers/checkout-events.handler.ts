@@ -4,7 +4,7 @@ import Stripe from 'stripe';
 import { CreditPackService } from '../../billing/credit-pack.service';
 import { CustomersService } from '../../billing/customers.service';
 import { SubscriptionSyncService } from '../../billing/subscription-sync.service';
-import { EntitlementsRepository } from '../../entitlements/entitlements.repository';
+import { EntitlementsService } from '../../entitlements/entitlements.service';
 import { HandlerOutcome, idOf, WebhookHandler } from './webhook-handler';
 
 @Injectable()
@@ -21,7 +21,7 @@ export class CheckoutEventsHandler implements WebhookHandler {
     private readonly customers: CustomersService,
     private readonly subscriptionSync: SubscriptionSyncService,
     private readonly creditPacks: CreditPackService,
-    private readonly audit: EntitlementsRepository,
+    private readonly audit: EntitlementsService,
   ) {}
 
   async handle(event: Stripe.Event): Promise<HandlerOutcome> {

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import Stripe from 'stripe';
 
 import { PaymentOutcome, SubscriptionSyncService } from '../../billing/subscription-sync.service';
-import { EntitlementsRepository } from '../../entitlements/entitlements.repository';
+import { EntitlementsService } from '../../entitlements/entitlements.service';
 import { HandlerOutcome, idOf, WebhookHandler } from './webhook-handler';
 
 /** Subscription and invoice events: re-sync the subscription, and move the grace period on payments. */
@@ -22,7 +22,7 @@ export class SubscriptionEventsHandler implements WebhookHandler {
 
   constructor(
     private readonly subscriptionSync: SubscriptionSyncService,
-    private readonly audit: EntitlementsRepository,
+    private readonly audit: EntitlementsService,
   ) {}
 
   async handle(event: Stripe.Event): Promise<HandlerOutcome> {

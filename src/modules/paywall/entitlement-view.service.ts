@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
 
-import { Entitlements } from './entitlement.types';
-import { EntitlementsService } from './entitlements.service';
-import { FeatureUsageService } from './feature-usage.service';
+import { Entitlements } from '../entitlements/entitlement.types';
+import { EntitlementsService } from '../entitlements/entitlements.service';
+import { UsageCounters } from './usage-counters.service';
 
 export interface EntitlementView {
   feature: string;
@@ -15,7 +15,7 @@ export interface EntitlementView {
 export class EntitlementViewService {
   constructor(
     private readonly entitlements: EntitlementsService,
-    private readonly usage: FeatureUsageService,
+    private readonly usage: UsageCounters,
   ) {}
 
   async forUser(userId: string): Promise<{ entitlements: Entitlements; view: EntitlementView[] }> {

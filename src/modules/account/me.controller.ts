@@ -1,22 +1,21 @@
 import { Controller, Get } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 
-import { Authenticated } from '../auth/authenticated.decorator';
-import { CurrentUser } from '../auth/current-user.decorator';
-import type { AuthenticatedUser } from './user.types';
-import { MeDto } from './user.dto';
-import { UsersService } from './users.service';
+import { Authenticated, CurrentUser } from '../auth/auth.decorators';
+import type { AuthenticatedUser } from '../auth/identity';
+import { MeDto } from './account.dto';
+import { AccountService } from './account.service';
 
 @ApiTags('account')
 @Controller('v1/me')
 export class MeController {
-  constructor(private readonly users: UsersService) {}
+  constructor(private readonly account: AccountService) {}
 
   @Get()
   @Authenticated()
   @ApiOperation({ summary: 'The calling user, with subscription, entitlements and credits' })
   @ApiOkResponse({ type: MeDto })
   me(@CurrentUser() user: AuthenticatedUser): Promise<MeDto> {
-    return this.users.getProfile(user.id);
+    return this.account.profile(user.id);
   }
 }

@@ -1,0 +1,32 @@
+import { applyDecorators, createParamDecorator, ExecutionContext, SetMetadata } from '@nestjs/common';
+import { ApiBearerAuth, ApiSecurity } from '@nestjs/swagger';
+
+import { ApiProblems } from '../../common/openapi/api-problems.decorator';
+import { AuthenticatedUser, Role } from './identity';
+
+export const IS_PUBLIC = 'auth:public';
+export const REQUIRED_ROLE = 'auth:requiredRole';
+
+/** Every route needs a caller unless it says so: signup, login, the plan list, webhooks, health. */
+export const Public = () => SetMetadata(IS_PUBLIC, true);
+
+/**
+ * Documents that the route needs a caller (every route not `@Public()` does) and, when given, that
+ * role, which the roles guard checks.
+ */
+export function Authenticated(options: { role?: Role } = {}) {
+  const decorators = [
+    ApiBearerAuth(),
+    ApiSecurity('api-key'),
+    ApiProblems(
+      ...(options.role ? (['unauthenticated', 'forbidden'] as const) : (['unauthenticated'] as const)),
+    ),
+  ];
+  if (options.role) decorators.push(SetMetadata(REQUIRED_ROLE, options.role));
+  return applyDecorators(...decorators);
+}
+
+export const CurrentUser = createParamDecorator(
+  (_data: unknown, context: ExecutionContext): AuthenticatedUser =>
+    context.switchToHttp().getRequest<{ user: AuthenticatedUser }>().user,
+);

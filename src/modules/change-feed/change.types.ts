@@ -1,0 +1,9 @@
+/** What changed, as every instance hears it. A new kind of change is a new member here. */
+export type Change =
+  /** A user's entitlements may differ now (subscription, grant, credits). */
+  | { kind: 'entitlements'; userId: string }
+  /** Plans, features or prices changed. */
+  | { kind: 'catalog' };
+
+export type ChangeKind = Change['kind'];
+export type ChangeOf<K extends ChangeKind> = Extract<Change, { kind: K }>;

@@ -1,0 +1,17 @@
+import { Injectable } from '@nestjs/common';
+
+import { PrismaService } from '../../database/prisma.service';
+import { Export } from '../../generated/prisma/client';
+
+@Injectable()
+export class ExportsRepository {
+  constructor(private readonly prisma: PrismaService) {}
+
+  create(userId: string, projectId: string): Promise<Export> {
+    return this.prisma.export.create({ data: { userId, projectId } });
+  }
+
+  count(userId: string): Promise<number> {
+    return this.prisma.export.count({ where: { userId } });
+  }
+}

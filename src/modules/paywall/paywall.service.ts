@@ -1,0 +1,115 @@
+import { Injectable } from '@nestjs/common';
+import type { FastifyRequest } from 'fastify';
+
+import { DomainError } from '../../common/errors/domain-error';
+import { Prisma } from '../../generated/prisma/client';
+import { AuthenticatedUser } from '../auth/identity';
+import { CreditsService } from '../credits/credits.service';
+import { Entitlements } from '../entitlements/entitlement.types';
+import { decideFeature } from './access-decision';
+import { EntitlementsCache } from './entitlements-cache.service';
+import { PaymentRequiredFactory } from './payment-required.factory';
+import { PaywallSubject } from './paywall.requirements';
+import { UsageCounters } from './usage-counters.service';
+import { UsageLockRepository } from './usage-lock.repository';
+
+/**
+ * The paywall's one entry point: the guard, the credit interceptor and the resource services all
+ * decide through it, and every 402 it raises carries the full body (what to buy and where).
+ */
+@Injectable()
+export class PaywallService {
+  constructor(
+    private readonly cache: EntitlementsCache,
+    private readonly counters: UsageCounters,
+    private readonly locks: UsageLockRepository,
+    private readonly credits: CreditsService,
+    private readonly paymentRequired: PaymentRequiredFactory,
+  ) {}
+
+  static subjectOf(request: FastifyRequest & { user?: AuthenticatedUser }): PaywallSubject {
+    // Authentication runs first on every route that is not public; a paywalled public route is a bug.
+    if (!request.user) throw new DomainError('unauthenticated', 'This route needs a caller.');
+    return { userId: request.user.id, route: request.routeOptions.url ?? request.url };
+  }
+
+  /** 402 unless the subject's plan (or a grant) includes the feature; returns its limit (null: none). */
+  async assertFeature(subject: PaywallSubject, feature: string): Promise<number | null> {
+    const entitlements = await this.cache.get(subject.userId);
+    const decision = decideFeature(entitlements, feature);
+    if (decision.granted) return decision.limit;
+    throw await this.paymentRequired.create({
+      code: decision.code,
+      feature,
+      route: subject.route,
+      entitlements,
+    });
+  }
+
+  /** 402 `limit_reached` when the subject has used up the feature; returns its limit (null: none). */
+  async assertBelowLimit(subject: PaywallSubject, feature: string): Promise<number | null> {
+    const limit = await this.assertFeature(subject, feature);
+    if (limit === null) return null;
+    const used = await this.counters.used(feature, subject.userId);
+    if (used >= limit) throw await this.limitReached(subject, feature, limit, used);
+    return limit;
+  }
+
+  /**
+   * Creates one unit of a limited resource, or raises 402 `limit_reached`. Within a limit, creates
+   * for one subject and feature queue on a lock and count inside it, so concurrent ones never
+   * overshoot; without a limit it is the bare `create`, with no transaction.
+   */
+  async createWithinLimit<T>(
+    subject: PaywallSubject,
+    feature: string,
+    create: (tx?: Prisma.TransactionClient) => Promise<T>,
+  ): Promise<T> {
+    const limit = await this.assertFeature(subject, feature);
+    if (limit === null) return create();
+    const outcome = await this.locks.withLock<{ created: T } | { full: number }>(
+      `${feature}:${subject.userId}`,
+      async (tx) => {
+        const used = await this.counters.used(feature, subject.userId, tx);
+        return used >= limit ? { full: used } : { created: await create(tx) };
+      },
+    );
+    if ('created' in outcome) return outcome.created;
+    throw await this.limitReached(subject, feature, limit, outcome.full);
+  }
+
+  /** Spends credits or raises 402 `insufficient_credits`; returns the balance left. */
+  async spendCredits(subject: PaywallSubject, credits: number): Promise<number> {
+    const remaining = await this.credits.spend(subject.userId, credits, `spend:${subject.route}`);
+    if (remaining !== null) return remaining;
+    const [entitlements, balance] = await Promise.all([
+      this.cache.get(subject.userId),
+      this.credits.balance(subject.userId),
+    ]);
+    throw await this.paymentRequired.create({
+      code: 'insufficient_credits',
+      feature: null,
+      route: subject.route,
+      entitlements,
+      credits: { required: credits, balance },
+    });
+  }
+
+  giveBackCredits(subject: PaywallSubject, credits: number): Promise<void> {
+    return this.credits.giveBack(subject.userId, credits, 'refund:failed_request');
+  }
+
+  entitlements(userId: string): Promise<Entitlements> | Entitlements {
+    return this.cache.get(userId);
+  }
+
+  private async limitReached(subject: PaywallSubject, feature: string, limit: number, used: number) {
+    return this.paymentRequired.create({
+      code: 'limit_reached',
+      feature,
+      route: subject.route,
+      entitlements: await this.cache.get(subject.userId),
+      limit: { limit, used },
+    });
+  }
+}
