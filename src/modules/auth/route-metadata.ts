@@ -1,14 +1,17 @@
 import { ExecutionContext, Type } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 
+// eslint-disable-next-line @typescript-eslint/no-unsafe-function-type -- what ExecutionContext.getHandler() returns
+type Handler = Function;
+
 /**
  * A route's metadata, read once per handler: guards run on every request and metadata never
  * changes at run time.
  */
 export class RouteMetadata<T> {
-  private readonly values = new WeakMap<Function, T>();
+  private readonly values = new WeakMap<Handler, T>();
 
-  constructor(private readonly read: (reflector: Reflector, targets: [Function, Type]) => T) {}
+  constructor(private readonly read: (reflector: Reflector, targets: [Handler, Type]) => T) {}
 
   of(reflector: Reflector, context: ExecutionContext): T {
     const handler = context.getHandler();

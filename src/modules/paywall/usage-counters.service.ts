@@ -54,7 +54,7 @@ export class UsageCounters implements OnApplicationBootstrap {
       if (!instance) continue;
       const prototype = Object.getPrototypeOf(instance) as object;
       for (const method of this.scanner.getAllMethodNames(prototype)) {
-        const handler = (prototype as Record<string, unknown>)[method] as Function;
+        const handler = (prototype as Record<string, unknown>)[method] as () => unknown;
         const requirements = this.reflector.get<PaywallRequirement[] | undefined>(
           PAYWALL_REQUIREMENTS,
           handler,
