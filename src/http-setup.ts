@@ -13,7 +13,7 @@ import { clientErrorResponse } from './common/errors/problem';
 import { jsonBodyProblem } from './common/http/json-body';
 import { describeProblemCodes, PROBLEM_SCHEMA, PROBLEM_SCHEMA_NAME } from './common/openapi/problem.schema';
 import { MetricsService } from './modules/metrics/metrics.service';
-import { STRIPE_WEBHOOK_PATH } from './modules/webhooks/stripe-webhook.controller';
+import { STRIPE_WEBHOOK_BODY_LIMIT, STRIPE_WEBHOOK_PATH } from './modules/webhooks/stripe-webhook.controller';
 
 const CLIENT_REQUEST_ID = /^[\w.:-]{1,128}$/;
 
@@ -54,6 +54,10 @@ export function configureHttp(app: NestFastifyApplication, bodyLimit: number, lo
   app.useGlobalFilters(new ProblemDetailsFilter());
 
   const fastify = app.getHttpAdapter().getInstance();
+  // Routes are added when the app starts listening, after this hook: a route's limit beats the parser's.
+  fastify.addHook('onRoute', (route) => {
+    if (route.url === STRIPE_WEBHOOK_PATH) route.bodyLimit = Math.max(bodyLimit, STRIPE_WEBHOOK_BODY_LIMIT);
+  });
   const metrics = app.get(MetricsService);
   // Callback hooks: an async hook costs a promise per request on every route.
   fastify.addHook('onRequest', (request, reply, done) => {

@@ -200,6 +200,31 @@ describe('accounts: signup, login, /v1/me, API keys', () => {
       .expect(200);
   });
 
+  it("counts each account's failures alone: another account's login resets none of them", async () => {
+    const [target, bystander] = await Promise.all([
+      signUp(server.url, 'target'),
+      signUp(server.url, 'bystander'),
+    ]);
+    const failLogin = (attempt: number) =>
+      api(server)
+        .post('/v1/auth/login')
+        .send({ email: target.email, password: `wrong-${attempt}` })
+        .expect(401);
+    for (let attempt = 1; attempt <= 9; attempt++) {
+      await failLogin(attempt);
+      await api(server)
+        .post('/v1/auth/login')
+        .send({ email: bystander.email, password: bystander.password })
+        .expect(200);
+    }
+    await failLogin(10);
+    const blocked = await api(server)
+      .post('/v1/auth/login')
+      .send({ email: target.email, password: target.password })
+      .expect(429);
+    expect(blocked.body.code).toBe('too_many_attempts');
+  });
+
   it('does not tell unknown emails from wrong passwords', async () => {
     const response = await api(server)
       .post('/v1/auth/login')

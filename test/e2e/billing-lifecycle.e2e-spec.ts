@@ -278,4 +278,33 @@ describe('billing lifecycle: checkout, payments, grace, cancellation', () => {
       currentPeriodEnd: periodEndOf(subscriptionId),
     });
   });
+
+  it('changes plan back and forth, each change taking effect at Stripe under its own key', async () => {
+    const pro = await createPlan(server, asAdmin);
+    const team = await createPlan(server, asAdmin, { ...paidPlan(uniquePlanKey('team')), name: 'Team' });
+    const user = await signUp(server.url, 'back-and-forth');
+    const { subscriptionId } = await subscribe({ server, stripe }, user, priceOf(pro, 'month'));
+
+    stripe.clearRequests();
+    // The third change asks Stripe for exactly what the first did: only a key of its own tells them apart.
+    for (const [plan, target] of [
+      [team, priceOf(team, 'month')],
+      [pro, priceOf(pro, 'month')],
+      [team, priceOf(team, 'month')],
+    ] as const) {
+      const changed = await api(server)
+        .post('/v1/billing/subscription/change')
+        .set(bearer(user))
+        .send({ priceId: target.id })
+        .expect(200);
+      expect(changed.body).toMatchObject({ plan: plan.key, priceId: target.id });
+      expect(stripeSubscription(subscriptionId).items.data.map((item) => item.price.id)).toEqual([
+        target.stripePriceId,
+      ]);
+    }
+    const updates = stripe.requests({ method: 'POST', path: '/v1/subscriptions/:id' });
+    expect(updates).toHaveLength(3);
+    expect(updates.some((update) => update.idempotentReplay)).toBe(false);
+    expect(new Set(updates.map((update) => update.idempotencyKey)).size).toBe(3);
+  });
 });

@@ -139,4 +139,46 @@ describe('webhook signatures: only what Stripe signed, recently, is taken', () =
     }
     expect(await storedEvents(server, asAdmin, event.id)).toEqual([]);
   });
+
+  /** A signed event of a type the service does not handle, padded to about `bytes`. */
+  function largeEvent(bytes: number) {
+    const event = {
+      id: `evt_large_${now()}_${bytes}`,
+      object: 'event',
+      type: 'customer.tax_id.created',
+      api_version: '2025-01-01',
+      created: now(),
+      livemode: false,
+      pending_webhooks: 1,
+      request: { id: null, idempotency_key: null },
+      data: { object: { id: 'txi_large', object: 'tax_id', metadata: { padding: 'x'.repeat(bytes) } } },
+    };
+    return { event, ...stripe.signedWebhook(event, WEBHOOK_SECRET) };
+  }
+
+  it('takes a signed event larger than the global body limit, up to 1 MiB', async () => {
+    const { event, body, headers } = largeEvent(300 * 1024);
+    expect(Buffer.byteLength(body)).toBeGreaterThan(300 * 1024);
+    const response = await post(body, headers);
+    expect(response.status).toBe(200);
+    await eventually(async () =>
+      expect(await storedEvents(server, asAdmin, event.id)).toEqual([
+        expect.objectContaining({ id: event.id, type: event.type }),
+      ]),
+    );
+
+    const tooLarge = largeEvent(1024 * 1024);
+    const refused = await post(tooLarge.body, tooLarge.headers);
+    expect(refused.status).toBe(413);
+    expect(refused.headers['content-type']).toMatch(/application\/problem\+json/);
+    expect(await storedEvents(server, asAdmin, tooLarge.event.id)).toEqual([]);
+
+    // Every other route keeps the global limit.
+    const login = await api(server)
+      .post('/v1/auth/login')
+      .set('content-type', 'application/json')
+      .send(JSON.stringify({ email: 'large@example.test', password: 'x'.repeat(200 * 1024) }));
+    expect(login.status).toBe(413);
+    expect(login.headers['content-type']).toMatch(/application\/problem\+json/);
+  });
 });

@@ -153,6 +153,45 @@ describe('plans catalog, kept in step with Stripe', () => {
     expect(stripe.retrieve(created.body.stripePriceId)).toMatchObject({ active: false });
   });
 
+  it('re-adds an archived amount as a new Stripe price', async () => {
+    const plan = await createPlan();
+    const monthly = plan.prices.find((price) => price.interval === 'month')!;
+    await api(server).delete(`/v1/admin/plans/${plan.key}/prices/${monthly.id}`).set(asAdmin).expect(200);
+
+    stripe.clearRequests();
+    const readded = await api(server)
+      .post(`/v1/admin/plans/${plan.key}/prices`)
+      .set(asAdmin)
+      .send({ interval: 'month', amount: monthly.amount, currency: 'usd' })
+      .expect(201);
+    expect(readded.body.stripePriceId).not.toBe(monthly.stripePriceId);
+    expect(stripe.retrieve(readded.body.stripePriceId)).toMatchObject({ active: true, unit_amount: 1900 });
+    expect(stripe.retrieve(monthly.stripePriceId)).toMatchObject({ active: false });
+    const [create] = stripe.requests({ method: 'POST', path: '/v1/prices' });
+    expect(create.idempotentReplay).toBe(false);
+  });
+
+  it('makes one price when adding a price is retried after a timeout', async () => {
+    const plan = await createPlan();
+    const addYearly = () =>
+      api(server)
+        .post(`/v1/admin/plans/${plan.key}/prices`)
+        .set(asAdmin)
+        .send({ interval: 'year', amount: 29000, currency: 'usd' });
+    stripe.clearRequests();
+    // The price is created but both answers (first try and the client's own retry) are lost.
+    stripe.hangNext({ method: 'POST', path: '/v1/prices', afterProcessing: true, times: 2 });
+    expect((await addYearly().expect(503)).body.code).toBe('stripe_unavailable');
+
+    const retried = await addYearly().expect(201);
+    const creates = stripe.requests({ method: 'POST', path: '/v1/prices' });
+    expect(new Set(creates.map((request) => request.idempotencyKey)).size).toBe(1);
+    const prices = await stripe.createClient().prices.list({ product: plan.stripeProductId, limit: 100 });
+    expect(prices.data.filter((price) => price.unit_amount === 29000)).toEqual([
+      expect.objectContaining({ id: retried.body.stripePriceId }),
+    ]);
+  });
+
   it('updates plan details and archives a plan, in Stripe too', async () => {
     const plan = await createPlan();
     const updated = await api(server)

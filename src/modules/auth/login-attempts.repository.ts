@@ -20,9 +20,13 @@ export class LoginAttemptsRepository {
     await this.prisma.loginFailure.create({ data: { email } });
   }
 
-  async clear(email: string, olderThan?: Date): Promise<void> {
-    await this.prisma.loginFailure.deleteMany({
-      where: olderThan ? { failedAt: { lt: olderThan } } : { email },
-    });
+  /** Forgets one account's failures. */
+  async clear(email: string): Promise<void> {
+    await this.prisma.loginFailure.deleteMany({ where: { email } });
+  }
+
+  /** Every account's failures from before `before`: past the window they count for nobody. */
+  async deleteExpired(before: Date): Promise<void> {
+    await this.prisma.loginFailure.deleteMany({ where: { failedAt: { lt: before } } });
   }
 }

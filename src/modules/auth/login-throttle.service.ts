@@ -32,6 +32,6 @@ export class LoginThrottleService {
 
   async recordSuccess(email: string): Promise<void> {
     await this.attempts.clear(email);
-    await this.attempts.clear(email, new Date(Date.now() - LOGIN_FAILURE_WINDOW_MS));
+    await this.attempts.deleteExpired(new Date(Date.now() - LOGIN_FAILURE_WINDOW_MS));
   }
 }

@@ -100,6 +100,9 @@ export class BillingService {
     }
     if (price.id === current.priceId)
       throw new DomainError('conflict', 'The subscription is on this price already.');
+    // A key of this request's own: the same swap asked again later (pro → team → pro → team) is a new
+    // change, which a key derived from the prices would have Stripe replay as the old one's answer.
+    const idempotencyKey = `tollgate-change-${current.stripeSubscriptionId}-${randomUUID()}`;
     await this.stripe.call('subscriptions.update', async (stripe) => {
       const remote = await stripe.subscriptions.retrieve(current.stripeSubscriptionId);
       return stripe.subscriptions.update(
@@ -109,7 +112,7 @@ export class BillingService {
           proration_behavior: 'create_prorations',
           metadata: { userId, priceId: price.id },
         },
-        { idempotencyKey: `tollgate-change-${remote.id}-${price.id}-${current.priceId ?? 'none'}` },
+        { idempotencyKey },
       );
     });
     await this.subscriptionSync.syncById(current.stripeSubscriptionId, `plan-change:${userId}`);

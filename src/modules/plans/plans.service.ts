@@ -54,7 +54,8 @@ export class PlansService {
     const prices: NewPrice[] = [];
     for (const price of input.prices ?? []) {
       const fields = toPriceFields(price);
-      const stripePrice = await this.stripeCatalog.createPrice(input.key, product.id, fields, null);
+      const earlierAlike = countAlike(fields, prices);
+      const stripePrice = await this.stripeCatalog.createPrice(input.key, product.id, fields, earlierAlike);
       prices.push({ ...fields, stripePriceId: stripePrice.id });
     }
     const plan = await this.plans.create(
@@ -118,7 +119,7 @@ export class PlansService {
       plan.key,
       productId,
       fields,
-      replaced[0]?.stripePriceId ?? null,
+      countAlike(fields, plan.prices),
     );
     for (const old of replaced) {
       if (old.stripePriceId) await this.stripeCatalog.archivePrice(old.stripePriceId);
@@ -165,6 +166,17 @@ function toPriceFields(input: CreatePriceDto): PriceFields {
     currency: input.currency.toLowerCase(),
     credits: input.interval === 'one_time' ? (input.credits ?? null) : null,
   };
+}
+
+/** How many of `prices` have exactly these fields; archived prices count too. */
+function countAlike(fields: PriceFields, prices: PriceFields[]): number {
+  return prices.filter(
+    (price) =>
+      price.interval === fields.interval &&
+      price.amount === fields.amount &&
+      price.currency === fields.currency &&
+      price.credits === fields.credits,
+  ).length;
 }
 
 /** A new price replaces the active one sold the same way: same interval and currency (and pack size). */

@@ -23,6 +23,8 @@ export interface PriceFields {
 /**
  * The catalog's side of Stripe. Creates carry idempotency keys derived from what is being created,
  * so an admin request retried after a timeout gets the object the first attempt made, not a twin.
+ * A price's key also counts the plan's earlier prices with the same fields: re-adding an archived
+ * amount is a new request (a new count), while a retry of one that saved nothing counts the same.
  */
 @Injectable()
 export class StripeCatalogService {
@@ -51,12 +53,12 @@ export class StripeCatalogService {
     return this.stripe.call('products.update', (stripe) => stripe.products.update(productId, changes));
   }
 
-  /** `replacing` names the price this one supersedes, so re-adding an old amount later is a new price. */
+  /** `earlierAlike`: how many prices with these same fields the plan already has, archived ones included. */
   createPrice(
     planKey: string,
     productId: string,
     fields: PriceFields,
-    replacing: string | null,
+    earlierAlike: number,
   ): Promise<Stripe.Price> {
     const params: Stripe.PriceCreateParams = {
       product: productId,
@@ -70,7 +72,7 @@ export class StripeCatalogService {
     };
     return this.stripe.call('prices.create', (stripe) =>
       stripe.prices.create(params, {
-        idempotencyKey: idempotencyKey('price', planKey, { params, replacing }),
+        idempotencyKey: idempotencyKey('price', planKey, { params, earlierAlike }),
       }),
     );
   }

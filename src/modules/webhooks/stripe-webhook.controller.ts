@@ -9,6 +9,8 @@ import { StripeSignatureVerifier } from './stripe-signature.verifier';
 import { WebhookIntakeService } from './webhook-intake.service';
 
 export const STRIPE_WEBHOOK_PATH = '/v1/webhooks/stripe';
+/** Stripe's events can outgrow the global body limit (large metadata, many line items). */
+export const STRIPE_WEBHOOK_BODY_LIMIT = 1024 * 1024;
 
 @ApiTags('webhooks')
 @Public()
