@@ -93,8 +93,10 @@ describe('paymentState: the grace period', () => {
     });
   });
 
-  it.each(['canceled', 'incomplete', 'incomplete_expired', 'paused'])('gives no grace while %s', (status) => {
-    expect(state(previous(), status, failed('2026-03-10T08:00:00Z')).graceUntil).toBeNull();
+  it('gives no grace unless past_due', () => {
+    for (const status of ['canceled', 'incomplete', 'incomplete_expired', 'paused']) {
+      expect(state(previous(), status, failed('2026-03-10T08:00:00Z')).graceUntil).toBeNull();
+    }
   });
 
   it('follows BILLING_GRACE_DAYS', () => {

@@ -64,13 +64,17 @@ describe('decideFeature', () => {
     }
   });
 
-  it.each(['past_due', 'payment_pending', 'subscription_paused', 'subscription_required'] as const)(
-    'explains a withheld feature of the subscribed plan with the policy code %s',
-    (denial) => {
+  it('explains a withheld feature of the subscribed plan with the access policy code', () => {
+    for (const denial of [
+      'past_due',
+      'payment_pending',
+      'subscription_paused',
+      'subscription_required',
+    ] as const) {
       const withheld = entitlements({ plan: 'pro', planFeatures: ['exports'], denial });
       expect(decideFeature(withheld, 'exports')).toEqual({ granted: false, code: denial });
-    },
-  );
+    }
+  });
 
   it('falls back to subscription_required for a plan feature missing with no recorded denial', () => {
     const odd = entitlements({ plan: 'pro', planFeatures: ['exports'], denial: null });
