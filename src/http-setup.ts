@@ -1,4 +1,4 @@
-import { Logger, ValidationError, ValidationPipe } from '@nestjs/common';
+import { Logger, ValidationPipe } from '@nestjs/common';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { randomUUID } from 'node:crypto';
@@ -7,11 +7,12 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Logger as Pino } from 'pino';
 
-import { DomainError, FieldError } from './common/errors/domain-error';
+import { DomainError } from './common/errors/domain-error';
 import { ProblemDetailsFilter, sendProblem } from './common/errors/problem-details.filter';
 import { clientErrorResponse } from './common/errors/problem';
 import { jsonBodyProblem } from './common/http/json-body';
 import { describeProblemCodes, PROBLEM_SCHEMA, PROBLEM_SCHEMA_NAME } from './common/openapi/problem.schema';
+import { flattenValidationErrors } from './common/validation/validation-errors';
 import { MetricsService } from './modules/metrics/metrics.service';
 import { STRIPE_WEBHOOK_BODY_LIMIT, STRIPE_WEBHOOK_PATH } from './modules/webhooks/stripe-webhook.controller';
 
@@ -112,15 +113,4 @@ function setUpOpenApi(app: NestFastifyApplication): void {
     schemas: { ...document.components?.schemas, [PROBLEM_SCHEMA_NAME]: PROBLEM_SCHEMA as never },
   };
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
-}
-
-function flattenValidationErrors(errors: ValidationError[], parent = ''): FieldError[] {
-  return errors.flatMap((error) => {
-    const field = parent ? `${parent}.${error.property}` : error.property;
-    const own = Object.values(error.constraints ?? {}).map((message) => ({
-      field,
-      message: message.replace(/^property (\S+) should not exist$/, '$1 is not an accepted field'),
-    }));
-    return [...own, ...flattenValidationErrors(error.children ?? [], field)];
-  });
 }

@@ -8,15 +8,10 @@ import { ChangeFeed } from '../change-feed/change-feed.service';
 import { PlansService } from '../plans/plans.service';
 import { StripeGateway } from '../stripe/stripe.gateway';
 import { CustomersService } from './customers.service';
+import { PaymentOutcome, PaymentState, paymentState } from './payment-state';
 import { SubscriptionSnapshot, SubscriptionsRepository } from './subscriptions.repository';
 
-const DAY_MS = 24 * 60 * 60 * 1000;
-
-/** A payment outcome that moves the grace period: when it happened, by Stripe's clock. */
-export interface PaymentOutcome {
-  kind: 'failed' | 'paid';
-  at: Date;
-}
+export type { PaymentOutcome } from './payment-state';
 
 const AUDITED_FIELDS = [
   'status',
@@ -132,42 +127,22 @@ export class SubscriptionSyncService {
     };
   }
 
-  /** Grace starts at the first failed payment and ends with a later successful one. */
   private paymentState(
     previous: Subscription | null,
     status: string,
     payment: PaymentOutcome | undefined,
     cause: string,
-  ): Pick<Subscription, 'firstFailedPaymentAt' | 'lastPaidAt' | 'graceUntil' | 'pausedAt'> {
-    let firstFailed = previous?.firstFailedPaymentAt ?? null;
-    let lastPaid = previous?.lastPaidAt ?? null;
-    if (payment?.kind === 'paid') {
-      lastPaid = latest(lastPaid, payment.at);
-      if (firstFailed && firstFailed <= payment.at) firstFailed = null;
-    }
-    if (payment?.kind === 'failed' && !(lastPaid && lastPaid >= payment.at)) {
-      firstFailed = firstFailed && firstFailed < payment.at ? firstFailed : payment.at;
-    }
-    if (status === 'active' || status === 'trialing') firstFailed = null;
-    if ((status === 'past_due' || status === 'unpaid') && !firstFailed) {
+  ): PaymentState {
+    const result = paymentState(previous, status, payment, this.config.env.BILLING_GRACE_DAYS, new Date());
+    if (result.graceStartedUnseen) {
       this.logger.warn({ msg: 'past_due without a failed payment seen yet; grace starts now', cause });
-      firstFailed = new Date();
     }
-    const graceUntil =
-      firstFailed && status === 'past_due'
-        ? new Date(firstFailed.getTime() + this.config.env.BILLING_GRACE_DAYS * DAY_MS)
-        : null;
-    const pausedAt = status === 'paused' ? (previous?.pausedAt ?? new Date()) : null;
-    return { firstFailedPaymentAt: firstFailed, lastPaidAt: lastPaid, graceUntil, pausedAt };
+    return result.state;
   }
 }
 
 function fromUnix(seconds: number | null | undefined): Date | null {
   return typeof seconds === 'number' ? new Date(seconds * 1000) : null;
-}
-
-function latest(a: Date | null, b: Date): Date {
-  return a && a > b ? a : b;
 }
 
 function jsonValue(value: unknown): unknown {

@@ -4,7 +4,8 @@ import Stripe from 'stripe';
 import { ChangeFeed } from '../change-feed/change-feed.service';
 import { CatalogSyncResultDto } from './plan.dto';
 import { PlansRepository } from './plans.repository';
-import { priceFieldsFromStripe, StripeCatalogService } from './stripe-catalog.service';
+import { StripeCatalogService } from './stripe-catalog.service';
+import { priceRowFromStripe, priceRowUpdate } from './stripe-price-fields';
 
 export type PriceSyncOutcome = 'imported' | 'updated' | 'unchanged' | 'ignored';
 
@@ -58,30 +59,19 @@ export class CatalogSyncService {
       return 'updated';
     }
     const stripePrice = price as Stripe.Price;
-    const fields = priceFieldsFromStripe(stripePrice);
-    if (!fields || !['month', 'year', 'one_time'].includes(fields.interval)) return 'ignored';
+    const remote = priceRowFromStripe(stripePrice);
+    if (!remote) return 'ignored';
     if (local) {
-      const same =
-        local.active === stripePrice.active &&
-        local.amount === fields.amount &&
-        local.currency === fields.currency;
-      if (same) return 'unchanged';
-      await this.plans.updatePrice(local.id, {
-        active: stripePrice.active,
-        amount: fields.amount,
-        currency: fields.currency,
-      });
+      const update = priceRowUpdate(local, remote);
+      if (!update) return 'unchanged';
+      await this.plans.updatePrice(local.id, update);
       await this.changes.publish({ kind: 'catalog' });
       return 'updated';
     }
     const productId = typeof stripePrice.product === 'string' ? stripePrice.product : stripePrice.product.id;
     const plan = await this.plans.findByStripeProductId(productId);
     if (!plan) return 'ignored';
-    await this.plans.addPrice(
-      plan.id,
-      { ...fields, stripePriceId: stripePrice.id, active: stripePrice.active },
-      [],
-    );
+    await this.plans.addPrice(plan.id, remote, []);
     await this.changes.publish({ kind: 'catalog' });
     this.logger.log({ msg: 'price imported from Stripe', plan: plan.key, price: stripePrice.id });
     return 'imported';

@@ -3,21 +3,15 @@ import { createHash } from 'node:crypto';
 import Stripe from 'stripe';
 
 import { StripeGateway } from '../stripe/stripe.gateway';
-import { PriceIntervalName } from './plan.dto';
+import { CREDITS_METADATA, PriceFields } from './stripe-price-fields';
+
+export type { PriceFields } from './stripe-price-fields';
 
 export const PLAN_KEY_METADATA = 'tollgate_plan';
-export const CREDITS_METADATA = 'tollgate_credits';
 
 export interface ProductFields {
   name: string;
   description: string | null;
-}
-
-export interface PriceFields {
-  interval: PriceIntervalName;
-  amount: number;
-  currency: string;
-  credits: number | null;
 }
 
 /**
@@ -103,15 +97,4 @@ export class StripeCatalogService {
 function idempotencyKey(kind: string, planKey: string, content: unknown): string {
   const digest = createHash('sha256').update(JSON.stringify(content)).digest('hex').slice(0, 32);
   return `tollgate-${kind}-${planKey}-${digest}`;
-}
-
-export function priceFieldsFromStripe(price: Stripe.Price): PriceFields | null {
-  if (price.unit_amount === null) return null;
-  const credits = Number(price.metadata?.[CREDITS_METADATA]);
-  return {
-    interval: price.recurring ? (price.recurring.interval as PriceIntervalName) : 'one_time',
-    amount: price.unit_amount,
-    currency: price.currency,
-    credits: Number.isInteger(credits) && credits > 0 ? credits : null,
-  };
 }

@@ -1,0 +1,78 @@
+import type { Grant, PlanFeature, Subscription } from '../../generated/prisma/client';
+import { isLive, planAccess } from './access-policy';
+import { Entitlements, FeatureEntitlement, SubscriptionSummary } from './entitlement.types';
+
+type FeatureLimit = Pick<PlanFeature, 'key' | 'limit'>;
+
+/** The user's current subscription with its plan, as the entitlements read it. */
+export type SubscriptionWithPlanFeatures = Pick<
+  Subscription,
+  'status' | 'priceId' | 'currentPeriodEnd' | 'cancelAtPeriodEnd' | 'trialEnd' | 'graceUntil'
+> & { price: { plan: { key: string; features: FeatureLimit[] } } | null };
+
+export interface EntitlementInputs {
+  userId: string;
+  subscription: SubscriptionWithPlanFeatures | null;
+  defaultFeatures: FeatureLimit[];
+  /** Grants not revoked and not expired at `now`. */
+  grants: Pick<Grant, 'feature' | 'limit' | 'expiresAt'>[];
+  creditBalance: number;
+}
+
+/**
+ * The default plan's features, then the subscribed plan's when the access policy grants them, then
+ * admin grants over both; and the earliest moment this can change without an event.
+ */
+export function computeEntitlements(inputs: EntitlementInputs, now: Date): Entitlements {
+  const { subscription, grants } = inputs;
+  const access = planAccess(subscription, now);
+  const features = new Map<string, FeatureEntitlement>();
+  for (const feature of inputs.defaultFeatures) {
+    features.set(feature.key, { limit: feature.limit, source: 'default' });
+  }
+  if (access.grants === 'plan') {
+    for (const feature of subscription?.price?.plan.features ?? []) {
+      features.set(feature.key, { limit: feature.limit, source: 'plan' });
+    }
+  }
+  for (const grant of grants) {
+    features.set(grant.feature, { limit: grant.limit, source: 'grant', until: grant.expiresAt });
+  }
+
+  const liveSubscription = subscription && isLive(subscription.status) ? subscription : null;
+  return {
+    userId: inputs.userId,
+    subscription: subscription ? toSubscriptionSummary(subscription) : null,
+    subscribedPlanKey: liveSubscription?.price?.plan.key ?? null,
+    subscribedPlanFeatures: new Set(
+      liveSubscription?.price?.plan.features.map((feature) => feature.key) ?? [],
+    ),
+    features,
+    denial: access.grants === 'default' ? access.denial : null,
+    creditBalance: inputs.creditBalance,
+    validUntil:
+      earliest([
+        ...grants.map((grant) => grant.expiresAt),
+        subscription?.status === 'past_due' ? subscription.graceUntil : null,
+        subscription?.cancelAtPeriodEnd ? subscription.currentPeriodEnd : null,
+      ]).filter((moment) => moment > now)[0] ?? null,
+  };
+}
+
+export function toSubscriptionSummary(subscription: SubscriptionWithPlanFeatures): SubscriptionSummary {
+  return {
+    status: subscription.status,
+    plan: subscription.price?.plan.key ?? null,
+    priceId: subscription.priceId,
+    currentPeriodEnd: subscription.currentPeriodEnd?.toISOString() ?? null,
+    cancelAtPeriodEnd: subscription.cancelAtPeriodEnd,
+    trialEnd: subscription.trialEnd?.toISOString() ?? null,
+    graceUntil: subscription.graceUntil?.toISOString() ?? null,
+  };
+}
+
+function earliest(moments: (Date | null | undefined)[]): Date[] {
+  return moments
+    .filter((moment): moment is Date => moment instanceof Date)
+    .sort((a, b) => a.getTime() - b.getTime());
+}

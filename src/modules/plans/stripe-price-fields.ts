@@ -1,0 +1,49 @@
+import type Stripe from 'stripe';
+
+import type { Price } from '../../generated/prisma/client';
+import type { PriceIntervalName } from './plan.dto';
+
+export const CREDITS_METADATA = 'tollgate_credits';
+
+export interface PriceFields {
+  interval: PriceIntervalName;
+  amount: number;
+  currency: string;
+  credits: number | null;
+}
+
+/** A Stripe price as our price row holds it. */
+export type PriceRow = PriceFields & { stripePriceId: string; active: boolean };
+
+type SyncedFields = Pick<Price, 'active' | 'amount' | 'currency'>;
+
+const SELLABLE_INTERVALS: readonly string[] = ['month', 'year', 'one_time'];
+
+/** Null for a price without a fixed amount (tiered, customer-chosen). */
+export function priceFieldsFromStripe(price: Stripe.Price): PriceFields | null {
+  if (price.unit_amount === null) return null;
+  const credits = Number(price.metadata?.[CREDITS_METADATA]);
+  return {
+    interval: price.recurring ? (price.recurring.interval as PriceIntervalName) : 'one_time',
+    amount: price.unit_amount,
+    currency: price.currency,
+    credits: Number.isInteger(credits) && credits > 0 ? credits : null,
+  };
+}
+
+/** Our row for a Stripe price, or null for one we cannot sell (see above; or billed by the day or week). */
+export function priceRowFromStripe(price: Stripe.Price): PriceRow | null {
+  const fields = priceFieldsFromStripe(price);
+  if (!fields || !SELLABLE_INTERVALS.includes(fields.interval)) return null;
+  return { ...fields, stripePriceId: price.id, active: price.active };
+}
+
+/**
+ * What to write on our row so it matches Stripe's price, or null when it does already. Only these
+ * fields can differ: Stripe never changes a price's interval, and the pack size is fixed at creation.
+ */
+export function priceRowUpdate(local: SyncedFields, remote: SyncedFields): SyncedFields | null {
+  const same =
+    local.active === remote.active && local.amount === remote.amount && local.currency === remote.currency;
+  return same ? null : { active: remote.active, amount: remote.amount, currency: remote.currency };
+}
