@@ -81,9 +81,19 @@ export function configureHttp(app: NestFastifyApplication, bodyLimit: number, lo
   setUpOpenApi(app);
 }
 
+type CallbackJsonParser = (
+  request: never,
+  body: string,
+  done: (error: Error | null, parsed?: unknown) => void,
+) => void;
+
 /** JSON bodies everywhere; the Stripe webhook route alone also keeps the raw bytes its signature covers. */
 function registerJsonParser(app: NestFastifyApplication, bodyLimit: number): void {
-  const parseJson = app.getHttpAdapter().getInstance().getDefaultJsonParser('error', 'error');
+  // Fastify types its parsers as callback- or promise-style; the default JSON parser is the callback one.
+  const parseJson = app
+    .getHttpAdapter()
+    .getInstance()
+    .getDefaultJsonParser('error', 'error') as CallbackJsonParser;
   app.useBodyParser('application/json', { bodyLimit }, (request, body, done) => {
     if (request.url.split('?')[0] === STRIPE_WEBHOOK_PATH) (request as { rawBody?: Buffer }).rawBody = body;
     parseJson(request as never, body.toString('utf8'), (error: Error | null, parsed?: unknown) => {

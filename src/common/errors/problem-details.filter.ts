@@ -11,7 +11,7 @@ export function sendProblem(
   reply: FastifyReply,
   logger: Logger,
 ): void {
-  const problem = toProblem(error, request.url.split('?')[0]);
+  const problem = toProblem(error, request.url.split('?')[0] ?? request.url);
   if (isUnexpected(problem)) {
     logger.error({ msg: 'unhandled error', err: error, requestId: request.id });
   } else if (problem.body.code === 'database_unavailable') {

@@ -20,9 +20,9 @@ export function jsonBodyProblem(body: unknown): string | null {
     }
     if (typeof value !== 'object' || value === null) continue;
     if (depth > MAX_JSON_DEPTH) return `The request body is nested deeper than ${MAX_JSON_DEPTH} levels.`;
-    const entries = Array.isArray(value) ? value : Object.values(value as object);
+    const entries = Array.isArray(value) ? value : Object.values(value);
     if (!Array.isArray(value)) {
-      for (const key of Object.keys(value as object)) {
+      for (const key of Object.keys(value)) {
         if (!key.isWellFormed()) return 'The request body contains a key that is not valid Unicode.';
       }
     }

@@ -11,7 +11,9 @@ export const TextField = (options: { min?: number; max: number }) =>
 
 export const EmailField = () =>
   applyDecorators(
-    Transform(({ value }) => (typeof value === 'string' ? value.trim().toLowerCase() : value)),
+    Transform(({ value }: { value: unknown }) =>
+      typeof value === 'string' ? value.trim().toLowerCase() : value,
+    ),
     IsString(),
     MaxLength(320),
     IsEmail({}, { message: 'email must be an email address' }),

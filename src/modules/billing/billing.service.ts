@@ -105,10 +105,12 @@ export class BillingService {
     const idempotencyKey = `tollgate-change-${current.stripeSubscriptionId}-${randomUUID()}`;
     await this.stripe.call('subscriptions.update', async (stripe) => {
       const remote = await stripe.subscriptions.retrieve(current.stripeSubscriptionId);
+      const [item] = remote.items.data;
+      if (!item) throw new Error(`Stripe subscription ${remote.id} has no item to change`);
       return stripe.subscriptions.update(
         remote.id,
         {
-          items: [{ id: remote.items.data[0].id, price: price.stripePriceId! }],
+          items: [{ id: item.id, price: price.stripePriceId! }],
           proration_behavior: 'create_prorations',
           metadata: { userId, priceId: price.id },
         },

@@ -45,9 +45,10 @@ export class SubscriptionsRepository {
   /** A ticket for a Stripe fetch about to be sent: later fetches draw higher tickets. */
   async nextSyncTicket(): Promise<bigint> {
     // The sequence behind sync_ticket's default (BIGSERIAL); its values are handed out in call order.
-    const [{ ticket }] = await this.prisma.$queryRaw<{ ticket: bigint }[]>`
+    const [row] = await this.prisma.$queryRaw<{ ticket: bigint }[]>`
       SELECT nextval('subscriptions_sync_ticket_seq') AS ticket`;
-    return ticket;
+    if (!row) throw new Error('nextval(subscriptions_sync_ticket_seq) returned no row');
+    return row.ticket;
   }
 
   /** Serialises work on one Stripe subscription across instances for the rest of the transaction. */

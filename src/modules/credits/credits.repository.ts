@@ -149,5 +149,6 @@ async function lockBalance(tx: Prisma.TransactionClient, userId: string): Promis
     ON CONFLICT (user_id) DO NOTHING`;
   const [row] = await tx.$queryRaw<{ balance: number }[]>`
     SELECT balance FROM credit_balances WHERE user_id = ${userId}::uuid FOR UPDATE`;
+  if (!row) throw new Error(`No credit balance row for user ${userId} right after creating it`);
   return row.balance;
 }

@@ -40,7 +40,7 @@ export class CatalogSyncService {
   async applyProduct(product: Stripe.Product | Stripe.DeletedProduct): Promise<boolean> {
     const plan = await this.plans.findByStripeProductId(product.id);
     if (!plan) return false;
-    const active = 'deleted' in product && product.deleted ? false : (product as Stripe.Product).active;
+    const active = 'deleted' in product && product.deleted ? false : product.active;
     const name = 'name' in product ? product.name : plan.name;
     const description = 'description' in product ? (product.description ?? null) : plan.description;
     if (plan.active === active && plan.name === name && plan.description === description) return false;
@@ -58,7 +58,7 @@ export class CatalogSyncService {
       await this.changes.publish({ kind: 'catalog' });
       return 'updated';
     }
-    const stripePrice = price as Stripe.Price;
+    const stripePrice = price;
     const remote = priceRowFromStripe(stripePrice);
     if (!remote) return 'ignored';
     if (local) {

@@ -55,7 +55,7 @@ export class CreatePriceDto {
   amount!: number;
 
   @ApiProperty({ example: 'usd', description: 'ISO 4217, any case' })
-  @Transform(({ value }) => (typeof value === 'string' ? value.toUpperCase() : value))
+  @Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? value.toUpperCase() : value))
   @IsISO4217CurrencyCode({ message: 'currency must be an ISO 4217 currency code' })
   currency!: string;
 

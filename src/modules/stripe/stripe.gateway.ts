@@ -38,7 +38,7 @@ export class StripeGateway {
     }
   }
 
-  private toDomainError(operation: string, error: unknown): DomainError | unknown {
+  private toDomainError(operation: string, error: unknown): unknown {
     if (!(error instanceof Stripe.errors.StripeError)) return error;
     const context = { operation, stripeRequestId: error.requestId, type: error.type, code: error.code };
     if (

@@ -12,13 +12,13 @@ export class EntitlementSummaryHandler implements WebhookHandler {
   private readonly logger = new Logger(EntitlementSummaryHandler.name);
   readonly types = ['entitlements.active_entitlement_summary.updated'] as const;
 
-  async handle(event: Stripe.Event): Promise<HandlerOutcome> {
+  handle(event: Stripe.Event): Promise<HandlerOutcome> {
     const summary = event.data.object as { customer?: string | { id: string } };
     this.logger.log({
       msg: 'Stripe entitlement summary received',
       event: event.id,
       customer: idOf(summary.customer),
     });
-    return 'processed';
+    return Promise.resolve('processed');
   }
 }
