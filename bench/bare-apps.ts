@@ -21,9 +21,10 @@ export async function startBareApps(): Promise<BareApps> {
     },
   );
   const lines = createInterface({ input: child.stdout! });
-  const urls = await new Promise<Pick<BareApps, 'nodeHttp' | 'fastify' | 'nest'>>((resolve, reject) => {
+  type Urls = Pick<BareApps, 'nodeHttp' | 'fastify' | 'nest'>;
+  const urls = await new Promise<Urls>((resolve, reject) => {
     child.once('exit', (code) => reject(new Error(`bare apps exited with ${code}`)));
-    lines.once('line', (line) => resolve(JSON.parse(line)));
+    lines.once('line', (line) => resolve(JSON.parse(line) as Urls));
   });
   return {
     ...urls,

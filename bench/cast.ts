@@ -46,11 +46,15 @@ export async function createCast(world: World): Promise<Cast> {
   ]);
   const monthly = priceOf(pro, 'month');
 
-  const [free, subscriber, builder, exporter, ...payers] = await Promise.all(
-    ['free', 'subscriber', 'builder', 'exporter', ...Array<string>(PAYERS).fill('payer')].map((label) =>
-      world.signUp(label),
-    ),
-  );
+  const [[free, subscriber, builder, exporter], payers] = await Promise.all([
+    Promise.all([
+      world.signUp('free'),
+      world.signUp('subscriber'),
+      world.signUp('builder'),
+      world.signUp('exporter'),
+    ]),
+    Promise.all(Array.from({ length: PAYERS }, () => world.signUp('payer'))),
+  ]);
 
   for (const name of ['one', 'two', 'three']) await world.createProject(free, name);
   const exporterProjectId = await world.createProject(exporter, 'exported');

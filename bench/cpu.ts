@@ -29,10 +29,15 @@ interface Snapshot {
   processes: Map<number, ProcessInfo>;
 }
 
+/** user, nice, system, irq, softirq and steal of /proc/stat's cpu line (3 and 4 are idle and iowait). */
+const BUSY_CPU_FIELDS = [0, 1, 2, 5, 6, 7];
+
 function machineBusyTicks(): number {
-  const [, ...fields] = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/);
-  const [user, nice, system, , , irq, softirq, steal] = fields.map(Number);
-  return user + nice + system + irq + softirq + (steal ?? 0);
+  const [cpuLine = ''] = readFileSync('/proc/stat', 'utf8').split('\n', 1);
+  const ticks = cpuLine.trim().split(/\s+/).slice(1).map(Number);
+  if (ticks.length < 7) throw new Error(`Not the /proc/stat cpu line this reads: "${cpuLine}"`);
+  // steal is missing on old kernels
+  return BUSY_CPU_FIELDS.reduce((sum, index) => sum + (ticks[index] ?? 0), 0);
 }
 
 function processes(): Map<number, ProcessInfo> {
@@ -44,11 +49,11 @@ function processes(): Map<number, ProcessInfo> {
       const command = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
       // after the command: state, ppid, … utime, stime, cutime, cstime are stat fields 14 to 17
       const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      const [utime, stime, cutime, cstime] = fields.slice(11, 15).map(Number);
+      const ticks = fields.slice(11, 15).map(Number);
       found.set(Number(entry), {
         parent: Number(fields[1]),
         command,
-        ticks: utime + stime + cutime + cstime,
+        ticks: ticks.length === 4 ? ticks.reduce((sum, value) => sum + value, 0) : NaN,
       });
     } catch {
       // ended meanwhile

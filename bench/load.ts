@@ -1,5 +1,6 @@
 import autocannon from 'autocannon';
 
+import { must } from '../test/support/must';
 import { CpuUse, watchCpu } from './cpu';
 
 /** One route under load: what to send and which status every answer must have. */
@@ -75,7 +76,7 @@ class LatencyRecorder {
   static merged(recorders: LatencyRecorder[]): LatencyRecorder {
     const merged = new LatencyRecorder();
     for (const recorder of recorders)
-      for (let i = 0; i < recorder.count; i++) merged.record(recorder.values[i]);
+      for (const value of recorder.values.subarray(0, recorder.count)) merged.record(value);
     return merged;
   }
 
@@ -162,12 +163,15 @@ async function warmUp(spec: LoadSpec, settings: LoadSettings): Promise<void> {
 export const median = (values: number[]): number => {
   const sorted = [...values].sort((a, b) => a - b);
   const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+  const upper = sorted[middle];
+  const lower = sorted.length % 2 ? upper : sorted[middle - 1];
+  return upper === undefined || lower === undefined ? NaN : (lower + upper) / 2;
 };
 
 function averageCpu(windows: Window[]): CpuUse | null {
   const measured = windows.map((window) => window.cpu).filter((cpu): cpu is CpuUse => cpu !== null);
-  if (measured.length === 0) return null;
+  const [first] = measured;
+  if (!first) return null;
   const mean = (key: Exclude<keyof CpuUse, 'cores'>) =>
     measured.reduce((total, cpu) => total + cpu[key], 0) / measured.length;
   return {
@@ -175,7 +179,7 @@ function averageCpu(windows: Window[]): CpuUse | null {
     postgres: mean('postgres'),
     loadGenerator: mean('loadGenerator'),
     foreign: mean('foreign'),
-    cores: measured[0].cores,
+    cores: first.cores,
   };
 }
 
@@ -230,16 +234,19 @@ export async function measureInterleaved(
 ): Promise<LoadResult[]> {
   const { rounds, roundSeconds } = settings;
   for (const spec of specs) await warmUp(spec, settings);
-  const state = specs.map(() => ({ windows: [] as Window[], statuses: {} as Record<string, number> }));
+  const routes = specs.map((spec) => ({
+    spec,
+    windows: [] as Window[],
+    statuses: {},
+  }));
   for (let round = 0; round < rounds; round++) {
-    for (let turn = 0; turn < specs.length; turn++) {
-      const index = (round + turn) % specs.length;
-      const { windows, statuses } = state[index];
-      windows[round] = await measureWindow(specs[index], settings.connections, roundSeconds, statuses);
+    for (let turn = 0; turn < routes.length; turn++) {
+      const { spec, windows, statuses } = must(routes[(round + turn) % routes.length], 'a route');
+      windows[round] = await measureWindow(spec, settings.connections, roundSeconds, statuses);
     }
     onRound?.(round);
   }
-  return specs.map((spec, index) => resultOf(spec, state[index].windows, state[index].statuses));
+  return routes.map(({ spec, windows, statuses }) => resultOf(spec, windows, statuses));
 }
 
 /** A fixed number of requests (no warm-up): for counting what each one costs. */

@@ -29,8 +29,8 @@ interface Profile {
 
 function origin(url: string): string {
   if (!url) return '(native/V8)';
-  const modules = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url);
-  if (modules) return modules[1];
+  const [, modulePackage] = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url) ?? [];
+  if (modulePackage) return modulePackage;
   if (url.startsWith('node:')) return url;
   const local = /\/(dist|src|bench)\/(.+)$/.exec(url);
   return local ? `${local[1]}/${local[2]}` : url;

@@ -115,8 +115,8 @@ function interleavedNames(loads: LoadResult[]): string {
 
 function roundsTable(loads: LoadResult[]): string[] {
   const interleaved = loads.filter((load) => load.roundRps);
-  if (interleaved.length === 0) return [];
-  const rounds = interleaved[0].roundRps!.length;
+  const rounds = interleaved[0]?.roundRps?.length;
+  if (!rounds) return [];
   return [
     '### Interleaved rounds (req/s)',
     '',

@@ -11,6 +11,7 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 
+import { must } from '../test/support/must';
 import { startBareApps } from './bare-apps';
 import { Cast, createCast } from './cast';
 import { query } from './database';
@@ -124,7 +125,7 @@ function summarize(label: string, samples: AccessSample[]): AccessSummary {
 
 async function postgresVersion(url: string): Promise<string> {
   const [row] = await query<{ server_version: string }>(url, 'SHOW server_version');
-  return row.server_version;
+  return must(row, 'a server_version row').server_version;
 }
 
 async function totalCredits(world: World, cast: Cast): Promise<number> {

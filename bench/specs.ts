@@ -1,3 +1,4 @@
+import { must } from '../test/support/must';
 import { BareApps } from './bare-apps';
 import { Cast } from './cast';
 import { metricValue } from './http';
@@ -35,7 +36,7 @@ export function loadSpecs(world: World, cast: Cast, bare: BareApps, present: Set
     ...(body ? { method: 'POST', body: JSON.stringify(body) } : {}),
   });
   const tollgate = { acquires, stripeCalls, serverPid: world.primary.child.pid };
-  const apiVersion = cast.creditPackEvents[0].api_version;
+  const apiVersion = must(cast.creditPackEvents[0], 'a credit pack event').api_version;
   return [
     { ...yardstick, name: ROUTES.nodeHttp, url: `${bare.nodeHttp}/ping` },
     { ...yardstick, name: ROUTES.fastify, url: `${bare.fastify}/ping` },

@@ -1,3 +1,4 @@
+import { must } from '../test/support/must';
 import { LoadResult, median } from './load';
 import { Report } from './report';
 import { pacedName, ROUTES } from './routes';
@@ -9,18 +10,20 @@ const x = (value: number) => `${value.toFixed(2)}×`;
  * (each pair ran back to back) and the median round's ratio is taken.
  */
 export function throughputRatio(a: LoadResult, b: LoadResult): number {
-  if (a.roundRps && b.roundRps && a.roundRps.length === b.roundRps.length) {
-    return median(a.roundRps.map((rps, round) => rps / b.roundRps![round]));
-  }
-  return a.rps / b.rps;
+  const rounds = sameRounds(a.roundRps, b.roundRps);
+  return rounds ? median(rounds.map(([rpsA, rpsB]) => rpsA / rpsB)) : a.rps / b.rps;
 }
 
 /** The p99 a adds over b in ms: round by round (median) for routes measured in the same rounds. */
 export function addedP99(a: LoadResult, b: LoadResult): number {
-  if (a.roundP99 && b.roundP99 && a.roundP99.length === b.roundP99.length) {
-    return median(a.roundP99.map((p99, round) => p99 - b.roundP99![round]));
-  }
-  return a.p99 - b.p99;
+  const rounds = sameRounds(a.roundP99, b.roundP99);
+  return rounds ? median(rounds.map(([p99A, p99B]) => p99A - p99B)) : a.p99 - b.p99;
+}
+
+/** Two routes' values paired round by round, when both were measured in the same rounds. */
+function sameRounds(a: number[] | undefined, b: number[] | undefined): [number, number][] | undefined {
+  if (!a || !b || a.length !== b.length) return undefined;
+  return a.map((valueA, round) => [valueA, must(b[round], `round ${round} of both routes`)]);
 }
 
 interface GuardComparison {

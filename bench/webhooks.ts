@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 
 import { EventObject } from '../test/stripe-double';
+import { must } from '../test/support/must';
 import { Cast } from './cast';
 import { query } from './database';
 import { call, sleep } from './http';
@@ -103,7 +104,7 @@ export function creditPackEventsSpec(
     url: `${world.primary.url}${WEBHOOK_PATH}`,
     expectStatus: 200,
     setupRequest: signedEvents(world, (serial) => {
-      const template = templates[turn++ % templates.length];
+      const template = must(templates[turn++ % templates.length], 'a credit pack event to copy');
       return {
         ...template,
         id: `evt_bench_${serial}`,
@@ -129,5 +130,5 @@ export async function storedCreditPackEvents(databaseUrl: string): Promise<numbe
     databaseUrl,
     `SELECT count(*) AS count FROM webhook_events WHERE type = 'checkout.session.completed' AND id LIKE 'evt_bench_%'`,
   );
-  return Number(row.count);
+  return Number(must(row, 'a count row').count);
 }

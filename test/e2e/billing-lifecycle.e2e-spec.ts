@@ -19,6 +19,7 @@ import {
   subscribe,
   subscriptionOf,
 } from '../support/billing';
+import { must } from '../support/must';
 import { api, startTestServer, TestServer } from '../support/test-app';
 import { TestDatabaseServer } from '../support/test-database';
 import { StripeDouble, SubscriptionObject } from '../stripe-double';
@@ -50,7 +51,7 @@ describe('billing lifecycle: checkout, payments, grace, cancellation', () => {
   }
 
   function periodEndOf(id: string): string {
-    return isoFromUnix(stripeSubscription(id).items.data[0].current_period_end);
+    return isoFromUnix(must(stripeSubscription(id).items.data[0], 'a subscription item').current_period_end);
   }
 
   it('follows one subscription from checkout to cancellation through its webhooks', async () => {
@@ -64,7 +65,10 @@ describe('billing lifecycle: checkout, payments, grace, cancellation', () => {
     const session = await checkout(server, user, monthly.id);
     expect(session.id).toMatch(/^cs_/);
     expect(session.url).toMatch(/^https:\/\//);
-    const [created] = stripe.requests({ method: 'POST', path: '/v1/checkout/sessions' });
+    const created = must(
+      stripe.requests({ method: 'POST', path: '/v1/checkout/sessions' })[0],
+      'a checkout request',
+    );
     expect(created.body).toMatchObject({
       mode: 'subscription',
       client_reference_id: user.id,
@@ -232,7 +236,10 @@ describe('billing lifecycle: checkout, payments, grace, cancellation', () => {
     stripe.clearRequests();
     const portal = await api(server).post('/v1/billing/portal').set(bearer(user)).expect(201);
     expect(portal.body.url).toMatch(/^https:\/\//);
-    const [request] = stripe.requests({ method: 'POST', path: '/v1/billing_portal/sessions' });
+    const request = must(
+      stripe.requests({ method: 'POST', path: '/v1/billing_portal/sessions' })[0],
+      'a portal request',
+    );
     expect(request.body).toMatchObject({
       customer: stripeSubscription(subscriptionId).customer,
       return_url: expect.any(String),
@@ -255,7 +262,10 @@ describe('billing lifecycle: checkout, payments, grace, cancellation', () => {
       .expect(200);
     expect(changed.body).toMatchObject({ status: 'active', plan: team.key, priceId: target.id });
 
-    const [update] = stripe.requests({ method: 'POST', path: '/v1/subscriptions/:id' });
+    const update = must(
+      stripe.requests({ method: 'POST', path: '/v1/subscriptions/:id' })[0],
+      'a subscription update',
+    );
     expect(update.path).toBe(`/v1/subscriptions/${subscriptionId}`);
     expect(update.body.items).toEqual(
       expect.arrayContaining([expect.objectContaining({ price: target.stripePriceId })]),

@@ -26,6 +26,7 @@ import {
   subscribe,
   subscriptionOf,
 } from '../support/billing';
+import { must } from '../support/must';
 import { api, startTestServer, TestServer } from '../support/test-app';
 import { TestDatabaseServer } from '../support/test-database';
 import { StripeDouble, SubscriptionObject } from '../stripe-double';
@@ -90,7 +91,8 @@ describe('reconciliation with Stripe, and refunds', () => {
       subscription: { status: 'active', plan: subscriptionPlan.key, priceId: monthly.id },
       credits: { balance: 0 },
     });
-    const periodEnd = stripe.retrieve<SubscriptionObject>(subscriptionId)!.items.data[0].current_period_end;
+    const inStripe = must(stripe.retrieve<SubscriptionObject>(subscriptionId), 'the subscription in Stripe');
+    const periodEnd = must(inStripe.items.data[0], 'a subscription item').current_period_end;
     expect(await subscriptionOf(server, user)).toMatchObject({
       status: 'active',
       plan: subscriptionPlan.key,

@@ -21,6 +21,7 @@ import {
   subscriptionOf,
   webhookEvents,
 } from '../support/billing';
+import { must } from '../support/must';
 import { api, startTestServer, TestServer } from '../support/test-app';
 import { TestDatabaseServer } from '../support/test-database';
 import { StripeDouble } from '../stripe-double';
@@ -78,7 +79,7 @@ describe('failed processing and replays', () => {
         (event) => event.id === updated.id,
       );
       expect(row).toMatchObject({ type: 'customer.subscription.updated', status: 'failed' });
-      return row;
+      return must(row, 'the failed event');
     });
     expect(failed.lastError).toEqual(expect.stringMatching(/\S/));
     expect(failed.attempts).toBeGreaterThanOrEqual(1);
@@ -92,7 +93,7 @@ describe('failed processing and replays', () => {
     const processed = await eventually(async () => {
       const rows = await storedEvents(server, asAdmin, updated.id);
       expect(rows).toEqual([expect.objectContaining({ status: 'processed' })]);
-      return rows[0];
+      return must(rows[0], 'the processed event');
     }, 15_000);
     expect(processed.attempts).toBeGreaterThanOrEqual(2);
     expect(processed.processedAt).toEqual(expect.any(String));

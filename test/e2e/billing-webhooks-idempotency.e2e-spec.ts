@@ -27,6 +27,7 @@ import {
   subscriptionOf,
   WebhookEventRow,
 } from '../support/billing';
+import { must } from '../support/must';
 import { api, startTestServer, TestServer } from '../support/test-app';
 import { TestDatabaseServer } from '../support/test-database';
 import { EventObject, StripeDouble } from '../stripe-double';
@@ -37,14 +38,14 @@ async function waitingOnLocks(client: Client): Promise<number> {
   const { rows } = await client.query<{ count: string }>(
     `SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`,
   );
-  return Number(rows[0].count);
+  return Number(must(rows[0], 'a count').count);
 }
 
 describe('webhooks have effect once, whatever the delivery order or count', () => {
   let stripe: StripeDouble;
   let database: TestDatabaseServer;
   /** Two instances of the service on one database, as in production. */
-  let instances: TestServer[];
+  let instances: [TestServer, TestServer];
   let server: TestServer;
   let admin: AdminCredentials;
   let asAdmin: Record<string, string>;
@@ -62,6 +63,11 @@ describe('webhooks have effect once, whatever the delivery order or count', () =
     creditPlan = await createPlan(server, asAdmin, creditPackPlan());
   });
   afterEach(() => stripe.clearFaults());
+
+  /** The instance the index-th of several deliveries goes to: turn by turn. */
+  function instanceFor(index: number): TestServer {
+    return must(instances[index % instances.length], 'an instance');
+  }
   afterAll(async () => {
     await Promise.all((instances ?? []).map((instance) => instance.stop()));
     await stripe?.stop();
@@ -71,9 +77,7 @@ describe('webhooks have effect once, whatever the delivery order or count', () =
   /** The same event, delivered COPIES times at once, spread over both instances; all acknowledged. */
   async function deliverConcurrently(event: EventObject): Promise<void> {
     const responses = await Promise.all(
-      Array.from({ length: COPIES }, (_, index) =>
-        deliver(instances[index % instances.length], stripe, event),
-      ),
+      Array.from({ length: COPIES }, (_, index) => deliver(instanceFor(index), stripe, event)),
     );
     expect(responses.map((response) => response.status)).toEqual(Array(COPIES).fill(200));
   }
@@ -205,7 +209,7 @@ describe('webhooks have effect once, whatever the delivery order or count', () =
       paid.push(await payForCreditPack({ server, stripe }, user, pack));
 
     const responses = await Promise.all(
-      paid.map(({ completed }, index) => deliver(instances[index % instances.length], stripe, completed)),
+      paid.map(({ completed }, index) => deliver(instanceFor(index), stripe, completed)),
     );
     expect(responses.map((response) => response.status)).toEqual(Array(10).fill(200));
     for (const { completed } of paid) await processedOnce(completed.id);
@@ -277,7 +281,7 @@ describe('webhooks have effect once, whatever the delivery order or count', () =
       afterProcessing: true,
     });
     const late = deliver(instances[0], stripe, canceled).then((response) => response.status);
-    await eventually(async () => expect(stripe.pendingFaults()).toBe(0));
+    await eventually(() => Promise.resolve(expect(stripe.pendingFaults()).toBe(0)));
 
     // Meanwhile the cancellation is undone, and the second instance learns it first.
     const undone = stripe.scenarios

@@ -1,6 +1,7 @@
 import { bearer, signUp } from '../support/accounts';
 import { AdminCredentials, adminEnvironment, adminHeaders, uniquePlanKey } from '../support/admin';
 import { isolatedDatabase } from '../support/billing';
+import { must } from '../support/must';
 import { proPlanBody } from '../support/plan-bodies';
 import { api, startTestServer, TestServer } from '../support/test-app';
 import { StripeDouble } from '../stripe-double';
@@ -69,7 +70,7 @@ describe('plans catalog, kept in step with Stripe', () => {
     stripe.clearRequests();
     const plan = await createPlan();
 
-    const [product] = stripe.requests({ method: 'POST', path: '/v1/products' });
+    const product = must(stripe.requests({ method: 'POST', path: '/v1/products' })[0], 'a product request');
     expect(product.body).toMatchObject({ name: 'Pro', metadata: { tollgate_plan: plan.key } });
     expect(product.idempotencyKey).toEqual(expect.any(String));
     const prices = stripe.requests({ method: 'POST', path: '/v1/prices' }).map((request) => request.body);
@@ -167,7 +168,7 @@ describe('plans catalog, kept in step with Stripe', () => {
     expect(readded.body.stripePriceId).not.toBe(monthly.stripePriceId);
     expect(stripe.retrieve(readded.body.stripePriceId)).toMatchObject({ active: true, unit_amount: 1900 });
     expect(stripe.retrieve(monthly.stripePriceId)).toMatchObject({ active: false });
-    const [create] = stripe.requests({ method: 'POST', path: '/v1/prices' });
+    const create = must(stripe.requests({ method: 'POST', path: '/v1/prices' })[0], 'a price request');
     expect(create.idempotentReplay).toBe(false);
   });
 

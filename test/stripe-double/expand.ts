@@ -61,8 +61,8 @@ function expandPath(store: Store, target: unknown, segments: string[], path: str
     for (const element of target) expandPath(store, element, segments, path);
     return;
   }
-  if (!isObject(target) || segments.length === 0) return;
   const [field, ...rest] = segments;
+  if (!isObject(target) || field === undefined) return;
   let value = target[field];
   if (value === undefined) {
     value = includableField(store, target, field);

@@ -6,7 +6,7 @@ import type { Metadata } from './types';
 export type Params = Record<string, unknown>;
 
 export function parseFormEncoded(encoded: string): Params {
-  return qs.parse(encoded, { depth: 10, arrayLimit: 1000, parameterLimit: 10_000 }) as Params;
+  return qs.parse(encoded, { depth: 10, arrayLimit: 1000, parameterLimit: 10_000 });
 }
 
 const METADATA_KEY_LIMIT = 50;
@@ -174,7 +174,7 @@ export class ParamReader {
   private list(name: string): unknown[] | undefined {
     const value = this.raw[name];
     if (value === undefined || value === '') return undefined;
-    if (Array.isArray(value)) return value;
+    if (Array.isArray(value)) return value as unknown[];
     // qs turns indexes it will not treat as array positions into object keys.
     if (isHash(value) && Object.keys(value).every((key) => /^\d+$/.test(key))) {
       return Object.keys(value)

@@ -20,7 +20,7 @@ import {
   type RecordedRequest,
   type RequestLog,
 } from './request-log';
-import { findRoute, type HttpMethod, type Route } from './router';
+import { findRoute, type HttpMethod, pathParamReader, type Route } from './router';
 import type { Store } from './store';
 
 const MAX_IDEMPOTENCY_KEY_LENGTH = 255;
@@ -86,7 +86,7 @@ function errorAnswer(status: number, error: StripeErrorBody, requestId: string):
 /** Stripe takes the secret key as a Bearer token, or as the Basic auth user name. */
 function secretKeyFrom(authorization: string | undefined): string | undefined {
   if (!authorization) return undefined;
-  const [scheme, credentials] = authorization.split(' ', 2);
+  const [scheme = '', credentials] = authorization.split(' ', 2);
   if (/^bearer$/i.test(scheme)) return credentials?.trim() || undefined;
   if (/^basic$/i.test(scheme) && credentials) {
     return Buffer.from(credentials, 'base64').toString('utf8').split(':')[0] || undefined;
@@ -257,7 +257,7 @@ export class RequestPipeline {
         route.handler({
           method: request.method as HttpMethod,
           path: request.path,
-          pathParams,
+          pathParam: pathParamReader(route, pathParams),
           params,
           operation,
         }),

@@ -7,7 +7,8 @@ export type HttpMethod = 'GET' | 'POST' | 'DELETE';
 export interface ApiRequest {
   method: HttpMethod;
   path: string;
-  pathParams: Record<string, string>;
+  /** The value of the route's `:name` path segment. */
+  pathParam: (name: string) => string;
   params: ParamReader;
   operation: Operation;
 }
@@ -19,6 +20,15 @@ export interface Route {
   method: HttpMethod;
   path: string;
   handler: RouteHandler;
+}
+
+/** Asking for a segment the route's path does not declare is a bug in the route: it throws. */
+export function pathParamReader(route: Route, pathParams: Record<string, string>): (name: string) => string {
+  return (name) => {
+    const value = pathParams[name];
+    if (value === undefined) throw new Error(`Route ${route.method} ${route.path} has no :${name} segment`);
+    return value;
+  };
 }
 
 export function findRoute(

@@ -105,7 +105,7 @@ export class Store {
   }
 
   private get collections(): Collection<StripeObject>[] {
-    return [...this.mutableCollections, this.events as Collection<StripeObject>];
+    return [...this.mutableCollections, this.events];
   }
 
   /** Looks an id up in every resource; product ids can be chosen by the caller, so no prefix map. */
@@ -128,9 +128,11 @@ export class Store {
 
   /** Stripe requests are atomic: a request that fails validation midway leaves nothing behind. */
   rollback(checkpoint: StoreCheckpoint): void {
-    this.mutableCollections.forEach((collection, index) =>
-      collection.replaceEntries(checkpoint.collections[index]),
-    );
+    this.mutableCollections.forEach((collection, index) => {
+      const entries = checkpoint.collections[index];
+      if (!entries) throw new Error('A checkpoint taken of a store with other collections');
+      collection.replaceEntries(entries);
+    });
     for (const event of this.events.all()) {
       if (!checkpoint.eventIds.has(event.id)) this.events.delete(event.id);
     }

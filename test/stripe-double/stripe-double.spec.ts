@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Stripe from 'stripe';
+import { must } from '../support/must';
 import { ScenarioError, StripeDouble, type EventObject } from './index';
 
 const WEBHOOK_SECRET = 'whsec_stripe_double_self_test';
@@ -54,7 +55,8 @@ describe('StripeDouble, driven by the real stripe client', () => {
       subscription_data: { metadata: { userId: 'user_42' } },
     });
     const completion = double.scenarios.completeCheckoutSession(session.id, options);
-    return { ...plan, session, completion, subscription: completion.subscription! };
+    const subscription = must(completion.subscription, 'the subscription of the checkout');
+    return { ...plan, session, completion, subscription, item: must(subscription.items.data[0], 'its item') };
   }
 
   function verify(event: EventObject): Stripe.Event {
@@ -121,7 +123,10 @@ describe('StripeDouble, driven by the real stripe client', () => {
       expect(activePrices.data.map((p) => p.id)).toEqual([monthly.id]);
       expect((await stripe.products.list({ active: true })).data.map((p) => p.id)).toEqual([product.id]);
       const firstPage = await stripe.prices.list({ limit: 2 });
-      const secondPage = await stripe.prices.list({ limit: 2, starting_after: firstPage.data[1].id });
+      const secondPage = await stripe.prices.list({
+        limit: 2,
+        starting_after: must(firstPage.data[1], 'a second price').id,
+      });
       expect(firstPage.has_more).toBe(true);
       expect(secondPage.data.map((p) => p.id)).toEqual([monthly.id]);
       expect(secondPage.has_more).toBe(false);
@@ -134,14 +139,15 @@ describe('StripeDouble, driven by the real stripe client', () => {
   describe('customers', () => {
     it('finds, updates and deletes customers, canceling their subscriptions', async () => {
       const { subscription } = await subscribe();
-      const customerId = subscription.customer as string;
+      const customerId = subscription.customer;
       await stripe.customers.update(customerId, { metadata: { userId: 'user_42' } });
       const other = await stripe.customers.create({ email: 'other@example.com' });
 
       const found = await stripe.customers.search({ query: "metadata['userId']:'user_42'" });
       expect(found.data.map((c) => c.id)).toEqual([customerId]);
       expect((await stripe.customers.list({ email: 'other@example.com' })).data).toEqual([other]);
-      expect(double.events({ type: 'customer.updated' })[0].data.previous_attributes).toEqual({
+      const [update] = double.events({ type: 'customer.updated' });
+      expect(update?.data.previous_attributes).toEqual({
         metadata: { userId: null },
       });
 
@@ -254,10 +260,11 @@ describe('StripeDouble, driven by the real stripe client', () => {
 
       const attempts = double.requests({ method: 'POST', path: '/v1/products' });
       expect(attempts).toHaveLength(2);
-      expect(attempts[0].fault).toBe('hang');
-      expect(attempts[0].status).toBeUndefined();
-      expect(attempts[1]).toMatchObject({ idempotentReplay: true, status: 200 });
-      expect(attempts[1].idempotencyKey).toBe(attempts[0].idempotencyKey);
+      const [first, retry] = [must(attempts[0], 'a first attempt'), must(attempts[1], 'a retry')];
+      expect(first.fault).toBe('hang');
+      expect(first.status).toBeUndefined();
+      expect(retry).toMatchObject({ idempotentReplay: true, status: 200 });
+      expect(retry.idempotencyKey).toBe(first.idempotencyKey);
       expect((await stripe.products.list()).data.map((p) => p.id)).toEqual([product.id]);
     });
   });
@@ -338,7 +345,7 @@ describe('StripeDouble, driven by the real stripe client', () => {
         customer: completed.customer,
         metadata: { userId: 'user_42' },
       });
-      const [item] = subscription.items.data;
+      const item = must(subscription.items.data[0], 'a subscription item');
       expect(item.price.id).toBe(monthly.id);
       expect(item.current_period_end - item.current_period_start).toBeGreaterThanOrEqual(28 * 86400);
       expect(completed.line_items?.data[0]).toMatchObject({ quantity: 1, amount_total: 2000 });
@@ -467,7 +474,7 @@ describe('StripeDouble, driven by the real stripe client', () => {
         'customer.subscription.updated',
         'customer.subscription.created',
       ]);
-      const [apiUpdate] = updates.data;
+      const apiUpdate = must(updates.data[0], 'the update event');
       expect(apiUpdate.request).toEqual({
         id: expect.stringMatching(/^req_/),
         idempotency_key: expect.stringMatching(/^stripe-node-retry-/),
@@ -475,17 +482,18 @@ describe('StripeDouble, driven by the real stripe client', () => {
       expect(apiUpdate.data.previous_attributes).toEqual({ metadata: { seats: null } });
 
       const all = await stripe.events.list({ limit: 100 });
-      const older = await stripe.events.list({ starting_after: all.data[0].id, limit: 100 });
-      const newer = await stripe.events.list({ ending_before: all.data[1].id });
+      const [newest, second] = [must(all.data[0], 'an event'), must(all.data[1], 'a second event')];
+      const older = await stripe.events.list({ starting_after: newest.id, limit: 100 });
+      const newer = await stripe.events.list({ ending_before: second.id });
       expect(older.data).toHaveLength(all.data.length - 1);
-      expect(newer.data.map((e) => e.id)).toEqual([all.data[0].id]);
+      expect(newer.data.map((e) => e.id)).toEqual([newest.id]);
       expect((await stripe.events.retrieve(apiUpdate.id)).type).toBe('customer.subscription.updated');
     });
   });
 
   describe('subscription lifecycle', () => {
     it('swaps prices with prorations that land on the next renewal invoice', async () => {
-      const { subscription, product } = await subscribe();
+      const { subscription, item, product } = await subscribe();
       const premium = await stripe.prices.create({
         product: product.id,
         unit_amount: 5000,
@@ -494,11 +502,11 @@ describe('StripeDouble, driven by the real stripe client', () => {
       });
 
       const updated = await stripe.subscriptions.update(subscription.id, {
-        items: [{ id: subscription.items.data[0].id, price: premium.id }],
+        items: [{ id: item.id, price: premium.id }],
         proration_behavior: 'create_prorations',
       });
       expect(updated.items.data[0]).toMatchObject({
-        id: subscription.items.data[0].id,
+        id: item.id,
         price: { id: premium.id },
       });
       expect(updated.latest_invoice).toBe(subscription.latest_invoice);
@@ -507,16 +515,14 @@ describe('StripeDouble, driven by the real stripe client', () => {
       expect(renewal.invoice).toMatchObject({ billing_reason: 'subscription_cycle', status: 'paid' });
       const amounts = renewal.invoice!.lines.data.map((line) => line.amount);
       expect(amounts).toEqual([-2000, 5000, 5000]);
-      expect(renewal.subscription.items.data[0].current_period_start).toBe(
-        subscription.items.data[0].current_period_end,
-      );
+      expect(renewal.subscription.items.data[0]?.current_period_start).toBe(item.current_period_end);
     });
 
     it('invoices immediately with always_invoice', async () => {
-      const { subscription, yearly } = await subscribe();
+      const { subscription, item, yearly } = await subscribe();
 
       const updated = await stripe.subscriptions.update(subscription.id, {
-        items: [{ id: subscription.items.data[0].id, price: yearly.id }],
+        items: [{ id: item.id, price: yearly.id }],
         proration_behavior: 'always_invoice',
       });
 
@@ -529,25 +535,23 @@ describe('StripeDouble, driven by the real stripe client', () => {
     });
 
     it('cancels at period end, then ends with customer.subscription.deleted at renewal', async () => {
-      const { subscription } = await subscribe();
+      const { subscription, item } = await subscribe();
 
       const portalCancel = double.scenarios.cancelAtPeriodEnd(subscription.id, { feedback: 'too_expensive' });
       const update = verify(portalCancel.event('customer.subscription.updated'));
       expect(update.data.previous_attributes).toMatchObject({ cancel_at_period_end: false, cancel_at: null });
       expect(update.data.object).toMatchObject({
         cancel_at_period_end: true,
-        cancel_at: subscription.items.data[0].current_period_end,
+        cancel_at: item.current_period_end,
         cancellation_details: { reason: 'cancellation_requested', feedback: 'too_expensive' },
       });
 
       const end = double.scenarios.renewSubscription(subscription.id);
       expect(end.events.map((e) => e.type)).toEqual(['customer.subscription.deleted']);
       expect(end.subscription.status).toBe('canceled');
-      expect((await stripe.subscriptions.list({ customer: subscription.customer as string })).data).toEqual(
-        [],
-      );
+      expect((await stripe.subscriptions.list({ customer: subscription.customer })).data).toEqual([]);
       const all = await stripe.subscriptions.list({
-        customer: subscription.customer as string,
+        customer: subscription.customer,
         status: 'all',
       });
       expect(all.data.map((s) => s.id)).toEqual([subscription.id]);
@@ -625,7 +629,7 @@ describe('StripeDouble, driven by the real stripe client', () => {
       const canceled = await stripe.subscriptions.cancel(subscription.id);
 
       expect(canceled.status).toBe('canceled');
-      const [deleted] = double.events({ type: 'customer.subscription.deleted' });
+      const deleted = must(double.events({ type: 'customer.subscription.deleted' })[0], 'a deletion event');
       expect(deleted.request.id).toBe(double.lastRequest({ method: 'DELETE' })?.requestId);
       await expect(stripe.subscriptions.cancel(subscription.id)).rejects.toMatchObject({ statusCode: 400 });
     });
@@ -634,7 +638,7 @@ describe('StripeDouble, driven by the real stripe client', () => {
       const { subscription } = await subscribe();
 
       const portal = await stripe.billingPortal.sessions.create({
-        customer: subscription.customer as string,
+        customer: subscription.customer,
         return_url: 'https://app.example/account',
       });
 

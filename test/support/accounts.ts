@@ -16,7 +16,8 @@ export async function signUp(baseUrl: string, label = 'user'): Promise<TestAccou
   const email = uniqueEmail(label);
   const password = 'correct horse battery staple';
   const response = await request(baseUrl).post('/v1/auth/signup').send({ email, password }).expect(201);
-  return { id: response.body.user.id, email, password, accessToken: response.body.accessToken };
+  const body = response.body as { user: { id: string }; accessToken: string };
+  return { id: body.user.id, email, password, accessToken: body.accessToken };
 }
 
 export function bearer(account: { accessToken: string }): Record<string, string> {

@@ -21,7 +21,7 @@ export async function adminHeaders(
     .post('/v1/auth/login')
     .send({ email: admin.ADMIN_EMAIL, password: admin.ADMIN_PASSWORD })
     .expect(200);
-  return { authorization: `Bearer ${response.body.accessToken}` };
+  return { authorization: `Bearer ${(response.body as { accessToken: string }).accessToken}` };
 }
 
 export function uniquePlanKey(label = 'plan'): string {

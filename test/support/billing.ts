@@ -148,7 +148,7 @@ export async function createPlan(
   body: object = paidPlan(),
 ): Promise<PlanBody> {
   const response = await api(server).post('/v1/admin/plans').set(asAdmin).send(body).expect(201);
-  return response.body;
+  return response.body as PlanBody;
 }
 
 export function priceOf(plan: PlanBody, interval: PriceBody['interval']): PriceBody {
@@ -221,7 +221,7 @@ export async function webhookEvents(
     .query({ status })
     .set(asAdmin)
     .expect(200);
-  return response.body.data;
+  return (response.body as { data: WebhookEventRow[] }).data;
 }
 
 /** Every stored row with this Stripe event id, whatever its status (an event is stored once). */
@@ -279,7 +279,7 @@ export async function checkout(
   if (response.status !== 201) {
     throw new Error(`checkout answered ${response.status}: ${JSON.stringify(response.body)}`);
   }
-  return response.body;
+  return response.body as { id: string; url: string };
 }
 
 /** The subscription summary, or null on 404 `no_subscription`. */
@@ -289,15 +289,15 @@ export async function subscriptionOf(
 ): Promise<SubscriptionSummary | null> {
   const response = await api(server).get('/v1/billing/subscription').set(bearer(user));
   if (response.status === 404) {
-    expect(response.body.code).toBe('no_subscription');
+    expect(response.body).toMatchObject({ code: 'no_subscription' });
     return null;
   }
   expect(response.status).toBe(200);
-  return response.body;
+  return response.body as SubscriptionSummary;
 }
 
 export async function me(server: TestServer, user: TestAccount): Promise<MeBody> {
-  return (await api(server).get('/v1/me').set(bearer(user)).expect(200)).body;
+  return (await api(server).get('/v1/me').set(bearer(user)).expect(200)).body as MeBody;
 }
 
 export async function adminUser(
@@ -305,7 +305,7 @@ export async function adminUser(
   asAdmin: Record<string, string>,
   userId: string,
 ): Promise<AdminUserBody> {
-  return (await api(server).get(`/v1/admin/users/${userId}`).set(asAdmin).expect(200)).body;
+  return (await api(server).get(`/v1/admin/users/${userId}`).set(asAdmin).expect(200)).body as AdminUserBody;
 }
 
 /** Entitlements without usage, sorted by feature: what the user is entitled to. */

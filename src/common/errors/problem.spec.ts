@@ -205,7 +205,8 @@ describe('toProblem: errors from the framework and the database', () => {
 describe('clientErrorResponse: requests Node refused before any route', () => {
   it('writes a complete problem+json HTTP response whose Content-Length matches the body', () => {
     const response = clientErrorResponse({ code: 'HPE_HEADER_OVERFLOW' });
-    const [head, body] = response.split('\r\n\r\n');
+    const [head = '', body] = response.split('\r\n\r\n');
+    if (body === undefined) throw new Error(`No blank line between head and body in ${response}`);
     expect(head).toMatch(/^HTTP\/1\.1 431 Request headers too large\r\n/);
     expect(head).toContain('Content-Type: application/problem+json');
     expect(head).toContain(`Content-Length: ${Buffer.byteLength(body)}`);

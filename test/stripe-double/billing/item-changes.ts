@@ -13,6 +13,7 @@ import { subscriptionLineItem } from './invoices';
 import type { PaymentOutcome } from './payments';
 import { settleInvoice } from './settlement';
 import {
+  firstItem,
   itemAmount,
   newItem,
   nextPeriodEnd,
@@ -79,7 +80,7 @@ export function changeItems(
   const now = operation.now();
   const previousItems = structuredClone(subscription.items.data);
   let items = [...subscription.items.data];
-  const periodTemplate = items[0];
+  const periodTemplate = firstItem(items);
 
   changes.forEach((change, index) => {
     const param = `items[${index}]`;
@@ -124,7 +125,7 @@ export function changeItems(
   }
   subscription.items.data = items;
 
-  const cycleReset = intervalKey(items[0]) !== intervalKey(previousItems[0]);
+  const cycleReset = intervalKey(firstItem(items)) !== intervalKey(firstItem(previousItems));
   const prorates = options.prorationBehavior !== 'none' && subscription.status !== 'trialing';
   const prorations: InvoiceLineItemObject[] = [];
   if (prorates) {

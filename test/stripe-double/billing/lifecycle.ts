@@ -5,6 +5,7 @@ import { settleInvoice, type SettleOptions } from './settlement';
 import {
   cancelNow,
   currentPeriodEnd,
+  firstItem,
   paymentMethodFor,
   regularLines,
   restartPeriods,
@@ -73,7 +74,7 @@ export function advancePeriod(
   if (trialEnding) subscription.status = 'active';
   const lines = [...takePendingProrations(store, subscription.id), ...regularLines(store, subscription)];
   const invoice = startSubscriptionInvoice(operation, subscription, 'subscription_cycle', lines, {
-    start: before.items.data[0].current_period_start,
+    start: firstItem(before.items.data).current_period_start,
     end: periodEnd,
   });
   operation.emitUpdated('customer.subscription.updated', before, subscription);

@@ -27,6 +27,13 @@ import {
 } from './invoices';
 import { outcomeForPaymentMethod, type PaymentOutcome, type PaymentResult } from './payments';
 
+/** A subscription has at least one item: Stripe, and the double, refuse to leave it with none. */
+export function firstItem<Item>(items: readonly Item[]): Item {
+  const [first] = items;
+  if (first === undefined) throw new Error('A subscription without items: the double let one through');
+  return first;
+}
+
 /** Stripe sends `customer.subscription.trial_will_end` three days before a trial ends. */
 const TRIAL_WILL_END_NOTICE_SECONDS = 3 * SECONDS_PER_DAY;
 
@@ -174,7 +181,7 @@ export function createSubscription(operation: Operation, spec: NewSubscription):
       created: now,
       customer: spec.customer.id,
       status,
-      currency: spec.items[0].price.currency,
+      currency: firstItem(spec.items).price.currency,
       items: {
         object: 'list',
         data: items,

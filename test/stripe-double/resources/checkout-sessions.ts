@@ -327,20 +327,20 @@ export const checkoutSessionRoutes: Route[] = [
   {
     method: 'GET',
     path: '/v1/checkout/sessions/:id',
-    handler: ({ pathParams, params, operation: { store } }) => {
+    handler: ({ pathParam, params, operation: { store } }) => {
       params.rejectUnknown([]);
-      return render(store, requireCheckoutSession(store, pathParams.id));
+      return render(store, requireCheckoutSession(store, pathParam('id')));
     },
   },
   {
     method: 'GET',
     path: '/v1/checkout/sessions/:id/line_items',
-    handler: ({ pathParams, params, operation: { store } }) => {
+    handler: ({ pathParam, params, operation: { store } }) => {
       params.rejectUnknown(['limit', 'starting_after', 'ending_before']);
-      requireCheckoutSession(store, pathParams.id);
-      const lineItems = store.checkoutSessionExtras.get(pathParams.id)?.lineItems ?? [];
+      requireCheckoutSession(store, pathParam('id'));
+      const lineItems = store.checkoutSessionExtras.get(pathParam('id'))?.lineItems ?? [];
       return paginate(params, lineItems, {
-        url: `/v1/checkout/sessions/${pathParams.id}/line_items`,
+        url: `/v1/checkout/sessions/${pathParam('id')}/line_items`,
         resourceName: 'line item',
         render: (item) => render(store, item),
       });
@@ -349,9 +349,9 @@ export const checkoutSessionRoutes: Route[] = [
   {
     method: 'POST',
     path: '/v1/checkout/sessions/:id/expire',
-    handler: ({ pathParams, params, operation }) => {
+    handler: ({ pathParam, params, operation }) => {
       params.rejectUnknown([]);
-      const session = requireCheckoutSession(operation.store, pathParams.id);
+      const session = requireCheckoutSession(operation.store, pathParam('id'));
       if (session.status !== 'open') {
         throw invalidState(
           `Only Checkout Sessions with a status in ["open"] can be expired. This Checkout Session has a status of "${session.status}".`,

@@ -110,9 +110,12 @@ function searchCustomers(store: Store, params: ParamReader) {
   params.rejectUnknown(['query', 'limit', 'page']);
   const query = params.requiredString('query');
   const clauses = query.split(/\s+AND\s+/i).map((clause) => {
-    const match = /^(email|name|phone|metadata\[['"]([^'"]+)['"]\]):['"](.*)['"]$/.exec(clause.trim());
-    if (!match) throw invalidValue('query', `Invalid search query: ${query}`);
-    return { field: match[1], metadataKey: match[2], value: match[3] };
+    const [, field, metadataKey, value] =
+      /^(email|name|phone|metadata\[['"]([^'"]+)['"]\]):['"](.*)['"]$/.exec(clause.trim()) ?? [];
+    if (field === undefined || value === undefined) {
+      throw invalidValue('query', `Invalid search query: ${query}`);
+    }
+    return { field, metadataKey, value };
   });
   const limit = params.integer('limit', { min: 1, max: 100 }) ?? 10;
   const matches = store.customers
@@ -158,10 +161,10 @@ export const customerRoutes: Route[] = [
   {
     method: 'GET',
     path: '/v1/customers/:id',
-    handler: ({ pathParams, params, operation: { store } }) => {
+    handler: ({ pathParam, params, operation: { store } }) => {
       params.rejectUnknown([]);
-      const customer = store.customers.get(pathParams.id);
-      if (!customer) throw noSuchResource('customer', pathParams.id, 'id', 'path');
+      const customer = store.customers.get(pathParam('id'));
+      if (!customer) throw noSuchResource('customer', pathParam('id'), 'id', 'path');
       if (customer.deleted) return { id: customer.id, object: 'customer', deleted: true };
       return render(store, customer);
     },
@@ -169,8 +172,8 @@ export const customerRoutes: Route[] = [
   {
     method: 'POST',
     path: '/v1/customers/:id',
-    handler: ({ pathParams, params, operation }) => {
-      const customer = requireCustomer(operation.store, pathParams.id, 'id', 'path');
+    handler: ({ pathParam, params, operation }) => {
+      const customer = requireCustomer(operation.store, pathParam('id'), 'id', 'path');
       params.rejectUnknown(UPDATE_PARAMS);
       const before = operation.snapshot(customer);
       applyCustomerParams(customer, params);
@@ -181,9 +184,9 @@ export const customerRoutes: Route[] = [
   {
     method: 'DELETE',
     path: '/v1/customers/:id',
-    handler: ({ pathParams, params, operation }): DeletedObject => {
+    handler: ({ pathParam, params, operation }): DeletedObject => {
       params.rejectUnknown([]);
-      const customer = requireCustomer(operation.store, pathParams.id, 'id', 'path');
+      const customer = requireCustomer(operation.store, pathParam('id'), 'id', 'path');
       // Deleting a customer cancels its subscriptions immediately.
       for (const subscription of operation.store.subscriptions.all()) {
         if (subscription.customer === customer.id && subscription.status !== 'canceled') {

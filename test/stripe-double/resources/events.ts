@@ -33,10 +33,10 @@ export const eventRoutes: Route[] = [
   {
     method: 'GET',
     path: '/v1/events/:id',
-    handler: ({ pathParams, params, operation: { store } }) => {
+    handler: ({ pathParam, params, operation: { store } }) => {
       params.rejectUnknown([]);
-      const event = store.events.get(pathParams.id);
-      if (!event) throw noSuchResource('event', pathParams.id, 'id', 'path');
+      const event = store.events.get(pathParam('id'));
+      if (!event) throw noSuchResource('event', pathParam('id'), 'id', 'path');
       return render(store, event);
     },
   },

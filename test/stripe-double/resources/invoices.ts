@@ -37,9 +37,9 @@ function handleList({ params, operation: { store } }: ApiRequest) {
 }
 
 /** `POST /v1/invoices/:id/pay`: charges the payment method on file; a decline answers 402. */
-function handlePay({ pathParams, params, operation }: ApiRequest): InvoiceObject {
+function handlePay({ pathParam, params, operation }: ApiRequest): InvoiceObject {
   params.rejectUnknown(['forgive', 'mandate', 'off_session', 'paid_out_of_band', 'payment_method', 'source']);
-  const invoice = requireInvoice(operation.store, pathParams.id);
+  const invoice = requireInvoice(operation.store, pathParam('id'));
   if (invoice.status === 'paid') throw invalidState('Invoice is already paid.');
   if (invoice.status !== 'open' && invoice.status !== 'draft') {
     throw invalidState(`This invoice can no longer be paid because it is ${invoice.status}.`);
@@ -65,9 +65,9 @@ export const invoiceRoutes: Route[] = [
   {
     method: 'GET',
     path: '/v1/invoices/:id',
-    handler: ({ pathParams, params, operation: { store } }) => {
+    handler: ({ pathParam, params, operation: { store } }) => {
       params.rejectUnknown([]);
-      return render(store, requireInvoice(store, pathParams.id));
+      return render(store, requireInvoice(store, pathParam('id')));
     },
   },
   { method: 'POST', path: '/v1/invoices/:id/pay', handler: handlePay },

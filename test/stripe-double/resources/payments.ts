@@ -75,18 +75,18 @@ export const paymentRoutes: Route[] = [
   {
     method: 'GET',
     path: '/v1/charges/:id',
-    handler: ({ pathParams, params, operation: { store } }) => {
+    handler: ({ pathParam, params, operation: { store } }) => {
       params.rejectUnknown([]);
-      return render(store, requireCharge(store, pathParams.id, 'id', 'path'));
+      return render(store, requireCharge(store, pathParam('id'), 'id', 'path'));
     },
   },
   {
     method: 'GET',
     path: '/v1/payment_intents/:id',
-    handler: ({ pathParams, params, operation: { store } }) => {
+    handler: ({ pathParam, params, operation: { store } }) => {
       params.rejectUnknown(['client_secret']);
-      const paymentIntent = store.paymentIntents.get(pathParams.id);
-      if (!paymentIntent) throw noSuchResource('payment_intent', pathParams.id, 'intent', 'path');
+      const paymentIntent = store.paymentIntents.get(pathParam('id'));
+      if (!paymentIntent) throw noSuchResource('payment_intent', pathParam('id'), 'intent', 'path');
       return render(store, paymentIntent);
     },
   },
@@ -111,10 +111,10 @@ export const paymentRoutes: Route[] = [
   {
     method: 'GET',
     path: '/v1/refunds/:id',
-    handler: ({ pathParams, params, operation: { store } }) => {
+    handler: ({ pathParam, params, operation: { store } }) => {
       params.rejectUnknown([]);
-      const refund = store.refunds.get(pathParams.id);
-      if (!refund) throw noSuchResource('refund', pathParams.id, 'id', 'path');
+      const refund = store.refunds.get(pathParam('id'));
+      if (!refund) throw noSuchResource('refund', pathParam('id'), 'id', 'path');
       return render(store, refund);
     },
   },

@@ -70,8 +70,8 @@ function handleCreate({ params, operation }: ApiRequest): PriceObject {
   return render(operation.store, createPrice(operation, params, product));
 }
 
-function handleUpdate({ pathParams, params, operation }: ApiRequest): PriceObject {
-  const price = requirePrice(operation.store, pathParams.id, 'id', 'path');
+function handleUpdate({ pathParam, params, operation }: ApiRequest): PriceObject {
+  const price = requirePrice(operation.store, pathParam('id'), 'id', 'path');
   params.rejectUnknown(UPDATE_PARAMS);
   const before = operation.snapshot(price);
   const active = params.boolean('active');
@@ -129,9 +129,9 @@ export const priceRoutes: Route[] = [
   {
     method: 'GET',
     path: '/v1/prices/:id',
-    handler: ({ pathParams, params, operation: { store } }) => {
+    handler: ({ pathParam, params, operation: { store } }) => {
       params.rejectUnknown([]);
-      return render(store, requirePrice(store, pathParams.id, 'id', 'path'));
+      return render(store, requirePrice(store, pathParam('id'), 'id', 'path'));
     },
   },
   { method: 'POST', path: '/v1/prices/:id', handler: handleUpdate },

@@ -62,9 +62,9 @@ function handleCreate({ params, operation }: ApiRequest): ProductObject {
   return render(operation.store, product);
 }
 
-function handleUpdate({ pathParams, params, operation }: ApiRequest): ProductObject {
+function handleUpdate({ pathParam, params, operation }: ApiRequest): ProductObject {
   const { store } = operation;
-  const product = requireProduct(store, pathParams.id, 'id', 'path');
+  const product = requireProduct(store, pathParam('id'), 'id', 'path');
   params.rejectUnknown(UPDATE_PARAMS);
   const before = operation.snapshot(product);
   applyProductParams(product, params);
@@ -107,18 +107,18 @@ export const productRoutes: Route[] = [
   {
     method: 'GET',
     path: '/v1/products/:id',
-    handler: ({ pathParams, params, operation: { store } }) => {
+    handler: ({ pathParam, params, operation: { store } }) => {
       params.rejectUnknown([]);
-      return render(store, requireProduct(store, pathParams.id, 'id', 'path'));
+      return render(store, requireProduct(store, pathParam('id'), 'id', 'path'));
     },
   },
   { method: 'POST', path: '/v1/products/:id', handler: handleUpdate },
   {
     method: 'DELETE',
     path: '/v1/products/:id',
-    handler: ({ pathParams, params, operation }) => {
+    handler: ({ pathParam, params, operation }) => {
       params.rejectUnknown([]);
-      const product = requireProduct(operation.store, pathParams.id, 'id', 'path');
+      const product = requireProduct(operation.store, pathParam('id'), 'id', 'path');
       if (operation.store.prices.all().some((price) => price.product === product.id)) {
         throw invalidState('This product cannot be deleted because it has one or more user-created prices.');
       }

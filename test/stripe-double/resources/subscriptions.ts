@@ -5,6 +5,7 @@ import {
   addPendingProrations,
   cancelNow,
   createSubscription,
+  firstItem,
   scheduleCancellation,
   type NewSubscriptionItem,
   type PaymentBehavior,
@@ -185,8 +186,9 @@ function handleCreate({ params, operation }: ApiRequest): SubscriptionObject {
     }
   } else if (trialPeriodDays) {
     trialEnd = now + trialPeriodDays * SECONDS_PER_DAY;
-  } else if (params.boolean('trial_from_plan') && items[0].price.recurring?.trial_period_days) {
-    trialEnd = now + items[0].price.recurring.trial_period_days * SECONDS_PER_DAY;
+  } else if (params.boolean('trial_from_plan')) {
+    const planTrialDays = firstItem(items).price.recurring?.trial_period_days;
+    if (planTrialDays) trialEnd = now + planTrialDays * SECONDS_PER_DAY;
   }
   const { subscription } = createSubscription(operation, {
     customer,
@@ -246,9 +248,9 @@ function readCancellationDetails(params: ParamReader): Partial<CancellationDetai
   };
 }
 
-function handleUpdate({ pathParams, params, operation }: ApiRequest): SubscriptionObject {
+function handleUpdate({ pathParam, params, operation }: ApiRequest): SubscriptionObject {
   const { store } = operation;
-  const subscription = requireSubscription(store, pathParams.id);
+  const subscription = requireSubscription(store, pathParam('id'));
   params.rejectUnknown(UPDATE_PARAMS);
   if (
     subscription.status === 'canceled' &&
@@ -320,8 +322,8 @@ function handleUpdate({ pathParams, params, operation }: ApiRequest): Subscripti
   return render(store, subscription);
 }
 
-function handleCancel({ pathParams, params, operation }: ApiRequest): SubscriptionObject {
-  const subscription = requireSubscription(operation.store, pathParams.id);
+function handleCancel({ pathParam, params, operation }: ApiRequest): SubscriptionObject {
+  const subscription = requireSubscription(operation.store, pathParam('id'));
   params.rejectUnknown(['cancellation_details', 'invoice_now', 'prorate']);
   if (subscription.status === 'canceled') {
     throw invalidState(`This subscription has already been canceled.`);
@@ -376,9 +378,9 @@ export const subscriptionRoutes: Route[] = [
   {
     method: 'GET',
     path: '/v1/subscriptions/:id',
-    handler: ({ pathParams, params, operation: { store } }) => {
+    handler: ({ pathParam, params, operation: { store } }) => {
       params.rejectUnknown([]);
-      return render(store, requireSubscription(store, pathParams.id));
+      return render(store, requireSubscription(store, pathParam('id')));
     },
   },
   { method: 'POST', path: '/v1/subscriptions/:id', handler: handleUpdate },
@@ -386,14 +388,14 @@ export const subscriptionRoutes: Route[] = [
   {
     method: 'POST',
     path: '/v1/subscriptions/:id/resume',
-    handler: ({ pathParams, params, operation }) => {
+    handler: ({ pathParam, params, operation }) => {
       params.rejectUnknown([
         'billing_cycle_anchor',
         'payment_behavior',
         'proration_behavior',
         'proration_date',
       ]);
-      const subscription = requireSubscription(operation.store, pathParams.id);
+      const subscription = requireSubscription(operation.store, pathParam('id'));
       resume(operation, subscription, {});
       return render(operation.store, subscription);
     },
