@@ -13,6 +13,9 @@ import { SubscriptionSnapshot, SubscriptionsRepository } from './subscriptions.r
 
 export type { PaymentOutcome } from './payment-state';
 
+/** A sync waits for other syncs of the same subscription (its lock), never for Stripe. */
+const SYNC_TRANSACTION = { timeout: 10_000, maxWait: 5_000 };
+
 const AUDITED_FIELDS = [
   'status',
   'priceId',
@@ -55,12 +58,12 @@ export class SubscriptionSyncService {
     );
     const snapshot = await this.snapshot(remote);
     if (!snapshot) return null;
-    const result = await this.subscriptions.transaction(async (tx) => {
+    const result = await this.changes.transaction(async (tx) => {
       await this.subscriptions.lock(stripeSubscriptionId, tx);
       const applied = await this.apply(snapshot, ticket, cause, tx, payment);
       if (applied.changed) await this.changes.publish({ kind: 'entitlements', userId: snapshot.userId }, tx);
       return applied;
-    });
+    }, SYNC_TRANSACTION);
     return result.subscription;
   }
 

@@ -54,8 +54,4 @@ export class SubscriptionsRepository {
   async lock(stripeSubscriptionId: string, client: Prisma.TransactionClient): Promise<void> {
     await client.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${stripeSubscriptionId}, 0))`;
   }
-
-  transaction<T>(work: (client: Prisma.TransactionClient) => Promise<T>): Promise<T> {
-    return this.prisma.$transaction(work, { timeout: 10_000, maxWait: 5_000 });
-  }
 }
