@@ -3,6 +3,7 @@ import { Module } from '@nestjs/common';
 import { PlansModule } from '../plans/plans.module';
 import { BillingController } from './billing.controller';
 import { BillingService } from './billing.service';
+import { CheckoutSessionsService } from './checkout-sessions.service';
 import { CreditPackService } from './credit-pack.service';
 import { CustomersService } from './customers.service';
 import { SubscriptionSyncService } from './subscription-sync.service';
@@ -17,6 +18,7 @@ import { SubscriptionsRepository } from './subscriptions.repository';
     SubscriptionsRepository,
     SubscriptionSyncService,
     CreditPackService,
+    CheckoutSessionsService,
   ],
   exports: [
     BillingService,
@@ -24,6 +26,7 @@ import { SubscriptionsRepository } from './subscriptions.repository';
     SubscriptionsRepository,
     SubscriptionSyncService,
     CreditPackService,
+    CheckoutSessionsService,
   ],
 })
 export class BillingModule {}

@@ -12,6 +12,7 @@ import { toSubscriptionSummary } from '../entitlements/entitlements.service';
 import { PlansRepository } from '../plans/plans.repository';
 import { StripeGateway } from '../stripe/stripe.gateway';
 import { BillingStateDto, CheckoutSessionDto, PortalSessionDto, SubscriptionSummaryDto } from './billing.dto';
+import { CheckoutSessionsService } from './checkout-sessions.service';
 import { CreditPackService } from './credit-pack.service';
 import { CustomersService } from './customers.service';
 import { SubscriptionSyncService } from './subscription-sync.service';
@@ -26,6 +27,7 @@ export class BillingService {
     private readonly entitlements: EntitlementsRepository,
     private readonly subscriptionSync: SubscriptionSyncService,
     private readonly creditPacks: CreditPackService,
+    private readonly checkoutSessions: CheckoutSessionsService,
   ) {}
 
   async checkout(userId: string, priceId: string, idempotencyKey?: string): Promise<CheckoutSessionDto> {
@@ -62,10 +64,8 @@ export class BillingService {
   async syncCheckout(userId: string, sessionId: string): Promise<BillingStateDto> {
     if (!/^cs_[A-Za-z0-9_]{1,250}$/.test(sessionId))
       throw new DomainError('not_found', 'No such checkout session.');
-    const session = await this.stripe.call('checkout.sessions.retrieve', (stripe) =>
-      stripe.checkout.sessions.retrieve(sessionId),
-    );
-    if (session.metadata?.userId !== userId && session.client_reference_id !== userId) {
+    const session = await this.checkoutSessions.retrieve(sessionId);
+    if (!session || (await this.checkoutSessions.owner(session)) !== userId) {
       throw new DomainError('not_found', 'No such checkout session.');
     }
     const cause = `checkout-sync:${session.id}`;
@@ -74,7 +74,7 @@ export class BillingService {
         typeof session.subscription === 'string' ? session.subscription : session.subscription.id;
       await this.subscriptionSync.syncById(subscriptionId, cause);
     }
-    await this.creditPacks.creditPaidSession(session, cause);
+    await this.creditPacks.creditPaidSession(session, cause, userId);
     return this.state(userId);
   }
 

@@ -1,5 +1,4 @@
 import { Injectable } from '@nestjs/common';
-import { isUUID } from 'class-validator';
 import { LRUCache } from 'lru-cache';
 
 import { DomainError } from '../../common/errors/domain-error';
@@ -44,23 +43,15 @@ export class CustomersService {
     return user.stripeCustomerId;
   }
 
-  /** Who a Stripe customer is: our record first, else the metadata we put on the customer. */
-  async userIdForCustomer(stripeCustomerId: string, metadataUserId?: string | null): Promise<string | null> {
+  /**
+   * Whose customer this is: only customers `ensureCustomer` created and stored are anyone's. Metadata
+   * (on a session, a subscription or the customer) never links a customer to a user.
+   */
+  async userIdForCustomer(stripeCustomerId: string): Promise<string | null> {
     const known = this.usersByCustomer.get(stripeCustomerId);
     if (known) return known;
-    const userId = await this.linkedUser(stripeCustomerId, metadataUserId);
-    if (userId) this.usersByCustomer.set(stripeCustomerId, userId);
-    return userId;
-  }
-
-  private async linkedUser(stripeCustomerId: string, metadataUserId?: string | null): Promise<string | null> {
     const user = await this.prisma.user.findUnique({ where: { stripeCustomerId }, select: { id: true } });
-    if (user) return user.id;
-    if (!metadataUserId || !isUUID(metadataUserId)) return null;
-    const claimed = await this.prisma.user.updateMany({
-      where: { id: metadataUserId, stripeCustomerId: null },
-      data: { stripeCustomerId },
-    });
-    return claimed.count === 1 ? metadataUserId : null;
+    if (user) this.usersByCustomer.set(stripeCustomerId, user.id);
+    return user?.id ?? null;
   }
 }
