@@ -3,6 +3,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { PrismaService } from '../../database/prisma.service';
 import { BillingService } from '../billing/billing.service';
 import { BillingStateDto } from '../billing/billing.dto';
+import { CheckoutSessionsService } from '../billing/checkout-sessions.service';
 import { CreditPackService } from '../billing/credit-pack.service';
 import { CustomersService } from '../billing/customers.service';
 import { SubscriptionSyncService } from '../billing/subscription-sync.service';
@@ -27,6 +28,7 @@ export class ReconciliationService {
     private readonly customers: CustomersService,
     private readonly subscriptionSync: SubscriptionSyncService,
     private readonly creditPacks: CreditPackService,
+    private readonly checkoutSessions: CheckoutSessionsService,
     private readonly billing: BillingService,
     private readonly inbox: WebhookInboxRepository,
     private readonly intake: WebhookIntakeService,
@@ -39,11 +41,14 @@ export class ReconciliationService {
     const [subscriptions, sessions] = await this.stripe.call('reconcile.list', (stripe) =>
       Promise.all([
         collect(stripe.subscriptions.list({ customer, status: 'all', limit: 100 })),
-        collect(stripe.checkout.sessions.list({ customer, limit: 100 })),
+        collect(stripe.checkout.sessions.list({ customer, limit: 100, expand: ['data.line_items'] })),
       ]),
     );
     for (const subscription of subscriptions) await this.subscriptionSync.syncById(subscription.id, cause);
-    for (const session of sessions) await this.creditPacks.creditPaidSession(session, cause);
+    for (const session of sessions) {
+      if ((await this.checkoutSessions.owner(session)) !== userId) continue;
+      await this.creditPacks.creditPaidSession(session, cause, userId);
+    }
     return this.billing.state(userId);
   }
 

@@ -107,7 +107,7 @@ export class SubscriptionSyncService {
 
   private async snapshot(remote: Stripe.Subscription): Promise<SubscriptionSnapshot | null> {
     const stripeCustomerId = typeof remote.customer === 'string' ? remote.customer : remote.customer.id;
-    const userId = await this.customers.userIdForCustomer(stripeCustomerId, remote.metadata?.userId);
+    const userId = await this.customers.userIdForCustomer(stripeCustomerId);
     if (!userId) {
       this.logger.warn({ msg: 'subscription of an unknown customer ignored', subscription: remote.id });
       return null;
