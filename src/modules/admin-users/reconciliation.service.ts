@@ -12,9 +12,14 @@ import { StripeGateway } from '../stripe/stripe.gateway';
 import { WebhookInboxRepository } from '../webhooks/webhook-inbox.repository';
 import { WebhookIntakeService } from '../webhooks/webhook-intake.service';
 
-/** Events are listed from a little before the newest one stored, as Stripe's clock and ours may differ. */
-const CATCH_UP_OVERLAP_SECONDS = 600;
-/** With nothing stored yet, how far back missed events are looked for (Stripe keeps 30 days). */
+/**
+ * The watermark stays this far behind the newest event listed, so that the next catch-up lists these
+ * seconds again: an event Stripe lists a little after its `created` second is not passed over.
+ */
+const CATCH_UP_SETTLE_SECONDS = 600;
+/** Stripe keeps events for 30 days: nothing older can be listed. */
+const STRIPE_EVENT_RETENTION_SECONDS = 30 * 24 * 3600;
+/** With nothing stored yet (a new installation), how far back missed events are looked for. */
 const CATCH_UP_FIRST_WINDOW_SECONDS = 3 * 24 * 3600;
 
 /** Heals what lost webhooks left behind, from Stripe's API. */
@@ -52,14 +57,15 @@ export class ReconciliationService {
     return this.billing.state(userId);
   }
 
-  /** Stores and processes the events Stripe has that never reached the webhook. */
+  /**
+   * Stores and processes the events Stripe has that never reached the webhook: every event created
+   * after the inbox's watermark, all pages of them. The watermark moves forward only once all of
+   * them are stored, so an event dropped long before the newest one stored is still found.
+   */
   async catchUpEvents(): Promise<{ imported: number; processed: number }> {
-    const newest = await this.inbox.newestEventCreatedAt();
-    const since = newest
-      ? Math.floor(newest.getTime() / 1000) - CATCH_UP_OVERLAP_SECONDS
-      : Math.floor(Date.now() / 1000) - CATCH_UP_FIRST_WINDOW_SECONDS;
+    const after = await this.catchUpStart();
     const events = await this.stripe.call('events.list', (stripe) =>
-      collect(stripe.events.list({ created: { gte: since }, limit: 100 })),
+      collect(stripe.events.list({ created: { gt: after }, limit: 100 })),
     );
     const known = await this.inbox.knownIds(events.map((event) => event.id));
     const missed = events.filter((event) => !known.has(event.id)).sort((a, b) => a.created - b.created);
@@ -69,7 +75,22 @@ export class ReconciliationService {
       processed++;
     }
     if (missed.length > 0) this.logger.log({ msg: 'missed events caught up', count: missed.length });
+    if (events.length > 0) {
+      const newest = events.reduce((latest, event) => Math.max(latest, event.created), 0);
+      await this.inbox.markStoredThrough(fromUnix(newest - CATCH_UP_SETTLE_SECONDS));
+    }
     return { imported: missed.length, processed };
+  }
+
+  /** Events created after this second (Unix time) are listed. */
+  private async catchUpStart(): Promise<number> {
+    const now = Math.floor(Date.now() / 1000);
+    const oldestListed = now - STRIPE_EVENT_RETENTION_SECONDS;
+    const storedThrough = await this.inbox.storedThrough();
+    if (storedThrough) return Math.max(toUnix(storedThrough), oldestListed);
+    // Events stored before the watermark existed say nothing of what is missing among older ones.
+    const anyStored = (await this.inbox.newestEventCreatedAt()) !== null;
+    return anyStored ? oldestListed : now - CATCH_UP_FIRST_WINDOW_SECONDS;
   }
 
   /** Re-syncs the live subscriptions that have not been synced for a while. */
@@ -85,6 +106,14 @@ export class ReconciliationService {
     }
     return live.length;
   }
+}
+
+function toUnix(time: Date): number {
+  return Math.floor(time.getTime() / 1000);
+}
+
+function fromUnix(seconds: number): Date {
+  return new Date(seconds * 1000);
 }
 
 async function collect<T>(list: AsyncIterable<T>): Promise<T[]> {
