@@ -5,6 +5,7 @@ import { AppConfig } from '../../config/app-config';
 import { Prisma, Subscription } from '../../generated/prisma/client';
 import { EntitlementsService } from '../entitlements/entitlements.service';
 import { ChangeFeed } from '../change-feed/change-feed.service';
+import { isLive } from '../entitlements/access-policy';
 import { PlansService } from '../plans/plans.service';
 import { StripeGateway } from '../stripe/stripe.gateway';
 import { CustomersService } from './customers.service';
@@ -65,6 +66,12 @@ export class SubscriptionSyncService {
       return applied;
     }, SYNC_TRANSACTION);
     return result.subscription;
+  }
+
+  /** Live subscriptions not synced since `before`, at most 500 a pass: the periodic re-sync's work. */
+  async liveSubscriptionsSyncedBefore(before: Date): Promise<string[]> {
+    const stale = await this.subscriptions.syncedBefore(before, 500);
+    return stale.filter((row) => isLive(row.status)).map((row) => row.stripeSubscriptionId);
   }
 
   private async apply(

@@ -29,6 +29,15 @@ export class SubscriptionsRepository {
     return this.prisma.subscription.findMany({ where: { userId }, orderBy: { stripeCreatedAt: 'desc' } });
   }
 
+  /** Up to `take` subscriptions not synced since `before` (their Stripe ids and statuses). */
+  syncedBefore(before: Date, take: number) {
+    return this.prisma.subscription.findMany({
+      where: { syncedAt: { lt: before } },
+      select: { stripeSubscriptionId: true, status: true },
+      take,
+    });
+  }
+
   upsert(snapshot: SubscriptionSnapshot, extra: Partial<Subscription>, client: Prisma.TransactionClient) {
     const data = { ...snapshot, ...extra, syncedAt: new Date() };
     return client.subscription.upsert({

@@ -23,6 +23,24 @@ export class WebhookIntakeService {
     private readonly processor: WebhookProcessor,
   ) {}
 
+  /** Which of these events the inbox holds. */
+  knownIds(ids: string[]): Promise<Set<string>> {
+    return this.inbox.knownIds(ids);
+  }
+
+  /** The moment up to which every event Stripe made is known to be stored (catch-up's watermark). */
+  storedThrough(): Promise<Date | null> {
+    return this.inbox.storedThrough();
+  }
+
+  markStoredThrough(moment: Date): Promise<void> {
+    return this.inbox.markStoredThrough(moment);
+  }
+
+  newestEventCreatedAt(): Promise<Date | null> {
+    return this.inbox.newestEventCreatedAt();
+  }
+
   async accept(event: Stripe.Event, source: 'webhook' | 'catch-up'): Promise<{ stored: boolean }> {
     if (!this.processor.handles(event.type) && (await this.inbox.storeIgnored(event, event, source))) {
       return { stored: true };

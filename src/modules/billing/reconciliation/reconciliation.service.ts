@@ -1,16 +1,13 @@
 import { Injectable, Logger } from '@nestjs/common';
 
-import { PrismaService } from '../../database/prisma.service';
-import { BillingService } from '../billing/billing.service';
-import { BillingStateDto } from '../billing/billing.dto';
-import { CheckoutSessionsService } from '../billing/checkout-sessions.service';
-import { CreditPackService } from '../billing/credit-pack.service';
-import { CustomersService } from '../billing/customers.service';
-import { SubscriptionSyncService } from '../billing/subscription-sync.service';
-import { isLive } from '../entitlements/access-policy';
-import { StripeGateway } from '../stripe/stripe.gateway';
-import { WebhookInboxRepository } from '../webhooks/webhook-inbox.repository';
-import { WebhookIntakeService } from '../webhooks/webhook-intake.service';
+import { StripeGateway } from '../../stripe/stripe.gateway';
+import { WebhookIntakeService } from '../../webhooks/webhook-intake.service';
+import { BillingStateDto } from '../billing.dto';
+import { BillingService } from '../billing.service';
+import { CheckoutSessionsService } from '../checkout-sessions.service';
+import { CreditPackService } from '../credit-pack.service';
+import { CustomersService } from '../customers.service';
+import { SubscriptionSyncService } from '../subscription-sync.service';
 
 /**
  * The watermark stays this far behind the newest event listed, so that the next catch-up lists these
@@ -28,15 +25,13 @@ export class ReconciliationService {
   private readonly logger = new Logger(ReconciliationService.name);
 
   constructor(
-    private readonly prisma: PrismaService,
     private readonly stripe: StripeGateway,
     private readonly customers: CustomersService,
     private readonly subscriptionSync: SubscriptionSyncService,
     private readonly creditPacks: CreditPackService,
     private readonly checkoutSessions: CheckoutSessionsService,
     private readonly billing: BillingService,
-    private readonly inbox: WebhookInboxRepository,
-    private readonly intake: WebhookIntakeService,
+    private readonly inbox: WebhookIntakeService,
   ) {}
 
   /** Re-syncs every subscription and paid credit pack of one user from Stripe. */
@@ -71,7 +66,7 @@ export class ReconciliationService {
     const missed = events.filter((event) => !known.has(event.id)).sort((a, b) => a.created - b.created);
     let processed = 0;
     for (const event of missed) {
-      await this.intake.accept(event, 'catch-up');
+      await this.inbox.accept(event, 'catch-up');
       processed++;
     }
     if (missed.length > 0) this.logger.log({ msg: 'missed events caught up', count: missed.length });
@@ -95,16 +90,11 @@ export class ReconciliationService {
 
   /** Re-syncs the live subscriptions that have not been synced for a while. */
   async resyncStaleSubscriptions(olderThan: Date): Promise<number> {
-    const stale = await this.prisma.subscription.findMany({
-      where: { syncedAt: { lt: olderThan } },
-      select: { stripeSubscriptionId: true, status: true },
-      take: 500,
-    });
-    const live = stale.filter((subscription) => isLive(subscription.status));
-    for (const subscription of live) {
-      await this.subscriptionSync.syncById(subscription.stripeSubscriptionId, 'reconcile:periodic');
+    const stale = await this.subscriptionSync.liveSubscriptionsSyncedBefore(olderThan);
+    for (const stripeSubscriptionId of stale) {
+      await this.subscriptionSync.syncById(stripeSubscriptionId, 'reconcile:periodic');
     }
-    return live.length;
+    return stale.length;
   }
 }
 

@@ -1,7 +1,7 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 
-import { AppConfig } from '../../config/app-config';
-import { InstanceLivenessService } from '../../database/instance-liveness.service';
+import { AppConfig } from '../../../config/app-config';
+import { InstanceLivenessService } from '../../../database/instance-liveness.service';
 import { ReconciliationService } from './reconciliation.service';
 
 const RECONCILE_LOCK_ID = 0x72656364; // 'recd'
