@@ -144,6 +144,25 @@ describe('reconciliation with Stripe, and refunds', () => {
     await expectAllStored(missedIds);
   });
 
+  it('catches up by itself every RECONCILE_INTERVAL_MS, two instances taking turns', async () => {
+    const env = billingEnvironment(stripe, admin, {
+      DATABASE_URL: database.url,
+      RECONCILE_INTERVAL_MS: '300',
+    });
+    const periodic = await Promise.all([startTestServer(env), startTestServer(env)]);
+    try {
+      const user = await signUp(server.url, 'periodic');
+      const completion = await subscribeSilently(user);
+      await eventually(
+        async () => expect(await subscriptionOf(server, user)).toMatchObject({ status: 'active' }),
+        15_000,
+      );
+      await expectAllStored(completion.events.map((event) => event.id));
+    } finally {
+      await Promise.all(periodic.map((instance) => instance.stop()));
+    }
+  });
+
   it('catches up events created in the same second as the newest stored one', async () => {
     const delivered = await signUp(server.url, 'same-second-delivered');
     const missed = await signUp(server.url, 'same-second-missed');
