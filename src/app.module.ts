@@ -8,6 +8,7 @@ import { AdminUsersModule } from './modules/admin-users/admin-users.module';
 import { ApiKeysModule } from './modules/api-keys/api-keys.module';
 import { AuthModule } from './modules/auth/auth.module';
 import { BillingModule } from './modules/billing/billing.module';
+import { ReconciliationModule } from './modules/billing/reconciliation/reconciliation.module';
 import { ChangeFeedModule } from './modules/change-feed/change-feed.module';
 import { HealthModule } from './modules/health/health.module';
 import { ExportsModule } from './modules/exports/exports.module';
@@ -38,6 +39,7 @@ export class AppModule {
         ApiKeysModule,
         PlansModule,
         BillingModule,
+        ReconciliationModule,
         WebhooksModule,
         AdminUsersModule,
         ProjectsModule,

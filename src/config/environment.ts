@@ -94,6 +94,12 @@ export class Environment {
   @Transform(toInt)
   @IsInt()
   @Min(0)
+  @Max(10_000)
+  WEBHOOK_INLINE_BUDGET_MS = 2_000;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
   @Max(86_400_000)
   RECONCILE_INTERVAL_MS = 300_000;
 

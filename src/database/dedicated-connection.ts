@@ -43,6 +43,12 @@ export class DedicatedConnection {
     }
   }
 
+  /** A query on this connection; fails while it is down. */
+  async query<Row extends object>(text: string, values: unknown[] = []): Promise<Row[]> {
+    if (!this.client) throw new Error(`${this.options.name}: the connection is down`);
+    return (await this.client.query<Row>(text, values)).rows;
+  }
+
   async close(): Promise<void> {
     this.closed = true;
     clearTimeout(this.retry);

@@ -27,6 +27,25 @@ export class InstanceLivenessService implements OnApplicationBootstrap, OnModule
     });
   }
 
+  /**
+   * Runs `work` while this instance holds the session lock `lockId` on its own connection, so no
+   * pooled connection or transaction is held while `work` waits (e.g. on Stripe). False, without
+   * running it, when another instance holds the lock or the connection is down. A lost connection
+   * releases the lock: the work is idempotent by design, so two overlapping runs are harmless.
+   */
+  async withSessionLock(lockId: number, work: () => Promise<void>): Promise<boolean> {
+    const [row] = await this.connection
+      .query<{ locked: boolean }>('SELECT pg_try_advisory_lock($1) AS locked', [lockId])
+      .catch(() => [{ locked: false }]);
+    if (!row?.locked) return false;
+    try {
+      await work();
+      return true;
+    } finally {
+      await this.connection.query('SELECT pg_advisory_unlock($1)', [lockId]).catch(() => undefined);
+    }
+  }
+
   onApplicationBootstrap(): Promise<void> {
     return this.connection.open();
   }

@@ -146,6 +146,26 @@ describe('reconciliation with Stripe, and refunds', () => {
     await expectAllStored(missedIds);
   });
 
+  it('catches up by itself every RECONCILE_INTERVAL_MS, two instances taking turns', async () => {
+    const env = billingEnvironment(stripe, admin, {
+      DATABASE_URL: database.url,
+      RECONCILE_INTERVAL_MS: '300',
+    });
+    const periodic = await Promise.all([startTestServer(env), startTestServer(env)]);
+    try {
+      const user = await signUp(server.url, 'periodic');
+      const completion = await subscribeSilently(user);
+      await eventually(
+        async () => expect(await subscriptionOf(server, user)).toMatchObject({ status: 'active' }),
+        15_000,
+      );
+      // A pass stores its events one by one: the subscription can be active before the last is stored.
+      await eventually(() => expectAllStored(completion.events.map((event) => event.id)));
+    } finally {
+      await Promise.all(periodic.map((instance) => instance.stop()));
+    }
+  });
+
   it('catches up events created in the same second as the newest stored one', async () => {
     const delivered = await signUp(server.url, 'same-second-delivered');
     const missed = await signUp(server.url, 'same-second-missed');
@@ -237,5 +257,74 @@ describe('reconciliation with Stripe, and refunds', () => {
       expect(credits.ledger.every((entry) => entry.balanceAfter >= 0)).toBe(true);
       expect(credits.ledger.reduce((sum, entry) => sum + entry.delta, 0)).toBe(0);
     });
+  });
+});
+
+describe('catch-up keeps a watermark: every missed event since the last complete catch-up, however old', () => {
+  let stripe: StripeDouble;
+  let database: TestDatabaseServer;
+  let server: TestServer;
+  let asAdmin: Record<string, string>;
+  let monthly: PriceBody;
+
+  beforeAll(async () => {
+    [stripe, database] = await Promise.all([StripeDouble.start(), isolatedDatabase()]);
+    const admin = adminEnvironment();
+    server = await startTestServer(billingEnvironment(stripe, admin, { DATABASE_URL: database.url }));
+    asAdmin = await adminHeaders(server.url, admin);
+    monthly = priceOf(await createPlan(server, asAdmin, paidPlan()), 'month');
+  });
+  afterAll(async () => {
+    await server?.stop();
+    await stripe?.stop();
+    await database?.release();
+  });
+
+  async function catchUp(): Promise<{ imported: number; processed: number }> {
+    return (await api(server).post('/v1/admin/billing/catch-up').set(asAdmin).expect(200)).body;
+  }
+
+  async function subscribeSilently(user: TestAccount): Promise<string[]> {
+    const session = await checkout(server, user, monthly.id);
+    const completion = stripe.scenarios.completeCheckoutSession(session.id, { subscriptionStatus: 'active' });
+    return completion.events.map((event) => event.id);
+  }
+
+  it('imports a dropped event created long before the newest stored one, and nothing the second time', async () => {
+    await subscribe({ server, stripe }, await signUp(server.url, 'watermark-first'), monthly);
+    await catchUp(); // the catalog's and the checkout's own events, never delivered; the watermark is set
+
+    const early = await signUp(server.url, 'watermark-early-missed');
+    const earlyEvents = await subscribeSilently(early);
+    stripe.clock.advance(3_600); // an hour of Stripe's time: far beyond the old 600 s look-back
+    await subscribe({ server, stripe }, await signUp(server.url, 'watermark-delivered'), monthly);
+    const late = await signUp(server.url, 'watermark-late-missed');
+    const lateEvents = await subscribeSilently(late);
+
+    // and the customers the checkouts created
+    expect((await catchUp()).imported).toBeGreaterThanOrEqual(earlyEvents.length + lateEvents.length);
+    for (const user of [early, late]) {
+      await eventually(async () =>
+        expect(await subscriptionOf(server, user)).toMatchObject({ status: 'active' }),
+      );
+    }
+    for (const id of [...earlyEvents, ...lateEvents]) {
+      expect(await storedEvents(server, asAdmin, id)).toEqual([
+        expect.objectContaining({ id, status: expect.stringMatching(/^(processed|ignored)$/) }),
+      ]);
+    }
+    expect((await catchUp()).imported).toBe(0);
+  });
+
+  it('imports every missed event when they fill more than one page of Stripe’s list', async () => {
+    const client = stripe.createClient();
+    const customers = 150; // Stripe lists at most 100 a page
+    for (let index = 0; index < customers; index++) {
+      await client.customers.create({ email: `catch-up-page-${index}@example.com` });
+    }
+    expect(stripe.events({ type: 'customer.created' }).length).toBeGreaterThanOrEqual(customers);
+
+    expect((await catchUp()).imported).toBe(customers);
+    expect((await catchUp()).imported).toBe(0);
   });
 });

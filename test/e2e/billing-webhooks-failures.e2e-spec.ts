@@ -129,6 +129,36 @@ describe('failed processing and replays', () => {
     expect(await subscriptionOf(server, user)).toMatchObject({ status: 'active', cancelAtPeriodEnd: true });
   });
 
+  it('acknowledges an event whose processing outlasts WEBHOOK_INLINE_BUDGET_MS, and finishes it after the answer', async () => {
+    const budgeted = await startTestServer(environment(database.url, { WEBHOOK_INLINE_BUDGET_MS: '200' }));
+    try {
+      const user = await signUp(budgeted.url, 'budgeted');
+      const { subscriptionId } = await subscribe(
+        { server: budgeted, stripe },
+        user,
+        priceOf(subscriptionPlan, 'month'),
+      );
+      const updated = stripe.scenarios
+        .cancelAtPeriodEnd(subscriptionId)
+        .event('customer.subscription.updated');
+      stripe.hangNext({ method: 'GET', path: '/v1/subscriptions/:id', delayMs: 1_200, times: 1 });
+
+      const startedAt = Date.now();
+      await deliver(budgeted, stripe, updated).expect(200);
+      const answeredInMs = Date.now() - startedAt;
+
+      expect(answeredInMs).toBeLessThan(1_000);
+      expect(await subscriptionOf(budgeted, user)).toMatchObject({ cancelAtPeriodEnd: false });
+      await eventually(async () =>
+        expect(await subscriptionOf(budgeted, user)).toMatchObject({ cancelAtPeriodEnd: true }),
+      );
+      const [stored] = await storedEvents(budgeted, asAdmin, updated.id);
+      expect(stored).toMatchObject({ status: 'processed', attempts: 1 });
+    } finally {
+      await budgeted.stop();
+    }
+  });
+
   it('replays a processed event on request without applying it twice', async () => {
     const user = await signUp(server.url, 'replayed');
     const { completed } = await payForCreditPack({ server, stripe }, user, priceOf(creditPlan, 'one_time'));

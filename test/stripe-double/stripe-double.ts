@@ -11,6 +11,7 @@ import { Scenarios } from './scenarios';
 import { LoopbackServer } from './server';
 import { signedWebhook, type SignedWebhook, type SigningOptions } from './signing';
 import { Store } from './store';
+import { StripeClock } from './time';
 import type { EventObject, StripeObject } from './types';
 
 export interface StripeDoubleOptions {
@@ -58,6 +59,8 @@ export class StripeDouble {
   static readonly testSecretKey = 'sk_test_stripe_double';
 
   readonly scenarios: Scenarios;
+  /** Stripe's time here: `clock.advance(seconds)` moves it forward (`reset()` puts it back). */
+  readonly clock: StripeClock;
 
   private constructor(
     private readonly server: LoopbackServer,
@@ -65,12 +68,14 @@ export class StripeDouble {
     settings: DoubleSettings,
   ) {
     this.scenarios = new Scenarios(parts.store, settings);
+    this.clock = settings.clock;
   }
 
   static async start(options: StripeDoubleOptions = {}): Promise<StripeDouble> {
     const settings: DoubleSettings = {
       apiVersion: options.apiVersion ?? Stripe.API_VERSION,
       pendingWebhooks: options.pendingWebhooks ?? 1,
+      clock: new StripeClock(),
     };
     const parts: PipelineParts = {
       store: new Store(),
@@ -179,9 +184,10 @@ export class StripeDouble {
     return signedWebhook(event, secret, options);
   }
 
-  /** Forgets all objects, events, requests, idempotency keys and faults. */
+  /** Forgets all objects, events, requests, idempotency keys and faults, and puts the clock back. */
   reset(): void {
     this.store.clear();
+    this.clock.reset();
     this.parts.requestLog.clear();
     this.parts.idempotency.clear();
     this.clearFaults();

@@ -6,6 +6,23 @@ export function nowInSeconds(): number {
   return Math.floor(Date.now() / 1000);
 }
 
+/** The double's time: the wall clock, moved forward by `advance()` (e.g. to age events past a window). */
+export class StripeClock {
+  private offsetSeconds = 0;
+
+  now(): number {
+    return nowInSeconds() + this.offsetSeconds;
+  }
+
+  advance(seconds: number): void {
+    this.offsetSeconds += seconds;
+  }
+
+  reset(): void {
+    this.offsetSeconds = 0;
+  }
+}
+
 /**
  * Adds billing intervals the way Stripe anchors them: calendar months and years keep the day of
  * month, clamped to the last day of shorter months (Jan 31 + 1 month = Feb 28/29).

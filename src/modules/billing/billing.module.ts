@@ -6,7 +6,9 @@ import { PlansModule } from '../plans/plans.module';
 import { StripeModule } from '../stripe/stripe.module';
 import { BillingController } from './billing.controller';
 import { BillingService } from './billing.service';
+import { CheckoutSessionsService } from './checkout-sessions.service';
 import { CreditPackService } from './credit-pack.service';
+import { CustomersRepository } from './customers.repository';
 import { CustomersService } from './customers.service';
 import { SubscriptionSyncService } from './subscription-sync.service';
 import { SubscriptionsRepository } from './subscriptions.repository';
@@ -17,10 +19,18 @@ import { SubscriptionsRepository } from './subscriptions.repository';
   providers: [
     BillingService,
     CustomersService,
+    CustomersRepository,
     SubscriptionsRepository,
     SubscriptionSyncService,
     CreditPackService,
+    CheckoutSessionsService,
   ],
-  exports: [BillingService, CustomersService, SubscriptionSyncService, CreditPackService],
+  exports: [
+    BillingService,
+    CustomersService,
+    SubscriptionSyncService,
+    CreditPackService,
+    CheckoutSessionsService,
+  ],
 })
 export class BillingModule {}

@@ -11,6 +11,7 @@ import { EntitlementsService, toSubscriptionSummary } from '../entitlements/enti
 import { PlansService } from '../plans/plans.service';
 import { StripeGateway } from '../stripe/stripe.gateway';
 import { BillingStateDto, CheckoutSessionDto, PortalSessionDto, SubscriptionSummaryDto } from './billing.dto';
+import { CheckoutSessionsService } from './checkout-sessions.service';
 import { CreditPackService } from './credit-pack.service';
 import { CustomersService } from './customers.service';
 import { SubscriptionSyncService } from './subscription-sync.service';
@@ -25,6 +26,7 @@ export class BillingService {
     private readonly entitlements: EntitlementsService,
     private readonly subscriptionSync: SubscriptionSyncService,
     private readonly creditPacks: CreditPackService,
+    private readonly checkoutSessions: CheckoutSessionsService,
   ) {}
 
   async checkout(userId: string, priceId: string, idempotencyKey?: string): Promise<CheckoutSessionDto> {
@@ -61,10 +63,8 @@ export class BillingService {
   async syncCheckout(userId: string, sessionId: string): Promise<BillingStateDto> {
     if (!/^cs_[A-Za-z0-9_]{1,250}$/.test(sessionId))
       throw new DomainError('not_found', 'No such checkout session.');
-    const session = await this.stripe.call('checkout.sessions.retrieve', (stripe) =>
-      stripe.checkout.sessions.retrieve(sessionId),
-    );
-    if (session.metadata?.userId !== userId && session.client_reference_id !== userId) {
+    const session = await this.checkoutSessions.retrieve(sessionId);
+    if (!session || (await this.checkoutSessions.owner(session)) !== userId) {
       throw new DomainError('not_found', 'No such checkout session.');
     }
     const cause = `checkout-sync:${session.id}`;
@@ -73,7 +73,7 @@ export class BillingService {
         typeof session.subscription === 'string' ? session.subscription : session.subscription.id;
       await this.subscriptionSync.syncById(subscriptionId, cause);
     }
-    await this.creditPacks.creditPaidSession(session, cause);
+    await this.creditPacks.creditPaidSession(session, cause, userId);
     return this.state(userId);
   }
 

@@ -1,11 +1,9 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { isUUID } from 'class-validator';
 import { LRUCache } from 'lru-cache';
 import Stripe from 'stripe';
 
 import { CreditsService } from '../credits/credits.service';
 import { PlansService } from '../plans/plans.service';
-import { CustomersService } from './customers.service';
 
 /** Credits from a paid one-time Checkout Session, counted once per session. */
 @Injectable()
@@ -17,26 +15,24 @@ export class CreditPackService {
   constructor(
     private readonly credits: CreditsService,
     private readonly plans: PlansService,
-    private readonly customers: CustomersService,
   ) {}
 
-  /** `knownUserId`: the session's user when the caller has resolved it already. */
+  /**
+   * `session`: as retrieved from Stripe with `line_items` (CheckoutSessionsService), and `userId` its
+   * verified owner; a webhook's payload is never fulfilled.
+   */
   async creditPaidSession(
     session: Stripe.Checkout.Session,
     cause: string | null,
-    knownUserId?: string,
+    userId: string,
   ): Promise<boolean> {
-    if (session.mode !== 'payment' || session.payment_status !== 'paid') return false;
-    const credits = await this.creditsOfPrice(session.metadata?.priceId);
+    const settled = session.payment_status === 'paid' || session.payment_status === 'no_payment_required';
+    if (session.mode !== 'payment' || !settled) return false;
+    const credits = await this.creditsBought(session);
     if (!credits) {
       this.logger.warn({ msg: 'paid session without a known credit pack', session: session.id });
       return false;
     }
-    const customerId = typeof session.customer === 'string' ? session.customer : session.customer?.id;
-    const userId =
-      knownUserId ??
-      (customerId ? await this.customers.userIdForCustomer(customerId, session.metadata?.userId) : null);
-    if (!userId) return false;
     const paymentIntent =
       typeof session.payment_intent === 'string' ? session.payment_intent : session.payment_intent?.id;
     return this.credits.purchase({
@@ -48,12 +44,21 @@ export class CreditPackService {
     });
   }
 
-  private async creditsOfPrice(priceId: string | undefined): Promise<number | null> {
-    if (!priceId || !isUUID(priceId)) return null;
-    const cached = this.packCredits.get(priceId);
+  /** What the session's line items bought, by their Stripe prices: not what its metadata says. */
+  private async creditsBought(session: Stripe.Checkout.Session): Promise<number> {
+    let credits = 0;
+    for (const item of session.line_items?.data ?? []) {
+      if (!item.price) continue;
+      credits += ((await this.creditsOfPrice(item.price.id)) ?? 0) * (item.quantity ?? 1);
+    }
+    return credits;
+  }
+
+  private async creditsOfPrice(stripePriceId: string): Promise<number | null> {
+    const cached = this.packCredits.get(stripePriceId);
     if (cached) return cached;
-    const credits = (await this.plans.findPrice(priceId))?.credits ?? null;
-    if (credits) this.packCredits.set(priceId, credits);
+    const credits = (await this.plans.findPriceByStripeId(stripePriceId))?.credits ?? null;
+    if (credits) this.packCredits.set(stripePriceId, credits);
     return credits;
   }
 }

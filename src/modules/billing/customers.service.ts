@@ -1,10 +1,9 @@
 import { Injectable } from '@nestjs/common';
-import { isUUID } from 'class-validator';
 import { LRUCache } from 'lru-cache';
 
 import { DomainError } from '../../common/errors/domain-error';
-import { PrismaService } from '../../database/prisma.service';
 import { StripeGateway } from '../stripe/stripe.gateway';
+import { CustomersRepository } from './customers.repository';
 
 /** Each user's Stripe customer: created once, on first need, and reused. */
 @Injectable()
@@ -13,12 +12,12 @@ export class CustomersService {
   private readonly usersByCustomer = new LRUCache<string, string>({ max: 50_000 });
 
   constructor(
-    private readonly prisma: PrismaService,
+    private readonly customers: CustomersRepository,
     private readonly stripe: StripeGateway,
   ) {}
 
   async ensureCustomer(userId: string): Promise<string> {
-    const user = await this.prisma.user.findUnique({ where: { id: userId } });
+    const user = await this.customers.billingContact(userId);
     if (!user) throw new DomainError('unauthenticated', 'The account no longer exists.');
     if (user.stripeCustomerId) return user.stripeCustomerId;
     // The key makes concurrent or retried first checkouts share one customer.
@@ -28,39 +27,25 @@ export class CustomersService {
         { idempotencyKey: `tollgate-customer-${userId}` },
       ),
     );
-    await this.prisma.user.updateMany({
-      where: { id: userId, stripeCustomerId: null },
-      data: { stripeCustomerId: customer.id },
-    });
+    await this.customers.link(userId, customer.id);
     return customer.id;
   }
 
   async existingCustomer(userId: string): Promise<string> {
-    const user = await this.prisma.user.findUnique({
-      where: { id: userId },
-      select: { stripeCustomerId: true },
-    });
-    if (!user?.stripeCustomerId) throw new DomainError('no_billing_account');
-    return user.stripeCustomerId;
+    const customer = await this.customers.customerOf(userId);
+    if (!customer) throw new DomainError('no_billing_account');
+    return customer;
   }
 
-  /** Who a Stripe customer is: our record first, else the metadata we put on the customer. */
-  async userIdForCustomer(stripeCustomerId: string, metadataUserId?: string | null): Promise<string | null> {
+  /**
+   * Whose customer this is: only customers `ensureCustomer` created and stored are anyone's. Metadata
+   * (on a session, a subscription or the customer) never links a customer to a user.
+   */
+  async userIdForCustomer(stripeCustomerId: string): Promise<string | null> {
     const known = this.usersByCustomer.get(stripeCustomerId);
     if (known) return known;
-    const userId = await this.linkedUser(stripeCustomerId, metadataUserId);
+    const userId = await this.customers.userOf(stripeCustomerId);
     if (userId) this.usersByCustomer.set(stripeCustomerId, userId);
     return userId;
-  }
-
-  private async linkedUser(stripeCustomerId: string, metadataUserId?: string | null): Promise<string | null> {
-    const user = await this.prisma.user.findUnique({ where: { stripeCustomerId }, select: { id: true } });
-    if (user) return user.id;
-    if (!metadataUserId || !isUUID(metadataUserId)) return null;
-    const claimed = await this.prisma.user.updateMany({
-      where: { id: metadataUserId, stripeCustomerId: null },
-      data: { stripeCustomerId },
-    });
-    return claimed.count === 1 ? metadataUserId : null;
   }
 }

@@ -5,6 +5,7 @@ import { AppConfig } from '../../config/app-config';
 import { Prisma, Subscription } from '../../generated/prisma/client';
 import { EntitlementsService } from '../entitlements/entitlements.service';
 import { ChangeFeed } from '../change-feed/change-feed.service';
+import { isLive } from '../entitlements/access-policy';
 import { PlansService } from '../plans/plans.service';
 import { StripeGateway } from '../stripe/stripe.gateway';
 import { CustomersService } from './customers.service';
@@ -12,6 +13,9 @@ import { PaymentOutcome, PaymentState, paymentState } from './payment-state';
 import { SubscriptionSnapshot, SubscriptionsRepository } from './subscriptions.repository';
 
 export type { PaymentOutcome } from './payment-state';
+
+/** A sync waits for other syncs of the same subscription (its lock), never for Stripe. */
+const SYNC_TRANSACTION = { timeout: 10_000, maxWait: 5_000 };
 
 const AUDITED_FIELDS = [
   'status',
@@ -55,13 +59,19 @@ export class SubscriptionSyncService {
     );
     const snapshot = await this.snapshot(remote);
     if (!snapshot) return null;
-    const result = await this.subscriptions.transaction(async (tx) => {
+    const result = await this.changes.transaction(async (tx) => {
       await this.subscriptions.lock(stripeSubscriptionId, tx);
       const applied = await this.apply(snapshot, ticket, cause, tx, payment);
       if (applied.changed) await this.changes.publish({ kind: 'entitlements', userId: snapshot.userId }, tx);
       return applied;
-    });
+    }, SYNC_TRANSACTION);
     return result.subscription;
+  }
+
+  /** Live subscriptions not synced since `before`, at most 500 a pass: the periodic re-sync's work. */
+  async liveSubscriptionsSyncedBefore(before: Date): Promise<string[]> {
+    const stale = await this.subscriptions.syncedBefore(before, 500);
+    return stale.filter((row) => isLive(row.status)).map((row) => row.stripeSubscriptionId);
   }
 
   private async apply(
@@ -104,7 +114,7 @@ export class SubscriptionSyncService {
 
   private async snapshot(remote: Stripe.Subscription): Promise<SubscriptionSnapshot | null> {
     const stripeCustomerId = typeof remote.customer === 'string' ? remote.customer : remote.customer.id;
-    const userId = await this.customers.userIdForCustomer(stripeCustomerId, remote.metadata?.userId);
+    const userId = await this.customers.userIdForCustomer(stripeCustomerId);
     if (!userId) {
       this.logger.warn({ msg: 'subscription of an unknown customer ignored', subscription: remote.id });
       return null;

@@ -29,6 +29,15 @@ export class SubscriptionsRepository {
     return this.prisma.subscription.findMany({ where: { userId }, orderBy: { stripeCreatedAt: 'desc' } });
   }
 
+  /** Up to `take` subscriptions not synced since `before` (their Stripe ids and statuses). */
+  syncedBefore(before: Date, take: number) {
+    return this.prisma.subscription.findMany({
+      where: { syncedAt: { lt: before } },
+      select: { stripeSubscriptionId: true, status: true },
+      take,
+    });
+  }
+
   upsert(snapshot: SubscriptionSnapshot, extra: Partial<Subscription>, client: Prisma.TransactionClient) {
     const data = { ...snapshot, ...extra, syncedAt: new Date() };
     return client.subscription.upsert({
@@ -54,9 +63,5 @@ export class SubscriptionsRepository {
   /** Serialises work on one Stripe subscription across instances for the rest of the transaction. */
   async lock(stripeSubscriptionId: string, client: Prisma.TransactionClient): Promise<void> {
     await client.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${stripeSubscriptionId}, 0))`;
-  }
-
-  transaction<T>(work: (client: Prisma.TransactionClient) => Promise<T>): Promise<T> {
-    return this.prisma.$transaction(work, { timeout: 10_000, maxWait: 5_000 });
   }
 }

@@ -12,17 +12,19 @@ type Handler<K extends ChangeKind> = (change: ChangeOf<K>) => void;
 
 /**
  * The one way a change travels between modules and instances. `publish` sends a PostgreSQL NOTIFY
- * (inside the caller's transaction when given one, so a rolled-back change is never announced) and
- * tells this instance's subscribers at once; every instance hears the NOTIFY on one LISTEN
- * connection, this one included, so an entry recomputed before a transaction committed is dropped
- * again when it does. While that connection is down nothing can be heard: `onGap` subscribers drop
- * everything they derived when it is lost and again when it is back.
+ * inside the transaction that makes the change, so a rolled-back change is never announced: other
+ * instances hear it on commit, on one LISTEN connection each, and this instance's subscribers hear it
+ * as soon as `transaction` has committed (a change made outside a transaction: at once). While that
+ * connection is down nothing can be heard: `onGap` subscribers drop everything they derived when it
+ * is lost and again when it is back.
  */
 @Injectable()
 export class ChangeFeed implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(ChangeFeed.name);
   private readonly handlers = new Map<ChangeKind, Set<(change: Change) => void>>();
   private readonly gapHandlers = new Set<() => void>();
+  /** Changes published in a transaction opened by `transaction`, told locally once it commits. */
+  private readonly uncommitted = new WeakMap<Prisma.TransactionClient, Change[]>();
   private readonly connection: DedicatedConnection;
 
   constructor(
@@ -52,16 +54,36 @@ export class ChangeFeed implements OnApplicationBootstrap, OnModuleDestroy {
     return JSON.stringify(change);
   }
 
+  /** A transaction whose published changes reach this instance's subscribers once it has committed. */
+  async transaction<T>(
+    work: (tx: Prisma.TransactionClient) => Promise<T>,
+    options?: { timeout?: number; maxWait?: number },
+  ): Promise<T> {
+    let changes: Change[] = [];
+    const result = await this.prisma.$transaction(async (tx) => {
+      changes = [];
+      this.uncommitted.set(tx, changes);
+      return work(tx);
+    }, options);
+    for (const change of changes) this.deliver(change);
+    return result;
+  }
+
   /**
-   * Announces a change. Pass the transaction that makes it; without one the NOTIFY is a statement of
-   * its own, for changes already committed. A failure to notify is logged, not thrown: the change is
-   * made, and other instances' entries still end within their TTL.
+   * Announces a change. Pass the transaction that makes it (opened with `transaction`); without one the
+   * NOTIFY is a statement of its own, for a change already committed, and a failure to send it is
+   * logged, not thrown: the change is made, and other instances' entries still end within their TTL.
    */
-  async publish(change: Change, tx: Prisma.TransactionClient = this.prisma): Promise<void> {
-    try {
+  async publish(change: Change, tx?: Prisma.TransactionClient): Promise<void> {
+    if (tx) {
       await tx.$executeRaw`SELECT pg_notify(${CHANNEL}, ${ChangeFeed.encode(change)})`;
+      // In a transaction opened elsewhere, this instance hears its own NOTIFY like the others.
+      this.uncommitted.get(tx)?.push(change);
+      return;
+    }
+    try {
+      await this.prisma.$executeRaw`SELECT pg_notify(${CHANNEL}, ${ChangeFeed.encode(change)})`;
     } catch (error) {
-      if (tx !== this.prisma) throw error;
       this.logger.warn({
         msg: 'could not notify other instances',
         change: change.kind,

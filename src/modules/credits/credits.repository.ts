@@ -23,19 +23,40 @@ export interface CreditRefund {
   stripeEventId: string | null;
 }
 
-/** Runs on every credit-pack webhook: a prepared statement. */
+/**
+ * Runs on every credit-pack webhook: a prepared statement. It first locks the payment's refund record
+ * (creating it, or waiting for a refund that is recording it), so a refund processed at the same moment
+ * either is seen here or sees this purchase; a refund seen here is taken at once, in a refund entry of
+ * its own, exactly as `refund()` would have taken it.
+ */
 const PURCHASE = `
-  WITH counted AS (
+  WITH payment AS (
+    INSERT INTO payment_refunds AS known (stripe_payment_intent_id)
+    SELECT $4::text WHERE $4::text IS NOT NULL
+    ON CONFLICT (stripe_payment_intent_id) DO UPDATE SET amount_refunded = known.amount_refunded
+    RETURNING stripe_charge_id, amount, amount_refunded, stripe_event_id
+  ), refunded AS (
+    SELECT stripe_charge_id, amount_refunded, stripe_event_id,
+      floor($2::int * amount_refunded::numeric / amount)::int AS credits
+    FROM payment WHERE amount_refunded > 0
+  ), counted AS (
     INSERT INTO credit_balances AS current (user_id, balance, updated_at)
-    SELECT $1::uuid, $2::int, now()
+    SELECT $1::uuid, $2::int - COALESCE((SELECT credits FROM refunded), 0), now()
     WHERE NOT EXISTS (SELECT 1 FROM credit_entries WHERE source_key = $3::text)
     ON CONFLICT (user_id) DO UPDATE SET balance = current.balance + EXCLUDED.balance, updated_at = now()
     RETURNING balance
   ), entry AS (
     INSERT INTO credit_entries (id, user_id, delta, balance_after, reason, source_key, stripe_payment_intent_id, stripe_event_id)
-    SELECT gen_random_uuid(), $1::uuid, $2::int, balance, 'purchase', $3::text, $4::text, $5::text
+    SELECT gen_random_uuid(), $1::uuid, $2::int, balance + COALESCE((SELECT credits FROM refunded), 0),
+      'purchase', $3::text, $4::text, $5::text
     FROM counted
     RETURNING id
+  ), refund_entry AS (
+    INSERT INTO credit_entries (id, user_id, delta, balance_after, reason, source_key, stripe_payment_intent_id, amount_refunded, stripe_event_id)
+    SELECT gen_random_uuid(), $1::uuid, -refunded.credits, counted.balance, 'refund',
+      'refund:' || refunded.stripe_charge_id || ':' || refunded.amount_refunded, $4::text,
+      refunded.amount_refunded, refunded.stripe_event_id
+    FROM counted CROSS JOIN refunded
   )
   SELECT entry.id FROM entry CROSS JOIN LATERAL ${ChangeFeed.notifyExpression('$6::text')}`;
 
@@ -70,42 +91,46 @@ export class CreditsRepository {
 
   /**
    * Takes back the refunded share of a purchase's credits, as far as they are unspent: the balance
-   * never goes below zero. Returns the user and how many credits were taken, or null when not ours.
+   * never goes below zero. Returns the user and how many credits were taken, or null when no purchase
+   * of this payment is counted (yet: the refund is recorded, and the purchase takes it when it lands).
+   * Runs in the caller's transaction, which announces the change.
    */
-  refund(refund: CreditRefund): Promise<{ userId: string; taken: number } | null> {
-    return this.prisma.$transaction(async (tx) => {
-      const purchase = await tx.creditEntry.findFirst({
-        where: { stripePaymentIntentId: refund.stripePaymentIntentId, reason: 'purchase' },
-      });
-      if (!purchase) return null;
-      const balance = await lockBalance(tx, purchase.userId);
-      const settled = await tx.creditEntry.aggregate({
-        where: { stripePaymentIntentId: refund.stripePaymentIntentId, reason: 'refund' },
-        _max: { amountRefunded: true },
-      });
-      const previouslyRefunded = settled._max.amountRefunded ?? 0;
-      if (refund.amountRefunded <= previouslyRefunded) return { userId: purchase.userId, taken: 0 };
-      const share = (amountRefunded: number) => Math.floor((purchase.delta * amountRefunded) / refund.amount);
-      const owed = share(refund.amountRefunded) - share(previouslyRefunded);
-      const taken = Math.min(owed, balance);
-      await tx.creditEntry.create({
-        data: {
-          userId: purchase.userId,
-          delta: -taken,
-          balanceAfter: balance - taken,
-          reason: 'refund',
-          sourceKey: `refund:${refund.chargeId}:${refund.amountRefunded}`,
-          stripePaymentIntentId: refund.stripePaymentIntentId,
-          amountRefunded: refund.amountRefunded,
-          stripeEventId: refund.stripeEventId,
-        },
-      });
-      await tx.creditBalance.update({
-        where: { userId: purchase.userId },
-        data: { balance: { decrement: taken } },
-      });
-      return { userId: purchase.userId, taken };
+  async refund(
+    refund: CreditRefund,
+    tx: Prisma.TransactionClient,
+  ): Promise<{ userId: string; taken: number } | null> {
+    await recordRefund(tx, refund);
+    const purchase = await tx.creditEntry.findFirst({
+      where: { stripePaymentIntentId: refund.stripePaymentIntentId, reason: 'purchase' },
     });
+    if (!purchase) return null;
+    const balance = await lockBalance(tx, purchase.userId);
+    const settled = await tx.creditEntry.aggregate({
+      where: { stripePaymentIntentId: refund.stripePaymentIntentId, reason: 'refund' },
+      _max: { amountRefunded: true },
+    });
+    const previouslyRefunded = settled._max.amountRefunded ?? 0;
+    if (refund.amountRefunded <= previouslyRefunded) return { userId: purchase.userId, taken: 0 };
+    const share = (amountRefunded: number) => Math.floor((purchase.delta * amountRefunded) / refund.amount);
+    const owed = share(refund.amountRefunded) - share(previouslyRefunded);
+    const taken = Math.min(owed, balance);
+    await tx.creditEntry.create({
+      data: {
+        userId: purchase.userId,
+        delta: -taken,
+        balanceAfter: balance - taken,
+        reason: 'refund',
+        sourceKey: `refund:${refund.chargeId}:${refund.amountRefunded}`,
+        stripePaymentIntentId: refund.stripePaymentIntentId,
+        amountRefunded: refund.amountRefunded,
+        stripeEventId: refund.stripeEventId,
+      },
+    });
+    await tx.creditBalance.update({
+      where: { userId: purchase.userId },
+      data: { balance: { decrement: taken } },
+    });
+    return { userId: purchase.userId, taken };
   }
 
   /** Spends credits only if the balance covers them; returns the balance left, or null when it does not. */
@@ -141,6 +166,22 @@ export class CreditsRepository {
   ledger(userId: string, take = 100): Promise<CreditEntry[]> {
     return this.prisma.creditEntry.findMany({ where: { userId }, orderBy: { createdAt: 'desc' }, take });
   }
+}
+
+/** Keeps the largest refunded amount reported for the payment, and holds its row until commit. */
+async function recordRefund(tx: Prisma.TransactionClient, refund: CreditRefund): Promise<void> {
+  await tx.$executeRaw`
+    INSERT INTO payment_refunds AS known
+      (stripe_payment_intent_id, stripe_charge_id, amount, amount_refunded, stripe_event_id, updated_at)
+    VALUES (${refund.stripePaymentIntentId}, ${refund.chargeId}, ${refund.amount}, ${refund.amountRefunded},
+      ${refund.stripeEventId}, now())
+    ON CONFLICT (stripe_payment_intent_id) DO UPDATE SET
+      stripe_charge_id = EXCLUDED.stripe_charge_id,
+      amount = EXCLUDED.amount,
+      amount_refunded = GREATEST(known.amount_refunded, EXCLUDED.amount_refunded),
+      stripe_event_id = CASE WHEN EXCLUDED.amount_refunded > known.amount_refunded
+        THEN EXCLUDED.stripe_event_id ELSE known.stripe_event_id END,
+      updated_at = now()`;
 }
 
 async function lockBalance(tx: Prisma.TransactionClient, userId: string): Promise<number> {

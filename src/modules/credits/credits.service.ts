@@ -19,9 +19,12 @@ export class CreditsService {
   }
 
   async refund(refund: CreditRefund): Promise<number> {
-    const result = await this.credits.refund(refund);
-    if (result && result.taken > 0)
-      await this.changes.publish({ kind: 'entitlements', userId: result.userId });
+    const result = await this.changes.transaction(async (tx) => {
+      const taken = await this.credits.refund(refund, tx);
+      if (taken && taken.taken > 0)
+        await this.changes.publish({ kind: 'entitlements', userId: taken.userId }, tx);
+      return taken;
+    });
     return result?.taken ?? 0;
   }
 

@@ -15,10 +15,6 @@ export interface NewGrant {
 export class GrantsRepository {
   constructor(private readonly prisma: PrismaService) {}
 
-  transaction<T>(work: (tx: Prisma.TransactionClient) => Promise<T>): Promise<T> {
-    return this.prisma.$transaction(work);
-  }
-
   create(grant: NewGrant, tx: Prisma.TransactionClient): Promise<Grant> {
     return tx.grant.create({ data: grant });
   }

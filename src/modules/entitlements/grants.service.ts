@@ -21,7 +21,7 @@ export class GrantsService {
     if (expiresAt && expiresAt <= new Date()) {
       throw DomainError.validation([{ field: 'expiresAt', message: 'expiresAt must be in the future' }]);
     }
-    const grant = await this.grants.transaction(async (tx) => {
+    const grant = await this.changes.transaction(async (tx) => {
       const created = await this.grants.create(
         { userId, feature: input.feature, limit: input.limit ?? null, expiresAt, createdBy: adminId },
         tx,
@@ -45,7 +45,7 @@ export class GrantsService {
   }
 
   async revoke(userId: string, grantId: string, adminId: string): Promise<void> {
-    await this.grants.transaction(async (tx) => {
+    await this.changes.transaction(async (tx) => {
       if (!(await this.grants.revoke(userId, grantId, tx))) {
         throw new DomainError('not_found', 'No such active grant for this user.');
       }

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 
 import { ChangeFeed } from '../change-feed/change-feed.service';
-import { PlanWithCatalog } from '../plans/plans.repository';
+import { PlanWithCatalog } from '../plans/plan.types';
 import { PlansService } from '../plans/plans.service';
 
 export interface OfferedPrice {

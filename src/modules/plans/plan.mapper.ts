@@ -1,5 +1,5 @@
 import { PlanDto, PriceDto } from './plan.dto';
-import { PlanWithCatalog } from './plans.repository';
+import { PlanWithCatalog } from './plan.types';
 import { Price } from '../../generated/prisma/client';
 
 export function toPriceDto(price: Price): PriceDto {

@@ -1,9 +1,8 @@
 import { Injectable } from '@nestjs/common';
 
 import { PrismaService } from '../../database/prisma.service';
-import { Plan, PlanFeature, Prisma, Price, PriceInterval } from '../../generated/prisma/client';
-
-export type PlanWithCatalog = Plan & { features: PlanFeature[]; prices: Price[] };
+import { Plan, Prisma, Price, PriceInterval } from '../../generated/prisma/client';
+import { PlanWithCatalog } from './plan.types';
 
 const WITH_CATALOG = {
   features: { orderBy: { key: 'asc' } },

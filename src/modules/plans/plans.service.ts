@@ -5,7 +5,8 @@ import { Plan, Price } from '../../generated/prisma/client';
 import { ChangeFeed } from '../change-feed/change-feed.service';
 import { toPlanDto, toPriceDto } from './plan.mapper';
 import { CreatePlanDto, CreatePriceDto, PlanDto, PriceDto, UpdatePlanDto } from './plan.dto';
-import { NewPrice, PlansRepository, PlanWithCatalog } from './plans.repository';
+import { PlanWithCatalog } from './plan.types';
+import { NewPrice, PlansRepository } from './plans.repository';
 import { PriceFields, StripeCatalogService } from './stripe-catalog.service';
 
 @Injectable()

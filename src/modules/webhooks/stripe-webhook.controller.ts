@@ -26,7 +26,7 @@ export class StripeWebhookController {
   @ApiOperation({
     summary: "Stripe's event callback",
     description:
-      'Verified over the raw body with a 300 s tolerance, stored, acknowledged, then processed. ' +
+      'Verified over the raw body with a 300 s tolerance and stored, then processed while the delivery waits at most WEBHOOK_INLINE_BUDGET_MS (then acknowledged anyway; failures are retried). ' +
       'A 5xx means the event could not be stored: Stripe retries it.',
   })
   @ApiHeader({ name: 'Stripe-Signature', required: true })

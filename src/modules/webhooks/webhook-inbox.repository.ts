@@ -185,6 +185,21 @@ export class WebhookInboxRepository {
     return newest._max.stripeCreatedAt;
   }
 
+  /** The time up to which every Stripe event is known to be stored; null before the first complete catch-up. */
+  async storedThrough(): Promise<Date | null> {
+    const watermark = await this.prisma.webhookInboxWatermark.findUnique({ where: { id: 1 } });
+    return watermark?.storedThrough ?? null;
+  }
+
+  /** Moves the watermark forward (never back: catch-ups of two instances may finish in any order). */
+  async markStoredThrough(time: Date): Promise<void> {
+    await this.prisma.$executeRaw`
+      INSERT INTO webhook_inbox_watermark (id, stored_through) VALUES (1, ${time})
+      ON CONFLICT (id) DO UPDATE
+      SET stored_through = GREATEST(webhook_inbox_watermark.stored_through, EXCLUDED.stored_through),
+          updated_at = now()`;
+  }
+
   async knownIds(ids: string[]): Promise<Set<string>> {
     const rows = await this.prisma.webhookEvent.findMany({
       where: { id: { in: ids } },

@@ -1,36 +1,65 @@
 import { Injectable, Logger } from '@nestjs/common';
+import { setTimeout as sleep } from 'node:timers/promises';
 import Stripe from 'stripe';
+
+import { AppConfig } from '../../config/app-config';
 
 import { WebhookInboxRepository } from './webhook-inbox.repository';
 import { WebhookProcessor } from './webhook-processor.service';
 
-/** Stores a verified event first (the acknowledgement depends on that alone), then processes it. */
+/**
+ * Stores a verified event first (the acknowledgement depends on that alone), then processes it at
+ * once, waiting for that at most WEBHOOK_INLINE_BUDGET_MS: a quick event is applied before Stripe
+ * hears 200 (and before the client's next request), a slow one (Stripe slow to answer a re-fetch)
+ * goes on after the answer, and a failure is left to the worker's retries.
+ */
 @Injectable()
 export class WebhookIntakeService {
   private readonly logger = new Logger(WebhookIntakeService.name);
 
   constructor(
+    private readonly config: AppConfig,
     private readonly inbox: WebhookInboxRepository,
     private readonly processor: WebhookProcessor,
   ) {}
+
+  /** Which of these events the inbox holds. */
+  knownIds(ids: string[]): Promise<Set<string>> {
+    return this.inbox.knownIds(ids);
+  }
+
+  /** The moment up to which every event Stripe made is known to be stored (catch-up's watermark). */
+  storedThrough(): Promise<Date | null> {
+    return this.inbox.storedThrough();
+  }
+
+  markStoredThrough(moment: Date): Promise<void> {
+    return this.inbox.markStoredThrough(moment);
+  }
+
+  newestEventCreatedAt(): Promise<Date | null> {
+    return this.inbox.newestEventCreatedAt();
+  }
 
   async accept(event: Stripe.Event, source: 'webhook' | 'catch-up'): Promise<{ stored: boolean }> {
     if (!this.processor.handles(event.type) && (await this.inbox.storeIgnored(event, event, source))) {
       return { stored: true };
     }
     const claimed = await this.inbox.storeClaimed(event, event, source);
-    try {
-      if (claimed) await this.processor.run(claimed);
-      // A duplicate that is still due (e.g. failed earlier) gets its chance too; one claim wins.
-      else await this.processor.processNow(event.id);
-    } catch (error) {
-      // Stored is what matters for the 2xx: the worker finishes it.
-      this.logger.warn({
-        msg: 'inline processing deferred to the worker',
-        event: event.id,
-        reason: (error as Error).message,
-      });
-    }
+    // A duplicate that is still due (e.g. failed earlier) gets its chance too; one claim wins.
+    const processing = (claimed ? this.processor.run(claimed) : this.processor.processNow(event.id)).catch(
+      (error: unknown) => {
+        // Stored is what matters for the 2xx: the worker finishes it.
+        this.logger.warn({
+          msg: 'inline processing deferred to the worker',
+          event: event.id,
+          reason: (error as Error).message,
+        });
+      },
+    );
+    const budget = this.config.env.WEBHOOK_INLINE_BUDGET_MS;
+    if (source === 'catch-up') await processing;
+    else if (budget > 0) await Promise.race([processing, sleep(budget, undefined, { ref: false })]);
     return { stored: claimed !== null };
   }
 }

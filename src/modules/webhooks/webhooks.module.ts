@@ -45,6 +45,6 @@ const HANDLERS = [
     WebhookWorker,
     WebhookAdminService,
   ],
-  exports: [WebhookIntakeService, WebhookWorker, WebhookInboxRepository],
+  exports: [WebhookIntakeService],
 })
 export class WebhooksModule {}

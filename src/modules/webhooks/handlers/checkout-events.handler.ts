@@ -1,8 +1,8 @@
 import { Injectable, Logger } from '@nestjs/common';
 import Stripe from 'stripe';
 
+import { CheckoutSessionsService } from '../../billing/checkout-sessions.service';
 import { CreditPackService } from '../../billing/credit-pack.service';
-import { CustomersService } from '../../billing/customers.service';
 import { SubscriptionSyncService } from '../../billing/subscription-sync.service';
 import { EntitlementsService } from '../../entitlements/entitlements.service';
 import { HandlerOutcome, idOf, WebhookHandler } from './webhook-handler';
@@ -18,20 +18,24 @@ export class CheckoutEventsHandler implements WebhookHandler {
   ] as const;
 
   constructor(
-    private readonly customers: CustomersService,
+    private readonly checkoutSessions: CheckoutSessionsService,
     private readonly subscriptionSync: SubscriptionSyncService,
     private readonly creditPacks: CreditPackService,
     private readonly audit: EntitlementsService,
   ) {}
 
   async handle(event: Stripe.Event): Promise<HandlerOutcome> {
-    const session = event.data.object as Stripe.Checkout.Session;
-    const customerId = idOf(session.customer);
-    const userId = customerId
-      ? await this.customers.userIdForCustomer(customerId, session.metadata?.userId)
-      : null;
-    if (!userId) {
-      this.logger.warn({ msg: 'checkout session of an unknown customer ignored', session: session.id });
+    const delivered = event.data.object as Stripe.Checkout.Session;
+    // Stripe's fulfilment guidance: act on the session as Stripe has it now, never on the payload.
+    const session = await this.checkoutSessions.retrieve(delivered.id);
+    const userId = session ? await this.checkoutSessions.owner(session) : null;
+    if (!session || !userId) {
+      this.logger.warn({
+        msg: 'checkout session ignored: not one this service created for the user it names',
+        session: delivered.id,
+        customer: idOf(session?.customer ?? delivered.customer),
+        user: session?.client_reference_id ?? delivered.client_reference_id,
+      });
       return 'ignored';
     }
     if (event.type === 'checkout.session.async_payment_failed') {

@@ -1,7 +1,7 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 
-import { AppConfig } from '../../config/app-config';
-import { PrismaService } from '../../database/prisma.service';
+import { AppConfig } from '../../../config/app-config';
+import { InstanceLivenessService } from '../../../database/instance-liveness.service';
 import { ReconciliationService } from './reconciliation.service';
 
 const RECONCILE_LOCK_ID = 0x72656364; // 'recd'
@@ -14,7 +14,7 @@ export class ReconciliationScheduler implements OnApplicationBootstrap, OnModule
 
   constructor(
     private readonly config: AppConfig,
-    private readonly prisma: PrismaService,
+    private readonly liveness: InstanceLivenessService,
     private readonly reconciliation: ReconciliationService,
   ) {}
 
@@ -32,20 +32,11 @@ export class ReconciliationScheduler implements OnApplicationBootstrap, OnModule
   async runOnce(): Promise<boolean> {
     const interval = this.config.env.RECONCILE_INTERVAL_MS;
     try {
-      return await this.prisma.$transaction(
-        async (tx) => {
-          const [lock] = await tx.$queryRaw<{ locked: boolean }[]>`
-            SELECT pg_try_advisory_xact_lock(${RECONCILE_LOCK_ID}) AS locked`;
-          if (!lock?.locked) return false;
-          const events = await this.reconciliation.catchUpEvents();
-          const resynced = await this.reconciliation.resyncStaleSubscriptions(
-            new Date(Date.now() - interval),
-          );
-          this.logger.log({ msg: 'reconciliation pass', ...events, resynced });
-          return true;
-        },
-        { timeout: Math.max(interval, 60_000), maxWait: 5_000 },
-      );
+      return await this.liveness.withSessionLock(RECONCILE_LOCK_ID, async () => {
+        const events = await this.reconciliation.catchUpEvents();
+        const resynced = await this.reconciliation.resyncStaleSubscriptions(new Date(Date.now() - interval));
+        this.logger.log({ msg: 'reconciliation pass', ...events, resynced });
+      });
     } catch (error) {
       this.logger.warn({ msg: 'reconciliation pass failed', reason: (error as Error).message });
       return false;

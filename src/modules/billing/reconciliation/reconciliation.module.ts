@@ -1,0 +1,17 @@
+import { Module } from '@nestjs/common';
+
+import { StripeModule } from '../../stripe/stripe.module';
+import { UsersModule } from '../../users/users.module';
+import { WebhooksModule } from '../../webhooks/webhooks.module';
+import { BillingModule } from '../billing.module';
+import { AdminReconciliationController } from './admin-reconciliation.controller';
+import { ReconciliationScheduler } from './reconciliation.scheduler';
+import { ReconciliationService } from './reconciliation.service';
+
+/** Heals what lost webhooks left behind: catch-up from Stripe's event list and periodic re-syncs. */
+@Module({
+  imports: [BillingModule, WebhooksModule, StripeModule, UsersModule],
+  controllers: [AdminReconciliationController],
+  providers: [ReconciliationService, ReconciliationScheduler],
+})
+export class ReconciliationModule {}

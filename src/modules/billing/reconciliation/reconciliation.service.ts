@@ -1,0 +1,113 @@
+import { Injectable, Logger } from '@nestjs/common';
+
+import { StripeGateway } from '../../stripe/stripe.gateway';
+import { WebhookIntakeService } from '../../webhooks/webhook-intake.service';
+import { BillingStateDto } from '../billing.dto';
+import { BillingService } from '../billing.service';
+import { CheckoutSessionsService } from '../checkout-sessions.service';
+import { CreditPackService } from '../credit-pack.service';
+import { CustomersService } from '../customers.service';
+import { SubscriptionSyncService } from '../subscription-sync.service';
+
+/**
+ * The watermark stays this far behind the newest event listed, so that the next catch-up lists these
+ * seconds again: an event Stripe lists a little after its `created` second is not passed over.
+ */
+const CATCH_UP_SETTLE_SECONDS = 600;
+/** Stripe keeps events for 30 days: nothing older can be listed. */
+const STRIPE_EVENT_RETENTION_SECONDS = 30 * 24 * 3600;
+/** With nothing stored yet (a new installation), how far back missed events are looked for. */
+const CATCH_UP_FIRST_WINDOW_SECONDS = 3 * 24 * 3600;
+
+/** Heals what lost webhooks left behind, from Stripe's API. */
+@Injectable()
+export class ReconciliationService {
+  private readonly logger = new Logger(ReconciliationService.name);
+
+  constructor(
+    private readonly stripe: StripeGateway,
+    private readonly customers: CustomersService,
+    private readonly subscriptionSync: SubscriptionSyncService,
+    private readonly creditPacks: CreditPackService,
+    private readonly checkoutSessions: CheckoutSessionsService,
+    private readonly billing: BillingService,
+    private readonly inbox: WebhookIntakeService,
+  ) {}
+
+  /** Re-syncs every subscription and paid credit pack of one user from Stripe. */
+  async reconcileUser(userId: string): Promise<BillingStateDto> {
+    const customer = await this.customers.existingCustomer(userId);
+    const cause = `reconcile:${new Date().toISOString()}`;
+    const [subscriptions, sessions] = await this.stripe.call('reconcile.list', (stripe) =>
+      Promise.all([
+        collect(stripe.subscriptions.list({ customer, status: 'all', limit: 100 })),
+        collect(stripe.checkout.sessions.list({ customer, limit: 100, expand: ['data.line_items'] })),
+      ]),
+    );
+    for (const subscription of subscriptions) await this.subscriptionSync.syncById(subscription.id, cause);
+    for (const session of sessions) {
+      if ((await this.checkoutSessions.owner(session)) !== userId) continue;
+      await this.creditPacks.creditPaidSession(session, cause, userId);
+    }
+    return this.billing.state(userId);
+  }
+
+  /**
+   * Stores and processes the events Stripe has that never reached the webhook: every event created
+   * after the inbox's watermark, all pages of them. The watermark moves forward only once all of
+   * them are stored, so an event dropped long before the newest one stored is still found.
+   */
+  async catchUpEvents(): Promise<{ imported: number; processed: number }> {
+    const after = await this.catchUpStart();
+    const events = await this.stripe.call('events.list', (stripe) =>
+      collect(stripe.events.list({ created: { gt: after }, limit: 100 })),
+    );
+    const known = await this.inbox.knownIds(events.map((event) => event.id));
+    const missed = events.filter((event) => !known.has(event.id)).sort((a, b) => a.created - b.created);
+    let processed = 0;
+    for (const event of missed) {
+      await this.inbox.accept(event, 'catch-up');
+      processed++;
+    }
+    if (missed.length > 0) this.logger.log({ msg: 'missed events caught up', count: missed.length });
+    if (events.length > 0) {
+      const newest = events.reduce((latest, event) => Math.max(latest, event.created), 0);
+      await this.inbox.markStoredThrough(fromUnix(newest - CATCH_UP_SETTLE_SECONDS));
+    }
+    return { imported: missed.length, processed };
+  }
+
+  /** Events created after this second (Unix time) are listed. */
+  private async catchUpStart(): Promise<number> {
+    const now = Math.floor(Date.now() / 1000);
+    const oldestListed = now - STRIPE_EVENT_RETENTION_SECONDS;
+    const storedThrough = await this.inbox.storedThrough();
+    if (storedThrough) return Math.max(toUnix(storedThrough), oldestListed);
+    // Events stored before the watermark existed say nothing of what is missing among older ones.
+    const anyStored = (await this.inbox.newestEventCreatedAt()) !== null;
+    return anyStored ? oldestListed : now - CATCH_UP_FIRST_WINDOW_SECONDS;
+  }
+
+  /** Re-syncs the live subscriptions that have not been synced for a while. */
+  async resyncStaleSubscriptions(olderThan: Date): Promise<number> {
+    const stale = await this.subscriptionSync.liveSubscriptionsSyncedBefore(olderThan);
+    for (const stripeSubscriptionId of stale) {
+      await this.subscriptionSync.syncById(stripeSubscriptionId, 'reconcile:periodic');
+    }
+    return stale.length;
+  }
+}
+
+function toUnix(time: Date): number {
+  return Math.floor(time.getTime() / 1000);
+}
+
+function fromUnix(seconds: number): Date {
+  return new Date(seconds * 1000);
+}
+
+async function collect<T>(list: AsyncIterable<T>): Promise<T[]> {
+  const items: T[] = [];
+  for await (const item of list) items.push(item);
+  return items;
+}
