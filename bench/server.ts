@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
+import path from 'node:path';
 
-import { freePort, MAIN_JS, ServerProcess } from '../test/support/server-process';
+import { freePort, PROJECT_DIR, ServerProcess } from '../test/support/server-process';
 
 /**
  * test/support's spawnServer with node flags of our own (--cpu-prof is not allowed in NODE_OPTIONS):
@@ -13,7 +14,7 @@ export async function spawnServer(
 ): Promise<ServerProcess> {
   const port = String(await freePort());
   const startedAt = Date.now();
-  const child = spawn(process.execPath, [...nodeArgs, MAIN_JS], {
+  const child = spawn(process.execPath, [...nodeArgs, path.join(PROJECT_DIR, 'dist', 'main.js')], {
     env: { ...env, PORT: port },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -17,6 +17,7 @@ import {
   sleep,
   storedEvents,
 } from '../support/billing';
+import { must } from '../support/must';
 import { startTestServer, TestServer } from '../support/test-app';
 import { TestDatabaseServer } from '../support/test-database';
 import { CheckoutSessionObject, EventObject, StripeDouble } from '../stripe-double';
@@ -74,7 +75,7 @@ describe('checkout.session.completed is fulfilled from Stripe, for customers the
   async function customerOfNextCheckout(user: TestAccount): Promise<string> {
     stripe.clearRequests();
     await checkout(server, user, pack.id);
-    const [created] = stripe.requests({ method: 'POST', path: '/v1/checkout/sessions' });
+    const created = must(stripe.requests({ method: 'POST', path: '/v1/checkout/sessions' })[0], 'a checkout');
     return created.body.customer as string;
   }
 

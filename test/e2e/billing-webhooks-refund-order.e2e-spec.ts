@@ -24,6 +24,7 @@ import {
   priceOf,
   webhookEvents,
 } from '../support/billing';
+import { must } from '../support/must';
 import { api, startTestServer, TestServer } from '../support/test-app';
 import { TestDatabaseServer } from '../support/test-database';
 import { EventObject, StripeDouble } from '../stripe-double';
@@ -48,9 +49,10 @@ interface History {
 function inBatches(order: Step[], placement: { withPrevious: boolean; instance: 0 | 1 }[]): Placed[][] {
   const batches: Placed[][] = [];
   order.forEach((step, index) => {
-    const { withPrevious, instance } = placement[index];
+    const { withPrevious, instance } = must(placement[index], `a placement of step ${index}`);
     const placed = { step, instance };
-    if (withPrevious && batches.length > 0) batches[batches.length - 1].push(placed);
+    const previous = batches.at(-1);
+    if (withPrevious && previous) previous.push(placed);
     else batches.push([placed]);
   });
   return batches;
