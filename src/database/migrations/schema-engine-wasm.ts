@@ -1,6 +1,5 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-
 import type * as SchemaEngineModule from '@prisma/schema-engine-wasm/schema_engine_bg' with {
   'resolution-mode': 'import',
 };
