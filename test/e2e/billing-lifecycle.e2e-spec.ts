@@ -1,7 +1,6 @@
 import { bearer, signUp } from '../support/accounts';
-import { AdminCredentials, adminEnvironment, adminHeaders, uniquePlanKey } from '../support/admin';
+import { uniquePlanKey } from '../support/admin';
 import {
-  billingEnvironment,
   checkout,
   createPlan,
   DAY_MS,
@@ -11,7 +10,6 @@ import {
   FREE_FEATURES,
   GRACE_DAYS,
   isoFromUnix,
-  isolatedDatabase,
   me,
   PAID_FEATURES,
   paidPlan,
@@ -20,29 +18,22 @@ import {
   subscriptionOf,
 } from '../support/billing';
 import { must } from '../support/must';
-import { api, startTestServer, TestServer } from '../support/test-app';
-import { TestDatabaseServer } from '../support/test-database';
+import { startBillingWorld, BillingWorld } from '../support/billing-world';
+import { api, TestServer } from '../support/test-app';
 import { StripeDouble, SubscriptionObject } from '../stripe-double';
 
 describe('billing lifecycle: checkout, payments, grace, cancellation', () => {
+  let world: BillingWorld;
   let stripe: StripeDouble;
-  let database: TestDatabaseServer;
   let server: TestServer;
-  let admin: AdminCredentials;
   let asAdmin: Record<string, string>;
 
   beforeAll(async () => {
-    [stripe, database] = await Promise.all([StripeDouble.start(), isolatedDatabase()]);
-    admin = adminEnvironment();
-    server = await startTestServer(billingEnvironment(stripe, admin, { DATABASE_URL: database.url }));
-    asAdmin = await adminHeaders(server.url, admin);
+    world = await startBillingWorld();
+    ({ stripe, server, asAdmin } = world);
   });
   afterEach(() => stripe.clearFaults());
-  afterAll(async () => {
-    await server?.stop();
-    await stripe?.stop();
-    await database?.release();
-  });
+  afterAll(() => world?.stop());
 
   function stripeSubscription(id: string): SubscriptionObject {
     const subscription = stripe.retrieve<SubscriptionObject>(id);

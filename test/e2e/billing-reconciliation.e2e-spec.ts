@@ -1,5 +1,5 @@
 import { bearer, signUp, TestAccount } from '../support/accounts';
-import { AdminCredentials, adminEnvironment, adminHeaders } from '../support/admin';
+import { AdminCredentials } from '../support/admin';
 import {
   adminUser,
   billingEnvironment,
@@ -13,7 +13,6 @@ import {
   features,
   FREE_FEATURES,
   isoFromUnix,
-  isolatedDatabase,
   me,
   PAID_FEATURES,
   paidPlan,
@@ -27,11 +26,13 @@ import {
   subscriptionOf,
 } from '../support/billing';
 import { must } from '../support/must';
+import { startBillingWorld, BillingWorld } from '../support/billing-world';
 import { api, startTestServer, TestServer } from '../support/test-app';
 import { TestDatabaseServer } from '../support/test-database';
 import { StripeDouble, SubscriptionObject } from '../stripe-double';
 
 describe('reconciliation with Stripe, and refunds', () => {
+  let world: BillingWorld;
   let stripe: StripeDouble;
   let database: TestDatabaseServer;
   let server: TestServer;
@@ -42,20 +43,14 @@ describe('reconciliation with Stripe, and refunds', () => {
   let creditPack: PriceBody;
 
   beforeAll(async () => {
-    [stripe, database] = await Promise.all([StripeDouble.start(), isolatedDatabase()]);
-    admin = adminEnvironment();
-    server = await startTestServer(billingEnvironment(stripe, admin, { DATABASE_URL: database.url }));
-    asAdmin = await adminHeaders(server.url, admin);
+    world = await startBillingWorld();
+    ({ stripe, database, admin, server, asAdmin } = world);
     subscriptionPlan = await createPlan(server, asAdmin, paidPlan());
     monthly = priceOf(subscriptionPlan, 'month');
     creditPack = priceOf(await createPlan(server, asAdmin, creditPackPlan()), 'one_time');
   });
   afterEach(() => stripe.clearFaults());
-  afterAll(async () => {
-    await server?.stop();
-    await stripe?.stop();
-    await database?.release();
-  });
+  afterAll(() => world?.stop());
 
   function reconcile(user: TestAccount) {
     return api(server).post(`/v1/admin/users/${user.id}/reconcile`).set(asAdmin).expect(200);
@@ -261,24 +256,18 @@ describe('reconciliation with Stripe, and refunds', () => {
 });
 
 describe('catch-up keeps a watermark: every missed event since the last complete catch-up, however old', () => {
+  let world: BillingWorld;
   let stripe: StripeDouble;
-  let database: TestDatabaseServer;
   let server: TestServer;
   let asAdmin: Record<string, string>;
   let monthly: PriceBody;
 
   beforeAll(async () => {
-    [stripe, database] = await Promise.all([StripeDouble.start(), isolatedDatabase()]);
-    const admin = adminEnvironment();
-    server = await startTestServer(billingEnvironment(stripe, admin, { DATABASE_URL: database.url }));
-    asAdmin = await adminHeaders(server.url, admin);
+    world = await startBillingWorld();
+    ({ stripe, server, asAdmin } = world);
     monthly = priceOf(await createPlan(server, asAdmin, paidPlan()), 'month');
   });
-  afterAll(async () => {
-    await server?.stop();
-    await stripe?.stop();
-    await database?.release();
-  });
+  afterAll(() => world?.stop());
 
   async function catchUp(): Promise<{ imported: number; processed: number }> {
     return (await api(server).post('/v1/admin/billing/catch-up').set(asAdmin).expect(200)).body;

@@ -2,50 +2,40 @@ import { randomUUID } from 'node:crypto';
 import Stripe from 'stripe';
 
 import { signUp, TestAccount } from '../support/accounts';
-import { AdminCredentials, adminEnvironment, adminHeaders } from '../support/admin';
 import {
-  billingEnvironment,
   checkout,
   createPlan,
   creditBalance,
   creditPackPlan,
   deliverAll,
   eventually,
-  isolatedDatabase,
   PriceBody,
   priceOf,
   sleep,
   storedEvents,
 } from '../support/billing';
 import { must } from '../support/must';
-import { startTestServer, TestServer } from '../support/test-app';
-import { TestDatabaseServer } from '../support/test-database';
+import { TestServer } from '../support/test-app';
+import { BillingWorld, startBillingWorld } from '../support/billing-world';
 import { CheckoutSessionObject, EventObject, StripeDouble } from '../stripe-double';
 
 const PACK_CREDITS = 5;
 
 describe('checkout.session.completed is fulfilled from Stripe, for customers the service created', () => {
+  let world: BillingWorld;
   let stripe: StripeDouble;
   let client: Stripe;
-  let database: TestDatabaseServer;
   let server: TestServer;
-  let admin: AdminCredentials;
   let asAdmin: Record<string, string>;
   let pack: PriceBody;
 
   beforeAll(async () => {
-    [stripe, database] = await Promise.all([StripeDouble.start(), isolatedDatabase()]);
+    world = await startBillingWorld();
+    ({ stripe, server, asAdmin } = world);
     client = stripe.createClient();
-    admin = adminEnvironment();
-    server = await startTestServer(billingEnvironment(stripe, admin, { DATABASE_URL: database.url }));
-    asAdmin = await adminHeaders(server.url, admin);
     pack = priceOf(await createPlan(server, asAdmin, creditPackPlan(undefined, PACK_CREDITS)), 'one_time');
   });
-  afterAll(async () => {
-    await server?.stop();
-    await stripe?.stop();
-    await database?.release();
-  });
+  afterAll(() => world?.stop());
 
   /** A pack paid on Stripe through a session the service did not create; its events, undelivered. */
   async function paidElsewhere(customer: string, namedUser: TestAccount): Promise<EventObject[]> {

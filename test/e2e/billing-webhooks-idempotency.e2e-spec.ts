@@ -3,10 +3,8 @@ import { Client } from 'pg';
 import Stripe from 'stripe';
 
 import { bearer, signUp } from '../support/accounts';
-import { AdminCredentials, adminEnvironment, adminHeaders } from '../support/admin';
 import {
   adminUser,
-  billingEnvironment,
   checkout,
   createPlan,
   creditBalance,
@@ -15,7 +13,6 @@ import {
   deliverAll,
   eventually,
   features,
-  isolatedDatabase,
   me,
   PAID_FEATURES,
   payForCreditPack,
@@ -28,7 +25,8 @@ import {
   WebhookEventRow,
 } from '../support/billing';
 import { must } from '../support/must';
-import { api, startTestServer, TestServer } from '../support/test-app';
+import { api, TestServer } from '../support/test-app';
+import { BillingWorld, startBillingWorld, twoInstances } from '../support/billing-world';
 import { TestDatabaseServer } from '../support/test-database';
 import { EventObject, StripeDouble } from '../stripe-double';
 
@@ -42,23 +40,20 @@ async function waitingOnLocks(client: Client): Promise<number> {
 }
 
 describe('webhooks have effect once, whatever the delivery order or count', () => {
+  let world: BillingWorld;
   let stripe: StripeDouble;
   let database: TestDatabaseServer;
   /** Two instances of the service on one database, as in production. */
   let instances: [TestServer, TestServer];
   let server: TestServer;
-  let admin: AdminCredentials;
   let asAdmin: Record<string, string>;
   let subscriptionPlan: PlanBody;
   let creditPlan: PlanBody;
 
   beforeAll(async () => {
-    [stripe, database] = await Promise.all([StripeDouble.start(), isolatedDatabase()]);
-    admin = adminEnvironment();
-    const env = billingEnvironment(stripe, admin, { DATABASE_URL: database.url });
-    instances = await Promise.all([startTestServer(env), startTestServer(env)]);
-    server = instances[0];
-    asAdmin = await adminHeaders(server.url, admin);
+    world = await startBillingWorld({ instances: 2 });
+    ({ stripe, database, server, asAdmin } = world);
+    instances = twoInstances(world);
     subscriptionPlan = await createPlan(server, asAdmin);
     creditPlan = await createPlan(server, asAdmin, creditPackPlan());
   });
@@ -68,11 +63,7 @@ describe('webhooks have effect once, whatever the delivery order or count', () =
   function instanceFor(index: number): TestServer {
     return must(instances[index % instances.length], 'an instance');
   }
-  afterAll(async () => {
-    await Promise.all((instances ?? []).map((instance) => instance.stop()));
-    await stripe?.stop();
-    await database?.release();
-  });
+  afterAll(() => world?.stop());
 
   /** The same event, delivered COPIES times at once, spread over both instances; all acknowledged. */
   async function deliverConcurrently(event: EventObject): Promise<void> {

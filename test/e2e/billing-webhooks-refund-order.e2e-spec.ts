@@ -10,23 +10,20 @@
 import fc from 'fast-check';
 
 import { bearer, signUp } from '../support/accounts';
-import { AdminCredentials, adminEnvironment, adminHeaders } from '../support/admin';
 import {
   adminUser,
-  billingEnvironment,
   createPlan,
   creditPackPlan,
   deliver,
   eventually,
-  isolatedDatabase,
   payForCreditPack,
   PriceBody,
   priceOf,
   webhookEvents,
 } from '../support/billing';
 import { must } from '../support/must';
-import { api, startTestServer, TestServer } from '../support/test-app';
-import { TestDatabaseServer } from '../support/test-database';
+import { api, TestServer } from '../support/test-app';
+import { BillingWorld, startBillingWorld, twoInstances } from '../support/billing-world';
 import { EventObject, StripeDouble } from '../stripe-double';
 
 const PACK_CREDITS = 5;
@@ -88,30 +85,21 @@ const histories: fc.Arbitrary<History> = fc
   });
 
 describe('a credit pack ends the same whatever the order of its purchase, refunds and spends', () => {
+  let world: BillingWorld;
   let stripe: StripeDouble;
-  let database: TestDatabaseServer;
   let instances: [TestServer, TestServer];
-  let admin: AdminCredentials;
+  let server: TestServer;
   let asAdmin: Record<string, string>;
   let pack: PriceBody;
 
   beforeAll(async () => {
-    [stripe, database] = await Promise.all([StripeDouble.start(), isolatedDatabase()]);
-    admin = adminEnvironment();
-    const env = billingEnvironment(stripe, admin, { DATABASE_URL: database.url });
-    instances = await Promise.all([startTestServer(env), startTestServer(env)]);
-    asAdmin = await adminHeaders(instances[0].url, admin);
-    pack = priceOf(
-      await createPlan(instances[0], asAdmin, creditPackPlan(undefined, PACK_CREDITS)),
-      'one_time',
-    );
+    world = await startBillingWorld({ instances: 2 });
+    ({ stripe, server, asAdmin } = world);
+    instances = twoInstances(world);
+    pack = priceOf(await createPlan(server, asAdmin, creditPackPlan(undefined, PACK_CREDITS)), 'one_time');
     expect(pack.amount).toBe(PACK_AMOUNT);
   });
-  afterAll(async () => {
-    await Promise.all((instances ?? []).map((instance) => instance?.stop()));
-    await stripe?.stop();
-    await database?.release();
-  });
+  afterAll(() => world?.stop());
 
   async function play(history: History): Promise<void> {
     const [server] = instances;

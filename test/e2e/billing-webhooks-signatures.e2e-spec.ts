@@ -1,12 +1,9 @@
 import { signUp, TestAccount } from '../support/accounts';
-import { AdminCredentials, adminEnvironment, adminHeaders } from '../support/admin';
 import {
-  billingEnvironment,
   createPlan,
   creditBalance,
   creditPackPlan,
   eventually,
-  isolatedDatabase,
   payForCreditPack,
   PlanBody,
   priceOf,
@@ -14,32 +11,25 @@ import {
   WEBHOOK_PATH,
   WEBHOOK_SECRET,
 } from '../support/billing';
-import { api, startTestServer, TestServer } from '../support/test-app';
-import { TestDatabaseServer } from '../support/test-database';
+import { startBillingWorld, BillingWorld } from '../support/billing-world';
+import { api, TestServer } from '../support/test-app';
 import { EventObject, StripeDouble } from '../stripe-double';
 
 const TOLERANCE_SECONDS = 300;
 
 describe('webhook signatures: only what Stripe signed, recently, is taken', () => {
+  let world: BillingWorld;
   let stripe: StripeDouble;
-  let database: TestDatabaseServer;
   let server: TestServer;
-  let admin: AdminCredentials;
   let asAdmin: Record<string, string>;
   let creditPlan: PlanBody;
 
   beforeAll(async () => {
-    [stripe, database] = await Promise.all([StripeDouble.start(), isolatedDatabase()]);
-    admin = adminEnvironment();
-    server = await startTestServer(billingEnvironment(stripe, admin, { DATABASE_URL: database.url }));
-    asAdmin = await adminHeaders(server.url, admin);
+    world = await startBillingWorld();
+    ({ stripe, server, asAdmin } = world);
     creditPlan = await createPlan(server, asAdmin, creditPackPlan());
   });
-  afterAll(async () => {
-    await server?.stop();
-    await stripe?.stop();
-    await database?.release();
-  });
+  afterAll(() => world?.stop());
 
   /** A paid credit pack whose checkout.session.completed has not been delivered: 100 credits at stake. */
   async function undeliveredPurchase(): Promise<{ user: TestAccount; event: EventObject }> {

@@ -47,3 +47,10 @@ export async function startBillingWorld(
     },
   };
 }
+
+/** The two instances of a world started with `instances: 2`. */
+export function twoInstances(world: BillingWorld): [TestServer, TestServer] {
+  const [first, second] = world.instances;
+  if (!first || !second) throw new Error('this billing world has fewer than two instances');
+  return [first, second];
+}
