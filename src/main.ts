@@ -1,4 +1,4 @@
-import { ConfigurationError } from './config/environment';
+import { ConfigurationError } from './config/configuration-error';
 import { RunningServer, startServer } from './server';
 
 async function main(): Promise<void> {

