@@ -139,7 +139,7 @@ export function loadSpecs(world: World, cast: Cast, bare: BareApps, present: Set
     {
       group: 'webhooks',
       name: ROUTES.webhooksCredits,
-      note: 'verify, store claimed, credit 1 and notify (one statement), mark processed (batched); buyers take turns',
+      note: 'verify, store claimed, retrieve the session from Stripe, credit 1 and notify (one statement), mark processed (batched); buyers take turns',
       ...creditPackEventsSpec(world, cast.creditPackEvents),
       ...tollgate,
     },

@@ -92,8 +92,8 @@ export function ignoredEventsSpec(world: World, apiVersion: string): Omit<LoadSp
 }
 
 /**
- * A paid 1-credit pack per event (a new Checkout Session each time): verified, stored, credited. The
- * templates' buyers take turns.
+ * A paid 1-credit pack per event (a new Checkout Session each time, paid in the Stripe double):
+ * verified, stored, retrieved from Stripe, credited. The templates' buyers take turns.
  */
 export function creditPackEventsSpec(
   world: World,
@@ -105,11 +105,17 @@ export function creditPackEventsSpec(
     expectStatus: 200,
     setupRequest: signedEvents(world, (serial) => {
       const template = must(templates[turn++ % templates.length], 'a credit pack event to copy');
+      const session = { session: `cs_bench_${serial}`, paymentIntent: `pi_bench_pack_${serial}` };
+      // The service fulfils a session as Stripe has it, so Stripe must have this one, paid.
+      world.stripe.scenarios.repeatPaidCheckoutSession(String(template.data.object.id), session);
       return {
         ...template,
         id: `evt_bench_${serial}`,
         created: Math.floor(Date.now() / 1000),
-        data: { ...template.data, object: { ...template.data.object, id: `cs_bench_${serial}` } },
+        data: {
+          ...template.data,
+          object: { ...template.data.object, id: session.session, payment_intent: session.paymentIntent },
+        },
       };
     }),
   };

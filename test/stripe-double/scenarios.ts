@@ -79,6 +79,20 @@ export class Scenarios {
     });
   }
 
+  /**
+   * Another paid session like a completed one (same customer, line items and amount), under the
+   * given ids, without events: for load tests that need many distinct paid purchases cheaply.
+   */
+  repeatPaidCheckoutSession(sessionId: string, ids: { session: string; paymentIntent: string }): void {
+    const session = this.requireCheckoutSession(sessionId);
+    if (session.payment_status !== 'paid') {
+      throw new ScenarioError(`Checkout session ${sessionId} is ${session.payment_status}, not paid`);
+    }
+    this.store.checkoutSessions.insert({ ...session, id: ids.session, payment_intent: ids.paymentIntent });
+    const extras = this.store.checkoutSessionExtras.get(sessionId);
+    if (extras) this.store.checkoutSessionExtras.set(ids.session, extras);
+  }
+
   /** The customer never came back: the session expires (`checkout.session.expired`). */
   expireCheckoutSession(sessionId: string): ScenarioResult<{ session: CheckoutSessionObject }> {
     return this.run((operation) => {
