@@ -1,5 +1,4 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { setTimeout as sleep } from 'node:timers/promises';
 import Stripe from 'stripe';
 
 import { AppConfig } from '../../config/app-config';
@@ -57,9 +56,22 @@ export class WebhookIntakeService {
         });
       },
     );
-    const budget = this.config.env.WEBHOOK_INLINE_BUDGET_MS;
     if (source === 'catch-up') await processing;
-    else if (budget > 0) await Promise.race([processing, sleep(budget, undefined, { ref: false })]);
+    else await withinBudget(processing, this.config.env.WEBHOOK_INLINE_BUDGET_MS);
     return { stored: claimed !== null };
+  }
+}
+
+/** Waits for `work` at most `budgetMs`; the work goes on either way. */
+async function withinBudget(work: Promise<unknown>, budgetMs: number): Promise<void> {
+  if (budgetMs === 0) return;
+  let timer: NodeJS.Timeout | undefined;
+  const budgetSpent = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, budgetMs);
+  });
+  try {
+    await Promise.race([work, budgetSpent]);
+  } finally {
+    clearTimeout(timer);
   }
 }
