@@ -68,6 +68,7 @@ async function createApp(config: AppConfig, log: Pino): Promise<NestFastifyAppli
     // Fastify's own logger would make a child logger for every request; the hooks log through `log`.
     logger: false,
     bodyLimit: config.env.BODY_LIMIT_BYTES,
+    ...(config.env.TRUST_PROXY ? { trustProxy: trustedProxies(config.env.TRUST_PROXY) } : {}),
     genReqId: requestIdFrom,
     forceCloseConnections: 'idle',
     // A body that never arrives in full must not hold a connection (and its handler) forever.
@@ -92,4 +93,11 @@ function resolveJwtSecret(env: Environment, log: Pino): string {
   if (env.JWT_SECRET) return env.JWT_SECRET;
   log.warn('JWT_SECRET is not set: using a random one, so tokens end with this process');
   return randomBytes(48).toString('base64url');
+}
+
+/** A hop count (the nearest N proxies are trusted), or the addresses and CIDRs of trusted proxies. */
+function trustedProxies(setting: string): string | ((address: string, hop: number) => boolean) {
+  if (!/^\d+$/.test(setting)) return setting;
+  const hops = Number(setting);
+  return (_address, hop) => hop < hops;
 }

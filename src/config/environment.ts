@@ -147,6 +147,23 @@ export class Environment {
   @Min(1024)
   @Max(10 * 1024 * 1024)
   BODY_LIMIT_BYTES = 100 * 1024;
+
+  /** Wrong passwords checked per email in an hour, from all clients together (SPEC: 100). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(20)
+  @Max(100_000)
+  LOGIN_FAILURES_PER_ACCOUNT = 100;
+
+  /**
+   * When `X-Forwarded-For` names the client: a hop count ("1") or a comma-separated list of trusted
+   * proxy addresses or CIDRs; unset, the peer address is the client.
+   */
+  @IsOptional()
+  @Matches(/^(\d{1,2}|[0-9a-fA-F.:/]+(\s*,\s*[0-9a-fA-F.:/]+)*)$/, {
+    message: 'TRUST_PROXY must be a hop count or a comma-separated list of addresses or CIDRs',
+  })
+  TRUST_PROXY?: string;
 }
 
 export function loadEnvironment(source: NodeJS.ProcessEnv = process.env): Environment {

@@ -1,4 +1,4 @@
-import { Body, Controller, Get, HttpCode, Post, UseGuards } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Ip, Post, UseGuards } from '@nestjs/common';
 import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Throttle, ThrottlerGuard } from '@nestjs/throttler';
 
@@ -30,8 +30,8 @@ export class AuthController {
   @ApiOperation({ summary: 'Exchange email and password for an access token' })
   @ApiOkResponse({ type: AuthResponseDto })
   @ApiProblems('validation_failed', 'invalid_credentials', 'too_many_attempts', 'rate_limited')
-  login(@Body() body: LoginDto): Promise<AuthResponseDto> {
-    return this.auth.login(body);
+  login(@Body() body: LoginDto, @Ip() clientIp: string): Promise<AuthResponseDto> {
+    return this.auth.login(body, clientIp);
   }
 
   @Get('session')

@@ -28,17 +28,14 @@ export class AuthService {
     return this.session(user);
   }
 
-  async login(input: LoginDto): Promise<AuthResponseDto> {
-    await this.throttle.assertAllowed(input.email);
+  async login(input: LoginDto, clientIp: string): Promise<AuthResponseDto> {
+    const check = await this.throttle.reserve(input.email, clientIp);
     const user = await this.users.findByEmail(input.email);
     const valid = user
       ? await this.hasher.verify(user.passwordHash, input.password)
       : await this.verifyDecoy(input.password);
-    if (!user || !valid) {
-      await this.throttle.recordFailure(input.email);
-      throw new DomainError('invalid_credentials', 'Email or password is wrong.');
-    }
-    await this.throttle.recordSuccess(input.email);
+    if (!user || !valid) throw new DomainError('invalid_credentials', 'Email or password is wrong.');
+    await this.throttle.succeeded(check);
     return this.session(user);
   }
 

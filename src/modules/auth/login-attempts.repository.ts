@@ -2,31 +2,53 @@ import { Injectable } from '@nestjs/common';
 
 import { PrismaService } from '../../database/prisma.service';
 
-/** Failed logins per email, in PostgreSQL so that every instance counts the same attempts. */
+/** The taken slot, or when the window that refused it ends. */
+export type Reservation = { granted: true; attempts: number } | { granted: false; windowEndsAt: Date };
+
+/**
+ * Counted password checks, in PostgreSQL so that every instance counts the same. A slot is taken in
+ * one statement (a conditional upsert, row-locked), so concurrent checks can never pass the limit.
+ */
+const RESERVE = `
+  INSERT INTO login_throttles AS current (key, window_started_at, attempts) VALUES ($1, now(), 1)
+  ON CONFLICT (key) DO UPDATE SET
+    attempts = CASE WHEN current.window_started_at <= now() - $2 * interval '1 millisecond'
+      THEN 1 ELSE current.attempts + 1 END,
+    window_started_at = CASE WHEN current.window_started_at <= now() - $2 * interval '1 millisecond'
+      THEN now() ELSE current.window_started_at END
+  WHERE current.window_started_at <= now() - $2 * interval '1 millisecond' OR current.attempts < $3
+  RETURNING attempts`;
+
 @Injectable()
 export class LoginAttemptsRepository {
   constructor(private readonly prisma: PrismaService) {}
 
-  async recentFailures(email: string, since: Date): Promise<{ count: number; oldest: Date | null }> {
-    const result = await this.prisma.loginFailure.aggregate({
-      where: { email, failedAt: { gt: since } },
-      _count: { _all: true },
-      _min: { failedAt: true },
-    });
-    return { count: result._count._all, oldest: result._min.failedAt };
+  /** Takes one of `limit` slots of `key`'s window of `windowMs`, if one is left. */
+  async reserve(key: string, limit: number, windowMs: number): Promise<Reservation> {
+    const [taken] = await this.prisma.prepared<{ attempts: number }>('login-throttle-reserve', RESERVE, [
+      key,
+      windowMs,
+      limit,
+    ]);
+    if (taken) return { granted: true, attempts: taken.attempts };
+    const row = await this.prisma.loginThrottle.findUnique({ where: { key } });
+    const windowEndsAt = new Date((row?.windowStartedAt.getTime() ?? Date.now()) + windowMs);
+    return { granted: false, windowEndsAt };
   }
 
-  async recordFailure(email: string): Promise<void> {
-    await this.prisma.loginFailure.create({ data: { email } });
+  /** Gives a slot back (a check that turned out right is not a failure). */
+  async release(key: string): Promise<void> {
+    await this.prisma.$executeRaw`
+      UPDATE login_throttles SET attempts = attempts - 1 WHERE key = ${key} AND attempts > 0`;
   }
 
-  /** Forgets one account's failures. */
-  async clear(email: string): Promise<void> {
-    await this.prisma.loginFailure.deleteMany({ where: { email } });
+  /** Forgets a key's count. */
+  async clear(key: string): Promise<void> {
+    await this.prisma.loginThrottle.deleteMany({ where: { key } });
   }
 
-  /** Every account's failures from before `before`: past the window they count for nobody. */
+  /** Windows that started before `before` count for nobody. */
   async deleteExpired(before: Date): Promise<void> {
-    await this.prisma.loginFailure.deleteMany({ where: { failedAt: { lt: before } } });
+    await this.prisma.loginThrottle.deleteMany({ where: { windowStartedAt: { lt: before } } });
   }
 }
