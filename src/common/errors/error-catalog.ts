@@ -74,6 +74,17 @@ export const ERROR_CATALOG = {
     title: 'Forbidden',
     description: 'Authenticated, but not allowed to do this (e.g. not an admin).',
   },
+  insufficient_scope: {
+    status: 403,
+    title: 'Outside the API key’s scopes',
+    description:
+      'The API key lacks a scope this request needs: `read` for safe methods, `write` for others, `billing` also for billing writes, `admin` for admin routes.',
+  },
+  forbidden_for_api_key: {
+    status: 403,
+    title: 'Not with an API key',
+    description: 'This needs a signed-in user (bearer token), not an API key: keys cannot create keys.',
+  },
   not_found: { status: 404, title: 'Not found', description: 'No such resource or route.' },
   no_subscription: {
     status: 404,
@@ -91,6 +102,11 @@ export const ERROR_CATALOG = {
     description: 'You have a live subscription; use the portal or POST /v1/billing/subscription/change.',
   },
   conflict: { status: 409, title: 'Conflict', description: 'The request conflicts with existing data.' },
+  too_many_keys: {
+    status: 409,
+    title: 'Too many API keys',
+    description: 'A user has at most 25 live API keys; revoke one first.',
+  },
   email_taken: {
     status: 409,
     title: 'Email already registered',

@@ -23,9 +23,9 @@ export class ApiKeysController {
   @Post()
   @ApiOperation({ summary: 'Create an API key (shown once)' })
   @ApiCreatedResponse({ type: CreatedApiKeyDto })
-  @ApiProblems('validation_failed')
+  @ApiProblems('validation_failed', 'forbidden', 'forbidden_for_api_key', 'too_many_keys')
   create(@CurrentUser() user: AuthenticatedUser, @Body() body: CreateApiKeyDto): Promise<CreatedApiKeyDto> {
-    return this.apiKeys.create(user.id, body.name);
+    return this.apiKeys.create(user, body);
   }
 
   @Get()

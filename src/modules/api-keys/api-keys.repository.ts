@@ -3,23 +3,48 @@ import { Injectable } from '@nestjs/common';
 import { PrismaService } from '../../database/prisma.service';
 import { ApiKey, User } from '../../generated/prisma/client';
 
+export interface NewApiKey {
+  userId: string;
+  name: string;
+  prefix: string;
+  keyHash: string;
+  scopes: string[];
+  expiresAt: Date | null;
+}
+
+/** Not revoked and not expired. */
+function liveAt(now: Date) {
+  return { revokedAt: null, OR: [{ expiresAt: null }, { expiresAt: { gt: now } }] };
+}
+
 @Injectable()
 export class ApiKeysRepository {
   constructor(private readonly prisma: PrismaService) {}
 
-  create(data: { userId: string; name: string; prefix: string; keyHash: string }): Promise<ApiKey> {
-    return this.prisma.apiKey.create({ data });
+  /**
+   * Creates the key unless the user has `cap` live ones already (null then). Creates for one user
+   * queue on a lock, so concurrent ones cannot pass the cap.
+   */
+  createWithinCap(key: NewApiKey, cap: number): Promise<ApiKey | null> {
+    return this.prisma.$transaction(async (tx) => {
+      await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${`api-keys:${key.userId}`}, 0))`;
+      const live = await tx.apiKey.count({ where: { userId: key.userId, ...liveAt(new Date()) } });
+      return live >= cap ? null : tx.apiKey.create({ data: key });
+    });
   }
 
   listActive(userId: string): Promise<ApiKey[]> {
     return this.prisma.apiKey.findMany({
-      where: { userId, revokedAt: null },
+      where: { userId, ...liveAt(new Date()) },
       orderBy: { createdAt: 'desc' },
     });
   }
 
   findActiveByHash(keyHash: string): Promise<(ApiKey & { user: User }) | null> {
-    return this.prisma.apiKey.findFirst({ where: { keyHash, revokedAt: null }, include: { user: true } });
+    return this.prisma.apiKey.findFirst({
+      where: { keyHash, ...liveAt(new Date()) },
+      include: { user: true },
+    });
   }
 
   async revoke(userId: string, id: string): Promise<boolean> {

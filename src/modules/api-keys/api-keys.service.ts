@@ -3,12 +3,14 @@ import { createHash, randomBytes } from 'node:crypto';
 
 import { DomainError } from '../../common/errors/domain-error';
 import { ApiKey } from '../../generated/prisma/client';
-import { AuthenticatedUser } from '../auth/identity';
-import { ApiKeyDto, CreatedApiKeyDto } from './api-key.dto';
+import { API_KEY_SCOPES, ApiKeyScope, AuthenticatedUser } from '../auth/identity';
+import { ApiKeyDto, CreateApiKeyDto, CreatedApiKeyDto } from './api-key.dto';
 import { ApiKeysRepository } from './api-keys.repository';
 
 const KEY_PREFIX = 'tg_';
 const LAST_USED_RESOLUTION_MS = 60_000;
+const DEFAULT_SCOPES: ApiKeyScope[] = ['read', 'write', 'billing'];
+export const MAX_LIVE_KEYS = 25;
 
 @Injectable()
 export class ApiKeysService {
@@ -16,14 +18,33 @@ export class ApiKeysService {
 
   constructor(private readonly apiKeys: ApiKeysRepository) {}
 
-  async create(userId: string, name: string): Promise<CreatedApiKeyDto> {
+  async create(caller: AuthenticatedUser, input: CreateApiKeyDto): Promise<CreatedApiKeyDto> {
+    if (caller.apiKey) {
+      throw new DomainError('forbidden_for_api_key', 'API keys cannot create keys; sign in to create one.');
+    }
+    const scopes = input.scopes ?? DEFAULT_SCOPES;
+    if (scopes.includes('admin') && caller.role !== 'admin') {
+      throw new DomainError('forbidden', 'Only admins can give a key the admin scope.');
+    }
+    const expiresAt = input.expiresAt ? new Date(input.expiresAt) : null;
+    if (expiresAt && expiresAt <= new Date()) {
+      throw DomainError.validation([{ field: 'expiresAt', message: 'expiresAt must be in the future' }]);
+    }
     const key = KEY_PREFIX + randomBytes(32).toString('base64url');
-    const record = await this.apiKeys.create({
-      userId,
-      name,
-      prefix: key.slice(0, 10),
-      keyHash: hashApiKey(key),
-    });
+    const record = await this.apiKeys.createWithinCap(
+      {
+        userId: caller.id,
+        name: input.name,
+        prefix: key.slice(0, 10),
+        keyHash: hashApiKey(key),
+        scopes,
+        expiresAt,
+      },
+      MAX_LIVE_KEYS,
+    );
+    if (!record) {
+      throw new DomainError('too_many_keys', `You have ${MAX_LIVE_KEYS} live API keys; revoke one first.`);
+    }
     return { ...toApiKeyDto(record), key };
   }
 
@@ -42,7 +63,12 @@ export class ApiKeysService {
     this.apiKeys
       .touch(record.id, new Date(Date.now() - LAST_USED_RESOLUTION_MS))
       .catch((error: Error) => this.logger.warn(`could not record API key use: ${error.message}`));
-    return { id: record.user.id, email: record.user.email, role: record.user.role };
+    return {
+      id: record.user.id,
+      email: record.user.email,
+      role: record.user.role,
+      apiKey: { id: record.id, scopes: record.scopes.filter(isScope) },
+    };
   }
 }
 
@@ -58,5 +84,11 @@ function toApiKeyDto(record: ApiKey): ApiKeyDto {
     prefix: record.prefix,
     createdAt: record.createdAt.toISOString(),
     lastUsedAt: record.lastUsedAt?.toISOString() ?? null,
+    scopes: record.scopes.filter(isScope),
+    expiresAt: record.expiresAt?.toISOString() ?? null,
   };
+}
+
+function isScope(scope: string): scope is ApiKeyScope {
+  return (API_KEY_SCOPES as readonly string[]).includes(scope);
 }

@@ -9,6 +9,7 @@ import { AppConfig } from '../../config/app-config';
 import { ApiKeysModule } from '../api-keys/api-keys.module';
 import { UsersModule } from '../users/users.module';
 import { JWT_ALGORITHM, JWT_ISSUER } from './access-token';
+import { ApiKeyScopeGuard } from './api-key-scope.guard';
 import { ApiKeyStrategy } from './api-key.strategy';
 import { AuthController } from './auth.controller';
 import { AuthService } from './auth.service';
@@ -44,9 +45,11 @@ import { VerifiedTokens } from './verified-tokens';
     VerifiedTokens,
     JwtStrategy,
     ApiKeyStrategy,
-    // Global guards run in the order they are registered: who is asking, then what their role allows.
+    // Global guards run in the order they are registered: who is asking, what their key's scopes and
+    // their role allow.
     // The PaymentGuard (PaywallModule, imported after this one) runs third.
     { provide: APP_GUARD, useClass: AuthenticationGuard },
+    { provide: APP_GUARD, useClass: ApiKeyScopeGuard },
     { provide: APP_GUARD, useClass: RolesGuard },
   ],
 })
