@@ -242,38 +242,52 @@ describe('accounts: signup, login, /v1/me, API keys', () => {
 });
 
 describe('admin bootstrap from ADMIN_EMAIL and ADMIN_PASSWORD', () => {
-  it('creates the admin account, and promotes an existing user', async () => {
+  it('creates the admin account, and never adopts an account signed up with that email first', async () => {
+    // The attack: sign up with the future ADMIN_EMAIL and make a key before the operator sets it.
     const first = await startTestServer();
-    const existing = await signUp(first.url, 'promote-me');
+    const squatter = await signUp(first.url, 'future-admin');
+    const key = await api(first)
+      .post('/v1/api-keys')
+      .set(bearer(squatter))
+      .send({ name: 'kept for later' })
+      .expect(201);
     await first.stop();
 
+    const adminPassword = 'admin-password-123';
+    const refusing = await startTestServer({ ADMIN_EMAIL: squatter.email, ADMIN_PASSWORD: adminPassword });
+    try {
+      await api(refusing).get('/v1/admin/users').set('X-API-Key', key.body.key).expect(403);
+      await api(refusing)
+        .post('/v1/auth/login')
+        .send({ email: squatter.email, password: adminPassword })
+        .expect(401);
+      const login = await api(refusing)
+        .post('/v1/auth/login')
+        .send({ email: squatter.email, password: squatter.password })
+        .expect(200);
+      expect(login.body.user.role).toBe('user');
+      const namingAdminEmail = refusing
+        .output()
+        .split('\n')
+        .filter((line) => line.includes('ADMIN_EMAIL'));
+      expect(namingAdminEmail).toHaveLength(1);
+      expect(JSON.parse(namingAdminEmail[0]!)).toMatchObject({ level: 50 });
+      expect(namingAdminEmail[0]).toContain(squatter.email);
+    } finally {
+      await refusing.stop();
+    }
+
     const created = uniqueEmail('admin');
-    const withNewAdmin = await startTestServer({
-      ADMIN_EMAIL: created,
-      ADMIN_PASSWORD: 'admin-password-123',
-    });
+    const withNewAdmin = await startTestServer({ ADMIN_EMAIL: created, ADMIN_PASSWORD: adminPassword });
     try {
       const login = await api(withNewAdmin)
         .post('/v1/auth/login')
-        .send({ email: created, password: 'admin-password-123' })
+        .send({ email: created, password: adminPassword })
         .expect(200);
       expect(login.body.user.role).toBe('admin');
+      expect(withNewAdmin.output()).not.toContain('"level":50');
     } finally {
       await withNewAdmin.stop();
-    }
-
-    const promoting = await startTestServer({
-      ADMIN_EMAIL: existing.email,
-      ADMIN_PASSWORD: existing.password,
-    });
-    try {
-      const login = await api(promoting)
-        .post('/v1/auth/login')
-        .send({ email: existing.email, password: existing.password })
-        .expect(200);
-      expect(login.body.user.role).toBe('admin');
-    } finally {
-      await promoting.stop();
     }
   }, 120_000); // three boots, one after the other
 });

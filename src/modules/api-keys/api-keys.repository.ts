@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 
 import { PrismaService } from '../../database/prisma.service';
-import { ApiKey, User } from '../../generated/prisma/client';
+import { ApiKey, Prisma, User } from '../../generated/prisma/client';
 
 export interface NewApiKey {
   userId: string;
@@ -53,6 +53,15 @@ export class ApiKeysRepository {
       data: { revokedAt: new Date() },
     });
     return count === 1;
+  }
+
+  /** Revokes every active key of the user; answers how many. */
+  async revokeAllOf(userId: string, tx: Prisma.TransactionClient = this.prisma): Promise<number> {
+    const { count } = await tx.apiKey.updateMany({
+      where: { userId, revokedAt: null },
+      data: { revokedAt: new Date() },
+    });
+    return count;
   }
 
   async touch(id: string, staleBefore: Date): Promise<void> {

@@ -1,10 +1,17 @@
 import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 
 import { AppConfig } from '../../config/app-config';
+import { User } from '../../generated/prisma/client';
 import { PasswordHasher } from './password-hasher';
 import { UsersRepository } from './users.repository';
 
-/** Makes the ADMIN_EMAIL/ADMIN_PASSWORD account exist, as an admin with that password. */
+/**
+ * Creates the ADMIN_EMAIL/ADMIN_PASSWORD account, as an admin, when no account has that email. It never
+ * adopts an existing account: whoever signed up with that email first (and made keys) would otherwise
+ * become admin on the next restart. Promoting an account is the operator's deliberate act
+ * (`npm run admin -- promote <email>`). ADMIN_PASSWORD only sets the password of the account it creates:
+ * a password changed since then is not reverted by a restart.
+ */
 @Injectable()
 export class AdminBootstrapService implements OnApplicationBootstrap {
   private readonly logger = new Logger(AdminBootstrapService.name);
@@ -19,18 +26,25 @@ export class AdminBootstrapService implements OnApplicationBootstrap {
     const admin = this.config.admin;
     if (!admin) return;
     const existing = await this.users.findByEmail(admin.email);
-    if (!existing) {
-      const passwordHash = await this.hasher.hash(admin.password);
-      await this.users.create({ email: admin.email, passwordHash, role: 'admin' });
+    if (existing) return this.refuseToAdopt(existing);
+
+    const passwordHash = await this.hasher.hash(admin.password);
+    const created = await this.users.create({ email: admin.email, passwordHash, role: 'admin' });
+    if (created) {
       this.logger.log(`created admin account ${admin.email}`);
       return;
     }
-    const passwordMatches = await this.hasher.verify(existing.passwordHash, admin.password);
-    if (existing.role === 'admin' && passwordMatches) return;
-    await this.users.update(existing.id, {
-      role: 'admin',
-      ...(passwordMatches ? {} : { passwordHash: await this.hasher.hash(admin.password) }),
-    });
-    this.logger.log(`promoted ${admin.email} to admin`);
+    // Another instance booting at the same time, or a signup, took the email in between.
+    const winner = await this.users.findByEmail(admin.email);
+    if (winner) this.refuseToAdopt(winner);
+  }
+
+  private refuseToAdopt(account: User): void {
+    if (account.role === 'admin') return;
+    this.logger.error(
+      `ADMIN_EMAIL ${account.email} belongs to an existing account that is not an admin: it was not ` +
+        `promoted, and the service runs without that admin. To promote it deliberately (its API keys ` +
+        `are revoked): npm run admin -- promote ${account.email}`,
+    );
   }
 }

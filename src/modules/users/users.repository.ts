@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 
 import { PrismaService } from '../../database/prisma.service';
 import { isUniqueViolation } from '../../database/sql-state';
-import { Role, User } from '../../generated/prisma/client';
+import { Prisma, Role, User } from '../../generated/prisma/client';
 
 @Injectable()
 export class UsersRepository {
@@ -41,5 +41,13 @@ export class UsersRepository {
 
   update(id: string, data: { passwordHash?: string; role?: Role }): Promise<User> {
     return this.prisma.user.update({ where: { id }, data });
+  }
+
+  setRole(id: string, role: Role, tx: Prisma.TransactionClient = this.prisma): Promise<User> {
+    return tx.user.update({ where: { id }, data: { role } });
+  }
+
+  countAdmins(tx: Prisma.TransactionClient = this.prisma): Promise<number> {
+    return tx.user.count({ where: { role: 'admin' } });
   }
 }

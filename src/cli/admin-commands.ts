@@ -1,0 +1,60 @@
+import { Prisma, User } from '../generated/prisma/client';
+import { ApiKeysRepository } from '../modules/api-keys/api-keys.repository';
+import { UsersRepository } from '../modules/users/users.repository';
+
+export type TransactionRunner = <T>(work: (tx: Prisma.TransactionClient) => Promise<T>) => Promise<T>;
+
+/** A refusal the operator can act on: printed as one line, exit code 1. */
+export class AdminCommandError extends Error {}
+
+/** The operator's role changes (`npm run admin -- <command> <email>`), outside the running servers. */
+export class AdminCommands {
+  constructor(
+    private readonly users: UsersRepository,
+    private readonly apiKeys: ApiKeysRepository,
+    private readonly inTransaction: TransactionRunner,
+  ) {}
+
+  /** Makes the account an admin, ending the access it had before: whoever held it then keeps nothing. */
+  async promote(email: string): Promise<string> {
+    const user = await this.account(email);
+    if (user.role === 'admin') return `${user.email} is already an admin; nothing changed.`;
+    const revoked = await this.inTransaction(async (tx) => {
+      await this.users.setRole(user.id, 'admin', tx);
+      return this.endAccess(user.id, tx);
+    });
+    return (
+      `${user.email} is now an admin; ${revoked} API key(s) revoked. ` +
+      'It must log in again to get an admin token.'
+    );
+  }
+
+  async demote(email: string): Promise<string> {
+    const user = await this.account(email);
+    if (user.role !== 'admin') return `${user.email} is not an admin; nothing changed.`;
+    await this.inTransaction(async (tx) => {
+      if ((await this.users.countAdmins(tx)) <= 1) {
+        throw new AdminCommandError(`${user.email} is the last admin: promote another account first.`);
+      }
+      await this.users.setRole(user.id, 'user', tx);
+    });
+    return (
+      `${user.email} is no longer an admin. Its API keys act as a user at once; ` +
+      'tokens issued before keep the admin role until they expire.'
+    );
+  }
+
+  /**
+   * Ends every way the account is signed in, within the role change's transaction. Today: its API keys.
+   * Sessions (issue 9) end here too.
+   */
+  private endAccess(userId: string, tx: Prisma.TransactionClient): Promise<number> {
+    return this.apiKeys.revokeAllOf(userId, tx);
+  }
+
+  private async account(email: string): Promise<User> {
+    const user = await this.users.findByEmail(email.trim().toLowerCase());
+    if (!user) throw new AdminCommandError(`No account has the email ${email}.`);
+    return user;
+  }
+}

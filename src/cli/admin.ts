@@ -1,0 +1,32 @@
+import { PrismaPg } from '@prisma/adapter-pg';
+
+import type { PrismaService } from '../database/prisma.service';
+import { PrismaClient } from '../generated/prisma/client';
+import { ApiKeysRepository } from '../modules/api-keys/api-keys.repository';
+import { UsersRepository } from '../modules/users/users.repository';
+import { AdminCommands } from './admin-commands';
+import { runCli, withDatabase } from './cli-database';
+
+const USAGE = 'usage: npm run admin -- promote <email> | demote <email>';
+
+runCli(async () => {
+  const [command, email, ...extra] = process.argv.slice(2);
+  if ((command !== 'promote' && command !== 'demote') || !email || extra.length > 0) {
+    throw new Error(USAGE);
+  }
+  const outcome = await withDatabase(async (databaseUrl) => {
+    const prisma = new PrismaClient({ adapter: new PrismaPg({ connectionString: databaseUrl }) });
+    try {
+      // The repositories use only the client's queries, not what PrismaService adds for the server
+      // (its pool metrics), so they run here without booting Nest.
+      const client = prisma as unknown as PrismaService;
+      const commands = new AdminCommands(new UsersRepository(client), new ApiKeysRepository(client), (work) =>
+        prisma.$transaction(work),
+      );
+      return command === 'promote' ? await commands.promote(email) : await commands.demote(email);
+    } finally {
+      await prisma.$disconnect();
+    }
+  });
+  console.log(outcome);
+});
