@@ -148,6 +148,13 @@ export class Environment {
   @Max(10 * 1024 * 1024)
   BODY_LIMIT_BYTES = 100 * 1024;
 
+  /** Signups accepted per client IP in an hour (SPEC: 20). */
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(1_000_000)
+  SIGNUPS_PER_CLIENT_PER_HOUR = 20;
+
   /** Wrong passwords checked per email in an hour, from all clients together (SPEC: 100). */
   @Transform(toInt)
   @IsInt()

@@ -1,4 +1,4 @@
-import { signUp, TestAccount } from '../support/accounts';
+import { signUp, TestAccount, uniqueEmail } from '../support/accounts';
 import { api, startTestServer, TestServer } from '../support/test-app';
 
 /** Behind one trusted proxy, `X-Forwarded-For` names the client. */
@@ -64,5 +64,49 @@ describe('login throttling, per (email, client IP) and per email, shared by inst
     await login(server, owner, owner.password, '203.0.113.99').expect(429);
     // …while the owner's own client, which never failed, gets in.
     await login(server, owner, owner.password, '192.0.2.10').expect(200);
+  });
+
+  it('checks a login password before the hashes of a burst of signups queued ahead of it', async () => {
+    const owner = await signUp(server.url, 'busy-day');
+    const finishedAt: number[] = [];
+    const signups = Array.from({ length: 40 }, (_, index) =>
+      api(server)
+        .post('/v1/auth/signup')
+        .set('X-Forwarded-For', `10.1.0.${index}`)
+        .send({ email: uniqueEmail('burst'), password: 'correct horse battery staple' })
+        .then((response) => {
+          finishedAt.push(Date.now());
+          return response.status;
+        }),
+    );
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const startedAt = Date.now();
+    await login(server, owner, owner.password, '192.0.2.200').expect(200);
+    const loggedInAt = Date.now();
+    expect(await Promise.all(signups)).toEqual(Array(40).fill(201));
+    // First come, first served, the login would wait for nearly all 40 hashes; checked first, for a few.
+    expect(finishedAt.filter((moment) => moment > loggedInAt).length).toBeGreaterThanOrEqual(30);
+    expect(loggedInAt - startedAt).toBeLessThan(2_000);
+  });
+});
+
+describe('signups per client', () => {
+  it('accepts SIGNUPS_PER_CLIENT_PER_HOUR from one client, then 429 too_many_requests; other clients go on', async () => {
+    const server = await startTestServer({ TRUST_PROXY: '1', SIGNUPS_PER_CLIENT_PER_HOUR: '3' });
+    try {
+      const signup = (clientIp: string) =>
+        api(server)
+          .post('/v1/auth/signup')
+          .set('X-Forwarded-For', clientIp)
+          .send({ email: uniqueEmail('limited'), password: 'correct horse battery staple' });
+      const first = await Promise.all(Array.from({ length: 5 }, () => signup('203.0.113.50')));
+      expect(first.map((response) => response.status).sort()).toEqual([201, 201, 201, 429, 429]);
+      const refused = first.find((response) => response.status === 429)!;
+      expect(refused.body.code).toBe('too_many_requests');
+      expect(Number(refused.headers['retry-after'])).toBeGreaterThan(3_000);
+      await signup('203.0.113.51').expect(201);
+    } finally {
+      await server.stop();
+    }
   });
 });

@@ -142,6 +142,11 @@ export const ERROR_CATALOG = {
     title: 'Too many attempts',
     description: 'Too many failed logins for this email; wait for Retry-After seconds.',
   },
+  too_many_requests: {
+    status: 429,
+    title: 'Too many requests',
+    description: 'This client made too many requests of this kind (e.g. signups) for now; see Retry-After.',
+  },
   rate_limited: {
     status: 429,
     title: 'Rate limited',

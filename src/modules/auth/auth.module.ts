@@ -15,7 +15,7 @@ import { AuthController } from './auth.controller';
 import { AuthService } from './auth.service';
 import { AuthenticationGuard } from './authentication.guard';
 import { JwtStrategy } from './jwt.strategy';
-import { LoginAttemptsRepository } from './login-attempts.repository';
+import { ThrottleRepository } from './throttle.repository';
 import { LoginThrottleService } from './login-throttle.service';
 import { RolesGuard } from './roles.guard';
 import { VerifiedTokens } from './verified-tokens';
@@ -40,7 +40,7 @@ import { VerifiedTokens } from './verified-tokens';
   controllers: [AuthController],
   providers: [
     AuthService,
-    LoginAttemptsRepository,
+    ThrottleRepository,
     LoginThrottleService,
     VerifiedTokens,
     JwtStrategy,

@@ -21,7 +21,8 @@ export class AuthService {
     private readonly throttle: LoginThrottleService,
   ) {}
 
-  async signup(input: SignupDto): Promise<AuthResponseDto> {
+  async signup(input: SignupDto, clientIp: string): Promise<AuthResponseDto> {
+    await this.throttle.signup(clientIp);
     const passwordHash = await this.hasher.hash(input.password);
     const user = await this.users.register({ email: input.email, name: input.name, passwordHash });
     if (!user) throw new DomainError('email_taken', 'An account with this email already exists.');

@@ -2,13 +2,14 @@ import { Injectable } from '@nestjs/common';
 
 import { DomainError } from '../../common/errors/domain-error';
 import { AppConfig } from '../../config/app-config';
-import { LoginAttemptsRepository } from './login-attempts.repository';
+import { ThrottleRepository } from './throttle.repository';
 
 /** Failed password checks allowed per (email, client IP) in a window… */
 export const CLIENT_FAILURE_LIMIT = 10;
 export const CLIENT_FAILURE_WINDOW_MS = 15 * 60 * 1000;
 /** …and per email, from all clients together (LOGIN_FAILURES_PER_ACCOUNT of them). */
 export const ACCOUNT_FAILURE_WINDOW_MS = 60 * 60 * 1000;
+const SIGNUP_WINDOW_MS = 60 * 60 * 1000;
 
 /** What `reserve` took, to settle once the password has been checked. */
 export interface PasswordCheck {
@@ -28,7 +29,7 @@ export interface PasswordCheck {
 export class LoginThrottleService {
   constructor(
     private readonly config: AppConfig,
-    private readonly attempts: LoginAttemptsRepository,
+    private readonly attempts: ThrottleRepository,
   ) {}
 
   async reserve(email: string, clientIp: string): Promise<PasswordCheck> {
@@ -51,6 +52,24 @@ export class LoginThrottleService {
     return { ...check, accountSlot: account.granted };
   }
 
+  /** A signup from this client, or 429 `too_many_requests` past SIGNUPS_PER_CLIENT_PER_HOUR. */
+  async signup(clientIp: string): Promise<void> {
+    const slot = await this.attempts.reserve(
+      `signup-ip:${clientIp}`,
+      this.config.env.SIGNUPS_PER_CLIENT_PER_HOUR,
+      SIGNUP_WINDOW_MS,
+    );
+    if (!slot.granted) {
+      const retryAfter = secondsUntil(slot.windowEndsAt);
+      throw new DomainError(
+        'too_many_requests',
+        `Too many signups from this address. Try again in ${retryAfter} seconds.`,
+        { retryAfter },
+        { 'retry-after': String(retryAfter) },
+      );
+    }
+  }
+
   /** The password was right: this client's failures are forgiven and the account's slot given back. */
   async succeeded(check: PasswordCheck): Promise<void> {
     await this.attempts.clear(check.clientKey);
@@ -59,8 +78,12 @@ export class LoginThrottleService {
   }
 }
 
+function secondsUntil(moment: Date): number {
+  return Math.max(1, Math.ceil((moment.getTime() - Date.now()) / 1000));
+}
+
 function tooManyAttempts(windowEndsAt: Date): DomainError {
-  const retryAfter = Math.max(1, Math.ceil((windowEndsAt.getTime() - Date.now()) / 1000));
+  const retryAfter = secondsUntil(windowEndsAt);
   return new DomainError(
     'too_many_attempts',
     `Too many failed logins for this account. Try again in ${retryAfter} seconds.`,

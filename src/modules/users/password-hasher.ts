@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import * as argon2 from 'argon2';
-import pLimit from 'p-limit';
+import PQueue from 'p-queue';
 
 /**
  * Hashes run on libuv's thread pool (UV_THREADPOOL_SIZE threads, 4 by default), which serves work first
@@ -8,17 +8,20 @@ import pLimit from 'p-limit';
  * signups put each new connection behind all of the burst's hashes, past the pool's connect timeout
  * (503 database_unavailable for everyone). Two threads stay free for that work.
  */
-const hashing = pLimit(Math.max(1, (Number(process.env.UV_THREADPOOL_SIZE) || 4) - 2));
+const hashing = new PQueue({ concurrency: Math.max(1, (Number(process.env.UV_THREADPOOL_SIZE) || 4) - 2) });
+
+/** Checking a password (login) goes before hashing a new one (signup): a burst of signups cannot starve logins. */
+const VERIFY_FIRST = 1;
 
 @Injectable()
 export class PasswordHasher {
   hash(password: string): Promise<string> {
-    return hashing(() => argon2.hash(password, { type: argon2.argon2id }));
+    return hashing.add(() => argon2.hash(password, { type: argon2.argon2id }));
   }
 
   async verify(hash: string, password: string): Promise<boolean> {
     try {
-      return await hashing(() => argon2.verify(hash, password));
+      return await hashing.add(() => argon2.verify(hash, password), { priority: VERIFY_FIRST });
     } catch {
       return false;
     }

@@ -2,10 +2,10 @@
 DROP TABLE "login_failures";
 
 -- CreateTable
-CREATE TABLE "login_throttles" (
+CREATE TABLE "request_throttles" (
     "key" VARCHAR(400) NOT NULL,
     "window_started_at" TIMESTAMPTZ(3) NOT NULL,
     "attempts" INTEGER NOT NULL,
 
-    CONSTRAINT "login_throttles_pkey" PRIMARY KEY ("key")
+    CONSTRAINT "request_throttles_pkey" PRIMARY KEY ("key")
 );
