@@ -3,6 +3,8 @@ import { ApiKeysRepository } from '../modules/api-keys/api-keys.repository';
 import { UsersRepository } from '../modules/users/users.repository';
 
 export type TransactionRunner = <T>(work: (tx: Prisma.TransactionClient) => Promise<T>) => Promise<T>;
+/** Tells the running servers, when the transaction commits, that the user's role changed. */
+export type IdentityAnnouncer = (userId: string, tx: Prisma.TransactionClient) => Promise<void>;
 
 /** A refusal the operator can act on: printed as one line, exit code 1. */
 export class AdminCommandError extends Error {}
@@ -13,6 +15,7 @@ export class AdminCommands {
     private readonly users: UsersRepository,
     private readonly apiKeys: ApiKeysRepository,
     private readonly inTransaction: TransactionRunner,
+    private readonly announce: IdentityAnnouncer,
   ) {}
 
   /** Makes the account an admin, ending the access it had before: whoever held it then keeps nothing. */
@@ -21,12 +24,10 @@ export class AdminCommands {
     if (user.role === 'admin') return `${user.email} is already an admin; nothing changed.`;
     const revoked = await this.inTransaction(async (tx) => {
       await this.users.setRole(user.id, 'admin', tx);
+      await this.announce(user.id, tx);
       return this.endAccess(user.id, tx);
     });
-    return (
-      `${user.email} is now an admin; ${revoked} API key(s) revoked. ` +
-      'It must log in again to get an admin token.'
-    );
+    return `${user.email} is now an admin (its tokens too, within a second); ${revoked} API key(s) revoked.`;
   }
 
   async demote(email: string): Promise<string> {
@@ -37,11 +38,9 @@ export class AdminCommands {
         throw new AdminCommandError(`${user.email} is the last admin: promote another account first.`);
       }
       await this.users.setRole(user.id, 'user', tx);
+      await this.announce(user.id, tx);
     });
-    return (
-      `${user.email} is no longer an admin. Its API keys act as a user at once; ` +
-      'tokens issued before keep the admin role until they expire.'
-    );
+    return `${user.email} is no longer an admin; its tokens and keys act as a user within a second.`;
   }
 
   /**

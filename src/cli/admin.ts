@@ -4,6 +4,7 @@ import type { PrismaService } from '../database/prisma.service';
 import { PrismaClient } from '../generated/prisma/client';
 import { ApiKeysRepository } from '../modules/api-keys/api-keys.repository';
 import { UsersRepository } from '../modules/users/users.repository';
+import { ChangeFeed } from '../modules/change-feed/change-feed.service';
 import { AdminCommands } from './admin-commands';
 import { runCli, withDatabase } from './cli-database';
 
@@ -20,8 +21,16 @@ runCli(async () => {
       // The repositories use only the client's queries, not what PrismaService adds for the server
       // (its pool metrics), so they run here without booting Nest.
       const client = prisma as unknown as PrismaService;
-      const commands = new AdminCommands(new UsersRepository(client), new ApiKeysRepository(client), (work) =>
-        prisma.$transaction(work),
+      const commands = new AdminCommands(
+        new UsersRepository(client),
+        new ApiKeysRepository(client),
+        (work) => prisma.$transaction(work),
+        async (userId, tx) => {
+          await tx.$executeRawUnsafe(
+            `SELECT ${ChangeFeed.notifyExpression('$1')}`,
+            ChangeFeed.encode({ kind: 'identity', userId }),
+          );
+        },
       );
       return command === 'promote' ? await commands.promote(email) : await commands.demote(email);
     } finally {

@@ -25,6 +25,16 @@ export const ERROR_CATALOG = {
     title: 'Not authenticated',
     description: 'No valid bearer token or API key was given.',
   },
+  session_revoked: {
+    status: 401,
+    title: 'Access revoked',
+    description: 'The token belongs to an account that was disabled or deleted; sign in again if allowed.',
+  },
+  account_disabled: {
+    status: 403,
+    title: 'Account disabled',
+    description: 'An admin disabled this account: it cannot sign in.',
+  },
   invalid_credentials: {
     status: 401,
     title: 'Invalid credentials',
@@ -106,6 +116,11 @@ export const ERROR_CATALOG = {
     status: 409,
     title: 'Too many API keys',
     description: 'A user has at most 25 live API keys; revoke one first.',
+  },
+  last_admin: {
+    status: 409,
+    title: 'Last admin',
+    description: 'The change would leave no active admin; make another account an admin first.',
   },
   email_taken: {
     status: 409,

@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
 import {
   ApiCreatedResponse,
   ApiNoContentResponse,
@@ -13,7 +13,15 @@ import { Authenticated, CurrentUser } from '../auth/auth.decorators';
 import type { AuthenticatedUser } from '../auth/identity';
 import { CreateGrantDto, GrantDto } from '../entitlements/grant.dto';
 import { GrantsService } from '../entitlements/grants.service';
-import { AdminUserDetailDto, AdminUserListDto, AdminUsersQueryDto } from './admin-users.dto';
+import { DomainError } from '../../common/errors/domain-error';
+import { AdminUserDto } from '../users/user.dto';
+import { UsersService } from '../users/users.service';
+import {
+  AdminUserDetailDto,
+  AdminUserListDto,
+  AdminUsersQueryDto,
+  UpdateUserAccessDto,
+} from './admin-users.dto';
 import { AdminUsersService } from './admin-users.service';
 
 @ApiTags('admin: users')
@@ -22,6 +30,7 @@ import { AdminUsersService } from './admin-users.service';
 export class AdminUsersController {
   constructor(
     private readonly users: AdminUsersService,
+    private readonly accounts: UsersService,
     private readonly grants: GrantsService,
   ) {}
 
@@ -39,6 +48,20 @@ export class AdminUsersController {
   @ApiProblems('validation_failed', 'not_found')
   detail(@Param('id', UuidParam) id: string): Promise<AdminUserDetailDto> {
     return this.users.detail(id);
+  }
+
+  @Patch('users/:id')
+  @ApiOperation({
+    summary: "Change a user's role or disable the account",
+    description: 'Applies to the user’s existing tokens and keys on every instance within 1 s.',
+  })
+  @ApiOkResponse({ type: AdminUserDto })
+  @ApiProblems('validation_failed', 'not_found', 'last_admin')
+  changeAccess(@Param('id', UuidParam) id: string, @Body() body: UpdateUserAccessDto): Promise<AdminUserDto> {
+    if (body.role === undefined && body.disabled === undefined) {
+      throw DomainError.validation([{ field: 'role', message: 'give role or disabled (or both)' }]);
+    }
+    return this.accounts.changeAccess(id, body);
   }
 
   @Post('users/:id/grants')

@@ -1,11 +1,24 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsInt, IsOptional, IsUUID, Max, Min } from 'class-validator';
+import { IsBoolean, IsIn, IsInt, IsOptional, IsUUID, Max, Min } from 'class-validator';
 
+import { Role } from '../../generated/prisma/enums';
 import { SubscriptionSummaryDto } from '../billing/billing.dto';
 import { GrantDto } from '../entitlements/grant.dto';
 import { EntitlementDto } from '../paywall/entitlement.dto';
 import { UserDto } from '../users/user.dto';
+
+export class UpdateUserAccessDto {
+  @ApiPropertyOptional({ enum: Role })
+  @IsOptional()
+  @IsIn(Object.values(Role), { message: `role must be one of ${Object.values(Role).join(', ')}` })
+  role?: Role;
+
+  @ApiPropertyOptional({ description: 'A disabled account cannot sign in; its tokens and keys stop working' })
+  @IsOptional()
+  @IsBoolean()
+  disabled?: boolean;
+}
 
 export class AdminUsersQueryDto {
   @ApiPropertyOptional({ description: 'nextCursor of the previous page' })

@@ -59,7 +59,7 @@ export class ApiKeysService {
   async authenticate(key: string): Promise<AuthenticatedUser | null> {
     if (!key.startsWith(KEY_PREFIX) || key.length > 100) return null;
     const record = await this.apiKeys.findActiveByHash(hashApiKey(key));
-    if (!record) return null;
+    if (!record || record.user.disabledAt) return null;
     this.apiKeys
       .touch(record.id, new Date(Date.now() - LAST_USED_RESOLUTION_MS))
       .catch((error: Error) => this.logger.warn(`could not record API key use: ${error.message}`));

@@ -14,6 +14,7 @@ import { ApiKeyStrategy } from './api-key.strategy';
 import { AuthController } from './auth.controller';
 import { AuthService } from './auth.service';
 import { AuthenticationGuard } from './authentication.guard';
+import { IdentityCache } from './identity-cache.service';
 import { JwtStrategy } from './jwt.strategy';
 import { ThrottleRepository } from './throttle.repository';
 import { LoginThrottleService } from './login-throttle.service';
@@ -43,6 +44,7 @@ import { VerifiedTokens } from './verified-tokens';
     ThrottleRepository,
     LoginThrottleService,
     VerifiedTokens,
+    IdentityCache,
     JwtStrategy,
     ApiKeyStrategy,
     // Global guards run in the order they are registered: who is asking, what their key's scopes and

@@ -37,6 +37,7 @@ export class AuthService {
       : await this.verifyDecoy(input.password);
     if (!user || !valid) throw new DomainError('invalid_credentials', 'Email or password is wrong.');
     await this.throttle.succeeded(check);
+    if (user.disabledAt) throw new DomainError('account_disabled', 'An admin disabled this account.');
     return this.session(user);
   }
 

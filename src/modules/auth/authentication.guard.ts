@@ -6,6 +6,8 @@ import { DomainError } from '../../common/errors/domain-error';
 import { IS_PUBLIC } from './auth.decorators';
 import { AuthenticatedUser } from './identity';
 import { RouteMetadata } from './route-metadata';
+import { IdentityCache } from './identity-cache.service';
+import { sessionRevoked } from './jwt.strategy';
 import { VerifiedTokens } from './verified-tokens';
 
 /** Global: every route not `@Public()` needs a bearer JWT or an X-API-Key; 401 problem otherwise. */
@@ -18,23 +20,26 @@ export class AuthenticationGuard extends AuthGuard(['jwt', 'api-key']) {
   constructor(
     private readonly reflector: Reflector,
     private readonly verified: VerifiedTokens,
+    private readonly identities: IdentityCache,
   ) {
     super();
   }
 
-  /** A token that Passport's JWT strategy verified before needs no second round through Passport. */
+  /**
+   * A token that Passport's JWT strategy verified before needs no second round through Passport: its
+   * user is resolved from the identity cache (no query when warm).
+   */
   override canActivate(context: ExecutionContext): Promise<boolean> | boolean {
     if (this.isPublic.of(this.reflector, context)) return true;
     const request = context
       .switchToHttp()
       .getRequest<{ headers: { authorization?: string }; user?: AuthenticatedUser }>();
     const token = VerifiedTokens.bearerToken(request.headers.authorization);
-    const user = token ? this.verified.get(token) : undefined;
-    if (user) {
-      request.user = user;
-      return true;
-    }
-    return super.canActivate(context) as Promise<boolean>;
+    const userId = token ? this.verified.userIdOf(token) : undefined;
+    if (!userId) return super.canActivate(context) as Promise<boolean>;
+    const user = this.identities.resolve(userId);
+    if (user instanceof Promise) return user.then((resolved) => admit(request, resolved));
+    return admit(request, user);
   }
 
   override handleRequest<TUser>(error: unknown, user: TUser | false): TUser {
@@ -47,4 +52,10 @@ export class AuthenticationGuard extends AuthGuard(['jwt', 'api-key']) {
     }
     return user;
   }
+}
+
+function admit(request: { user?: AuthenticatedUser }, user: AuthenticatedUser | null): true {
+  if (!user) throw sessionRevoked();
+  request.user = user;
+  return true;
 }

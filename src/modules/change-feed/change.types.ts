@@ -2,6 +2,8 @@
 export type Change =
   /** A user's entitlements may differ now (subscription, grant, credits). */
   | { kind: 'entitlements'; userId: string }
+  /** Who a user is or may be changed: their role, their account disabled or deleted. */
+  | { kind: 'identity'; userId: string }
   /** Plans, features or prices changed. */
   | { kind: 'catalog' };
 

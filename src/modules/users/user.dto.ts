@@ -8,3 +8,9 @@ export class UserDto {
   @ApiProperty({ type: String, nullable: true }) name!: string | null;
   @ApiProperty({ enum: Role }) role!: Role;
 }
+
+/** A user as admins see them. */
+export class AdminUserDto extends UserDto {
+  @ApiProperty() disabled!: boolean;
+  @ApiProperty() createdAt!: string;
+}

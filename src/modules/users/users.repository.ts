@@ -8,8 +8,8 @@ import { Prisma, Role, User } from '../../generated/prisma/client';
 export class UsersRepository {
   constructor(private readonly prisma: PrismaService) {}
 
-  findById(id: string): Promise<User | null> {
-    return this.prisma.user.findUnique({ where: { id } });
+  findById(id: string, tx: Prisma.TransactionClient = this.prisma): Promise<User | null> {
+    return tx.user.findUnique({ where: { id } });
   }
 
   page(after: string | undefined, take: number): Promise<User[]> {
@@ -39,15 +39,33 @@ export class UsersRepository {
     }
   }
 
-  update(id: string, data: { passwordHash?: string; role?: Role }): Promise<User> {
-    return this.prisma.user.update({ where: { id }, data });
-  }
-
   setRole(id: string, role: Role, tx: Prisma.TransactionClient = this.prisma): Promise<User> {
     return tx.user.update({ where: { id }, data: { role } });
   }
 
+  /** Active admins (not disabled). */
   countAdmins(tx: Prisma.TransactionClient = this.prisma): Promise<number> {
-    return tx.user.count({ where: { role: 'admin' } });
+    return tx.user.count({ where: { role: 'admin', disabledAt: null } });
+  }
+
+  /** What authentication needs to know of a user, read on a cache miss. */
+  identity(id: string) {
+    return this.prisma.user.findUnique({
+      where: { id },
+      select: { id: true, email: true, role: true, disabledAt: true },
+    });
+  }
+
+  /** Locks the admins' rows, so that two demotions cannot both leave the other as the last one. */
+  async lockAdmins(tx: Prisma.TransactionClient): Promise<void> {
+    await tx.$queryRaw`SELECT id FROM users WHERE role = 'admin' AND disabled_at IS NULL FOR UPDATE`;
+  }
+
+  update(
+    id: string,
+    data: { passwordHash?: string; role?: Role; disabledAt?: Date | null },
+    tx: Prisma.TransactionClient = this.prisma,
+  ): Promise<User> {
+    return tx.user.update({ where: { id }, data });
   }
 }

@@ -1,12 +1,47 @@
 import { Injectable } from '@nestjs/common';
 
-import { User } from '../../generated/prisma/client';
-import { UserDto } from './user.dto';
+import { DomainError } from '../../common/errors/domain-error';
+import { Role, User } from '../../generated/prisma/client';
+import { ChangeFeed } from '../change-feed/change-feed.service';
+import { AdminUserDto, UserDto } from './user.dto';
 import { UsersRepository } from './users.repository';
 
 @Injectable()
 export class UsersService {
-  constructor(private readonly users: UsersRepository) {}
+  constructor(
+    private readonly users: UsersRepository,
+    private readonly changes: ChangeFeed,
+  ) {}
+
+  /**
+   * An admin's change to a user's role or status; every instance applies it to the user's existing
+   * tokens within a second. 409 `last_admin` when it would leave no active admin.
+   */
+  async changeAccess(userId: string, change: { role?: Role; disabled?: boolean }): Promise<AdminUserDto> {
+    const updated = await this.changes.transaction(async (tx) => {
+      await this.users.lockAdmins(tx);
+      const user = await this.users.findById(userId, tx);
+      if (!user) throw new DomainError('not_found', 'No such user.');
+      const role = change.role ?? user.role;
+      const disabled = change.disabled ?? user.disabledAt !== null;
+      const wasActiveAdmin = user.role === 'admin' && user.disabledAt === null;
+      if (wasActiveAdmin && (role !== 'admin' || disabled) && (await this.users.countAdmins(tx)) <= 1) {
+        throw new DomainError('last_admin', 'This is the last active admin: make another admin first.');
+      }
+      const saved = await this.users.update(
+        userId,
+        { role, disabledAt: disabled ? (user.disabledAt ?? new Date()) : null },
+        tx,
+      );
+      await this.changes.publish({ kind: 'identity', userId }, tx);
+      return saved;
+    });
+    return {
+      ...toUserDto(updated),
+      disabled: updated.disabledAt !== null,
+      createdAt: updated.createdAt.toISOString(),
+    };
+  }
 
   /** The user with their password hash, for authentication only. */
   findByEmail(email: string): Promise<User | null> {
@@ -16,6 +51,11 @@ export class UsersService {
   /** Null when the email is taken. */
   register(data: { email: string; name?: string; passwordHash: string }): Promise<User | null> {
     return this.users.create(data);
+  }
+
+  /** Who the user is for authentication: null when there is no such user. */
+  identity(userId: string) {
+    return this.users.identity(userId);
   }
 
   async find(userId: string): Promise<UserDto | null> {
