@@ -1,7 +1,9 @@
 import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 
 import { AppConfig } from '../../config/app-config';
+import { ConfigurationError } from '../../config/configuration-error';
 import { PasswordHasher } from './password-hasher';
+import { PasswordPolicy } from './password-policy.service';
 import { UsersRepository } from './users.repository';
 
 /** Makes the ADMIN_EMAIL/ADMIN_PASSWORD account exist, as an admin with that password. */
@@ -13,11 +15,17 @@ export class AdminBootstrapService implements OnApplicationBootstrap {
     private readonly config: AppConfig,
     private readonly users: UsersRepository,
     private readonly hasher: PasswordHasher,
+    private readonly passwordPolicy: PasswordPolicy,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
     const admin = this.config.admin;
     if (!admin) return;
+    // Refused even when the account already has it: the most powerful account gets no weaker password.
+    const weakness = this.passwordPolicy.weakness(admin.password, admin.email);
+    if (weakness) {
+      throw new ConfigurationError(`Invalid configuration: ADMIN_PASSWORD refused. ${weakness.detail}`);
+    }
     const existing = await this.users.findByEmail(admin.email);
     if (!existing) {
       const passwordHash = await this.hasher.hash(admin.password);
