@@ -17,7 +17,7 @@ export class AuthController {
   @Public()
   @ApiOperation({ summary: 'Create an account and get an access token' })
   @ApiCreatedResponse({ type: AuthResponseDto })
-  @ApiProblems('validation_failed', 'malformed_json', 'email_taken')
+  @ApiProblems('validation_failed', 'weak_password', 'malformed_json', 'email_taken')
   signup(@Body() body: SignupDto): Promise<AuthResponseDto> {
     return this.auth.signup(body);
   }
