@@ -116,8 +116,14 @@ export class Environment {
   @Transform(emptyToUndefined)
   @ValidateIf((env: Environment) => env.ADMIN_EMAIL !== undefined || env.ADMIN_PASSWORD !== undefined)
   @IsString()
-  @MinLength(12, { message: 'must be at least 12 characters (set with ADMIN_EMAIL)' })
+  @MinLength(1, { message: 'must be set with ADMIN_EMAIL' })
   ADMIN_PASSWORD?: string;
+
+  @Transform(toInt)
+  @IsInt()
+  @Min(8)
+  @Max(256)
+  PASSWORD_MIN_LENGTH = 12;
 
   @Transform(toInt)
   @IsInt()

@@ -1,9 +1,22 @@
 import jwt from 'jsonwebtoken';
 
 import { bearer, signUp, uniqueEmail } from '../support/accounts';
+import { cleanEnvironment, runToExit } from '../support/server-process';
 import { api, startTestServer, TEST_JWT_SECRET, TestServer } from '../support/test-app';
 
 const PROBLEM = /application\/problem\+json/;
+
+/** For a server run to its exit: no embedded database, whatever happens. */
+function onTestDatabase(extra: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  return cleanEnvironment({
+    NODE_ENV: 'test',
+    DATABASE_URL: process.env.TEST_DATABASE_URL,
+    MIGRATE_ON_BOOT: 'false',
+    JWT_SECRET: TEST_JWT_SECRET,
+    PORT: '0',
+    ...extra,
+  });
+}
 
 describe('accounts: signup, login, /v1/me, API keys', () => {
   let server: TestServer;
@@ -168,6 +181,37 @@ describe('accounts: signup, login, /v1/me, API keys', () => {
       .expect(400);
   });
 
+  it('refuses weak passwords at signup with 400 weak_password, saying which rule failed', async () => {
+    const email = uniqueEmail('grace');
+    const localPart = email.split('@')[0] ?? '';
+    const refusals: Array<[password: string, detail: RegExp]> = [
+      ['password1234', /breached/],
+      ['123456789012', /breached/],
+      ['QwertyUiop123', /breached/],
+      ['Tr0ub4dor&3', /at least 12 characters/],
+      [`my ${localPart.toUpperCase()} secret`, /before the @/],
+      ['a'.repeat(257), /at most 256 characters/],
+    ];
+    for (const [password, detail] of refusals) {
+      const response = await api(server).post('/v1/auth/signup').send({ email, password }).expect(400);
+      expect(response.headers['content-type']).toMatch(PROBLEM);
+      expect(response.body).toMatchObject({
+        code: 'weak_password',
+        status: 400,
+        detail: expect.stringMatching(detail),
+      });
+      expect(JSON.stringify(response.body)).not.toContain(password);
+    }
+
+    const longest = 'z'.repeat(255) + '!';
+    await api(server).post('/v1/auth/signup').send({ email, password: longest }).expect(201);
+    await api(server).post('/v1/auth/login').send({ email, password: longest }).expect(200);
+    await api(server)
+      .post('/v1/auth/signup')
+      .send({ email: uniqueEmail('strong'), password: 'violet lighthouse 42 minutes' })
+      .expect(201);
+  });
+
   it('refuses a duplicate email (any case) with 409 email_taken', async () => {
     const account = await signUp(server.url);
     const response = await api(server)
@@ -290,6 +334,55 @@ describe('admin bootstrap from ADMIN_EMAIL and ADMIN_PASSWORD', () => {
       await withNewAdmin.stop();
     }
   }, 120_000); // three boots, one after the other
+
+  it('refuses to boot on a weak ADMIN_PASSWORD, with one line that does not echo it', async () => {
+    const { code, stderr } = await runToExit(
+      onTestDatabase({ ADMIN_EMAIL: uniqueEmail('weak-admin'), ADMIN_PASSWORD: 'qwertyuiop123' }),
+    );
+    expect(code).toBe(1);
+    expect(stderr.trim().split('\n')).toEqual([
+      expect.stringMatching(/^Invalid configuration: ADMIN_PASSWORD refused\. .*breached/),
+    ]);
+    expect(stderr).not.toContain('qwertyuiop123');
+  });
+});
+
+describe('PASSWORD_MIN_LENGTH', () => {
+  it('is the signup minimum, and login does not apply the policy to older passwords', async () => {
+    const first = await startTestServer();
+    const existing = await signUp(first.url);
+    const twelve = { email: uniqueEmail('twelve'), password: 'twelve chars' };
+    try {
+      await api(first).post('/v1/auth/signup').send(twelve).expect(201);
+    } finally {
+      await first.stop();
+    }
+
+    const stricter = await startTestServer({ PASSWORD_MIN_LENGTH: '40' });
+    try {
+      const refused = await api(stricter)
+        .post('/v1/auth/signup')
+        .send({ email: uniqueEmail(), password: existing.password })
+        .expect(400);
+      expect(refused.body).toMatchObject({
+        code: 'weak_password',
+        detail: expect.stringMatching(/at least 40/),
+      });
+      await api(stricter).post('/v1/auth/login').send(twelve).expect(200);
+      await api(stricter)
+        .post('/v1/auth/login')
+        .send({ email: existing.email, password: existing.password })
+        .expect(200);
+    } finally {
+      await stricter.stop();
+    }
+  }, 120_000); // two boots
+
+  it('stops the boot on an out-of-range value', async () => {
+    const { code, stderr } = await runToExit(onTestDatabase({ PASSWORD_MIN_LENGTH: '4' }));
+    expect(code).toBe(1);
+    expect(stderr).toMatch(/^Invalid configuration: PASSWORD_MIN_LENGTH/);
+  });
 });
 
 describe('a burst of signups', () => {

@@ -15,6 +15,12 @@ export const ERROR_CATALOG = {
     title: 'Malformed request',
     description: 'The HTTP request or its URL could not be parsed, or a path segment is over 100 characters.',
   },
+  weak_password: {
+    status: 400,
+    title: 'Weak password',
+    description:
+      'The password is too short or too long, among well-known breached passwords, or contains the email address before the @; `detail` says which.',
+  },
   invalid_signature: {
     status: 400,
     title: 'Invalid signature',

@@ -17,7 +17,7 @@ export class AuthController {
   @Public()
   @ApiOperation({ summary: 'Create an account and get an access token' })
   @ApiCreatedResponse({ type: AuthResponseDto })
-  @ApiProblems('validation_failed', 'malformed_json', 'email_taken', 'too_many_requests')
+  @ApiProblems('validation_failed', 'weak_password', 'malformed_json', 'email_taken', 'too_many_requests')
   signup(@Body() body: SignupDto, @Ip() clientIp: string): Promise<AuthResponseDto> {
     return this.auth.signup(body, clientIp);
   }

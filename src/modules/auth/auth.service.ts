@@ -4,6 +4,7 @@ import { JwtService } from '@nestjs/jwt';
 import { DomainError } from '../../common/errors/domain-error';
 import { User } from '../../generated/prisma/client';
 import { PasswordHasher } from '../users/password-hasher';
+import { PasswordPolicy } from '../users/password-policy.service';
 import { toUserDto, UsersService } from '../users/users.service';
 import { AccessTokenPayload } from './access-token';
 import { AuthResponseDto, LoginDto, SignupDto } from './auth.dto';
@@ -17,12 +18,14 @@ export class AuthService {
   constructor(
     private readonly users: UsersService,
     private readonly hasher: PasswordHasher,
+    private readonly passwordPolicy: PasswordPolicy,
     private readonly jwt: JwtService,
     private readonly throttle: LoginThrottleService,
   ) {}
 
   async signup(input: SignupDto, clientIp: string): Promise<AuthResponseDto> {
     await this.throttle.signup(clientIp);
+    this.passwordPolicy.assertAcceptable(input.password, input.email);
     const passwordHash = await this.hasher.hash(input.password);
     const user = await this.users.register({ email: input.email, name: input.name, passwordHash });
     if (!user) throw new DomainError('email_taken', 'An account with this email already exists.');

@@ -1,8 +1,10 @@
 import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 
 import { AppConfig } from '../../config/app-config';
+import { ConfigurationError } from '../../config/configuration-error';
 import { User } from '../../generated/prisma/client';
 import { PasswordHasher } from './password-hasher';
+import { PasswordPolicy } from './password-policy.service';
 import { UsersRepository } from './users.repository';
 
 /**
@@ -20,11 +22,17 @@ export class AdminBootstrapService implements OnApplicationBootstrap {
     private readonly config: AppConfig,
     private readonly users: UsersRepository,
     private readonly hasher: PasswordHasher,
+    private readonly passwordPolicy: PasswordPolicy,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
     const admin = this.config.admin;
     if (!admin) return;
+    // Refused even when the account already has it: the most powerful account gets no weaker password.
+    const weakness = this.passwordPolicy.weakness(admin.password, admin.email);
+    if (weakness) {
+      throw new ConfigurationError(`Invalid configuration: ADMIN_PASSWORD refused. ${weakness.detail}`);
+    }
     const existing = await this.users.findByEmail(admin.email);
     if (existing) return this.refuseToAdopt(existing);
 

@@ -2,11 +2,12 @@ import { Module } from '@nestjs/common';
 
 import { AdminBootstrapService } from './admin-bootstrap.service';
 import { PasswordHasher } from './password-hasher';
+import { PasswordPolicy } from './password-policy.service';
 import { UsersRepository } from './users.repository';
 import { UsersService } from './users.service';
 
 @Module({
-  providers: [UsersRepository, UsersService, PasswordHasher, AdminBootstrapService],
-  exports: [UsersService, PasswordHasher],
+  providers: [UsersRepository, UsersService, PasswordHasher, PasswordPolicy, AdminBootstrapService],
+  exports: [UsersService, PasswordHasher, PasswordPolicy],
 })
 export class UsersModule {}
