@@ -31,9 +31,13 @@ export class Environment {
   @IsIn(['development', 'production', 'test'])
   NODE_ENV: 'development' | 'production' | 'test' = 'development';
 
+  // Without it the service starts an embedded PostgreSQL whose superuser password is well known.
   @Transform(emptyToUndefined)
-  @IsOptional()
-  @Matches(/^postgres(ql)?:\/\/\S+$/, { message: 'must be a postgresql:// URL' })
+  @ValidateIf((env: Environment) => env.NODE_ENV === 'production' || env.DATABASE_URL !== undefined)
+  @Matches(/^postgres(ql)?:\/\/\S+$/, {
+    message:
+      'must be a postgresql:// URL (required when NODE_ENV=production: the embedded PostgreSQL is for development)',
+  })
   DATABASE_URL?: string;
 
   @Transform(toInt)
