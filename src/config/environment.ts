@@ -143,6 +143,13 @@ export class Environment {
   @IsBoolean()
   MIGRATE_ON_BOOT = true;
 
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @Matches(/^[\x21-\x7e]{16,}$/, {
+    message: 'must be at least 16 printable ASCII characters, without spaces',
+  })
+  METRICS_TOKEN?: string;
+
   @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
   LOG_LEVEL = 'info';
 
@@ -167,7 +174,7 @@ export function loadEnvironment(source: NodeJS.ProcessEnv = process.env): Enviro
 }
 
 function isSecret(variable: string): boolean {
-  return /SECRET|PASSWORD|KEY|DATABASE_URL/.test(variable);
+  return /SECRET|PASSWORD|KEY|TOKEN|DATABASE_URL/.test(variable);
 }
 
 function stripPropertyName(message: string, property: string): string {
