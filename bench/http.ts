@@ -56,9 +56,14 @@ export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
+/** The bench runs the service with NODE_ENV=production, where /metrics wants a token. */
+export const METRICS_TOKEN = 'bench-metrics-token-0123456789';
+
 /** The value of an unlabelled Prometheus counter or gauge from GET /metrics. */
 export async function metricValue(baseUrl: string, name: string): Promise<number> {
-  const reply = await call<string>('GET', `${baseUrl}/metrics`);
+  const reply = await call<string>('GET', `${baseUrl}/metrics`, { token: METRICS_TOKEN });
+  if (reply.status !== 200)
+    throw new Error(`GET /metrics answered ${reply.status}: ${JSON.stringify(reply.body)}`);
   const match = new RegExp(`^${name} (\\S+)$`, 'm').exec(reply.body);
   if (!match) throw new Error(`/metrics has no ${name}`);
   return Number(match[1]);

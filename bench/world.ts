@@ -7,7 +7,7 @@ import { EmbeddedDatabase, startEmbeddedDatabase } from '../src/database/embedde
 import { applyMigrations } from '../src/database/migrations/migration-runner';
 import { cleanEnvironment, ServerProcess } from '../test/support/server-process';
 import { EventObject, StripeDouble } from '../test/stripe-double';
-import { call, CallOptions, expectStatus, Reply, sleep } from './http';
+import { call, CallOptions, expectStatus, METRICS_TOKEN, Reply, sleep } from './http';
 import { spawnServer } from './server';
 
 export const WEBHOOK_PATH = '/v1/webhooks/stripe';
@@ -91,6 +91,7 @@ export class World {
       DATABASE_URL: database.url,
       MIGRATE_ON_BOOT: 'false',
       JWT_SECRET,
+      METRICS_TOKEN,
       STRIPE_SECRET_KEY: StripeDouble.testSecretKey,
       STRIPE_API_BASE: stripe.url,
       STRIPE_WEBHOOK_SECRET: WEBHOOK_SECRET,

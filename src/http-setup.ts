@@ -11,6 +11,7 @@ import { DomainError } from './common/errors/domain-error';
 import { ProblemDetailsFilter, sendProblem } from './common/errors/problem-details.filter';
 import { clientErrorResponse } from './common/errors/problem';
 import { jsonBodyProblem } from './common/http/json-body';
+import { DOCS_PATH, securityHeaders, withDocsHeaders } from './common/http/security-headers';
 import { describeProblemCodes, PROBLEM_SCHEMA, PROBLEM_SCHEMA_NAME } from './common/openapi/problem.schema';
 import { flattenValidationErrors } from './common/validation/validation-errors';
 import { MetricsService } from './modules/metrics/metrics.service';
@@ -42,7 +43,12 @@ export function answerClientError(error: Error & { code?: string }, socket: Dupl
   socket.destroy(error);
 }
 
-export function configureHttp(app: NestFastifyApplication, bodyLimit: number, log: Pino): void {
+export async function configureHttp(
+  app: NestFastifyApplication,
+  settings: { bodyLimit: number; appUrl: string },
+  log: Pino,
+): Promise<void> {
+  const { bodyLimit } = settings;
   registerJsonParser(app, bodyLimit);
   app.useGlobalPipes(
     new ValidationPipe({
@@ -55,14 +61,17 @@ export function configureHttp(app: NestFastifyApplication, bodyLimit: number, lo
   app.useGlobalFilters(new ProblemDetailsFilter());
 
   const fastify = app.getHttpAdapter().getInstance();
+  const headers = await securityHeaders(settings.appUrl);
   // Routes are added when the app starts listening, after this hook: a route's limit beats the parser's.
   fastify.addHook('onRoute', (route) => {
     if (route.url === STRIPE_WEBHOOK_PATH) route.bodyLimit = Math.max(bodyLimit, STRIPE_WEBHOOK_BODY_LIMIT);
+    withDocsHeaders(route, headers);
   });
   const metrics = app.get(MetricsService);
   // Callback hooks: an async hook costs a promise per request on every route.
   fastify.addHook('onRequest', (request, reply, done) => {
-    reply.header('x-request-id', request.id);
+    // Before routing: 404s and the guards' 401s carry them too.
+    reply.header('x-request-id', request.id).headers(headers.api);
     done();
   });
   fastify.addHook('onResponse', (request, reply, done) => {
@@ -122,5 +131,5 @@ function setUpOpenApi(app: NestFastifyApplication): void {
     ...document.components,
     schemas: { ...document.components?.schemas, [PROBLEM_SCHEMA_NAME]: PROBLEM_SCHEMA as never },
   };
-  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
+  SwaggerModule.setup(DOCS_PATH.slice(1), app, document, { jsonDocumentUrl: `${DOCS_PATH}-json` });
 }

@@ -80,7 +80,7 @@ async function createApp(config: AppConfig, log: Pino): Promise<NestFastifyAppli
     logger: new PinoNestLogger(log),
     bodyParser: false,
   });
-  configureHttp(app, config.env.BODY_LIMIT_BYTES, log);
+  await configureHttp(app, { bodyLimit: config.env.BODY_LIMIT_BYTES, appUrl: config.env.APP_URL }, log);
   return app;
 }
 

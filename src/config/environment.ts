@@ -31,9 +31,13 @@ export class Environment {
   @IsIn(['development', 'production', 'test'])
   NODE_ENV: 'development' | 'production' | 'test' = 'development';
 
+  // Without it the service starts an embedded PostgreSQL whose superuser password is well known.
   @Transform(emptyToUndefined)
-  @IsOptional()
-  @Matches(/^postgres(ql)?:\/\/\S+$/, { message: 'must be a postgresql:// URL' })
+  @ValidateIf((env: Environment) => env.NODE_ENV === 'production' || env.DATABASE_URL !== undefined)
+  @Matches(/^postgres(ql)?:\/\/\S+$/, {
+    message:
+      'must be a postgresql:// URL (required when NODE_ENV=production: the embedded PostgreSQL is for development)',
+  })
   DATABASE_URL?: string;
 
   @Transform(toInt)
@@ -145,6 +149,13 @@ export class Environment {
   @IsBoolean()
   MIGRATE_ON_BOOT = true;
 
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @Matches(/^[\x21-\x7e]{16,}$/, {
+    message: 'must be at least 16 printable ASCII characters, without spaces',
+  })
+  METRICS_TOKEN?: string;
+
   @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
   LOG_LEVEL = 'info';
 
@@ -193,7 +204,7 @@ export function loadEnvironment(source: NodeJS.ProcessEnv = process.env): Enviro
 }
 
 function isSecret(variable: string): boolean {
-  return /SECRET|PASSWORD|KEY|DATABASE_URL/.test(variable);
+  return /SECRET|PASSWORD|KEY|TOKEN|DATABASE_URL/.test(variable);
 }
 
 function stripPropertyName(message: string, property: string): string {

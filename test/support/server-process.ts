@@ -50,6 +50,8 @@ export function runToExit(
     env,
     cwd: projectDir,
     stdio: ['ignore', 'ignore', 'pipe'],
+    // A server that boots instead of refusing to is stopped (SIGTERM), so its test fails rather than hangs.
+    timeout: 30_000,
   });
   let stderr = '';
   child.stderr.on('data', (chunk) => (stderr += chunk));

@@ -1,6 +1,7 @@
 import { Controller, Get } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 
+import { NoStore } from '../../common/http/no-store.decorator';
 import { Authenticated, CurrentUser } from '../auth/auth.decorators';
 import type { AuthenticatedUser } from '../auth/identity';
 import { MeDto } from './account.dto';
@@ -13,6 +14,7 @@ export class MeController {
 
   @Get()
   @Authenticated()
+  @NoStore()
   @ApiOperation({ summary: 'The calling user, with subscription, entitlements and credits' })
   @ApiOkResponse({ type: MeDto })
   me(@CurrentUser() user: AuthenticatedUser): Promise<MeDto> {

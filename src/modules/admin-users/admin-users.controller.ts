@@ -7,6 +7,7 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 
+import { NoStore } from '../../common/http/no-store.decorator';
 import { ApiProblems } from '../../common/openapi/api-problems.decorator';
 import { UuidParam } from '../../common/validation/uuid-param.pipe';
 import { Authenticated, CurrentUser } from '../auth/auth.decorators';
@@ -35,6 +36,7 @@ export class AdminUsersController {
   ) {}
 
   @Get('users')
+  @NoStore()
   @ApiOperation({ summary: 'Users, paginated' })
   @ApiOkResponse({ type: AdminUserListDto })
   @ApiProblems('validation_failed')
@@ -43,6 +45,7 @@ export class AdminUsersController {
   }
 
   @Get('users/:id')
+  @NoStore()
   @ApiOperation({ summary: 'A user with subscription, entitlements, credit ledger and billing events' })
   @ApiOkResponse({ type: AdminUserDetailDto })
   @ApiProblems('validation_failed', 'not_found')
@@ -51,6 +54,7 @@ export class AdminUsersController {
   }
 
   @Patch('users/:id')
+  @NoStore()
   @ApiOperation({
     summary: "Change a user's role or disable the account",
     description: 'Applies to the user’s existing tokens and keys on every instance within 1 s.',
@@ -65,6 +69,7 @@ export class AdminUsersController {
   }
 
   @Post('users/:id/grants')
+  @NoStore()
   @ApiOperation({ summary: 'Open a feature for the user whatever the plan (a comp), until expiresAt' })
   @ApiCreatedResponse({ type: GrantDto })
   @ApiProblems('validation_failed', 'not_found')

@@ -7,6 +7,7 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 
+import { NoStore } from '../../common/http/no-store.decorator';
 import { ApiProblems } from '../../common/openapi/api-problems.decorator';
 import { UuidParam } from '../../common/validation/uuid-param.pipe';
 import { Authenticated, CurrentUser } from '../auth/auth.decorators';
@@ -21,6 +22,7 @@ export class ApiKeysController {
   constructor(private readonly apiKeys: ApiKeysService) {}
 
   @Post()
+  @NoStore()
   @ApiOperation({ summary: 'Create an API key (shown once)' })
   @ApiCreatedResponse({ type: CreatedApiKeyDto })
   @ApiProblems('validation_failed', 'forbidden', 'forbidden_for_api_key', 'too_many_keys')
@@ -29,6 +31,7 @@ export class ApiKeysController {
   }
 
   @Get()
+  @NoStore()
   @ApiOperation({ summary: 'List your active API keys' })
   @ApiOkResponse({ type: ApiKeyListDto })
   async list(@CurrentUser() user: AuthenticatedUser): Promise<ApiKeyListDto> {

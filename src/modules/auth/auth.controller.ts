@@ -2,6 +2,7 @@ import { Body, Controller, Get, HttpCode, Ip, Post, UseGuards } from '@nestjs/co
 import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Throttle, ThrottlerGuard } from '@nestjs/throttler';
 
+import { NoStore } from '../../common/http/no-store.decorator';
 import { ApiProblems } from '../../common/openapi/api-problems.decorator';
 import type { AuthenticatedUser } from './identity';
 import { AuthResponseDto, LoginDto, SessionDto, SignupDto } from './auth.dto';
@@ -15,6 +16,7 @@ export class AuthController {
 
   @Post('signup')
   @Public()
+  @NoStore()
   @ApiOperation({ summary: 'Create an account and get an access token' })
   @ApiCreatedResponse({ type: AuthResponseDto })
   @ApiProblems('validation_failed', 'weak_password', 'malformed_json', 'email_taken', 'too_many_requests')
@@ -24,6 +26,7 @@ export class AuthController {
 
   @Post('login')
   @Public()
+  @NoStore()
   @HttpCode(200)
   @UseGuards(ThrottlerGuard)
   @Throttle({ default: { limit: 120, ttl: 60_000 } })
@@ -36,6 +39,7 @@ export class AuthController {
 
   @Get('session')
   @Authenticated()
+  @NoStore()
   @ApiOperation({
     summary: 'Who the credentials belong to, as the token or API key says (no lookup of the profile)',
   })

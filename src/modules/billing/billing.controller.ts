@@ -1,6 +1,7 @@
 import { Body, Controller, Get, Headers, HttpCode, Param, Post } from '@nestjs/common';
 import { ApiCreatedResponse, ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 
+import { NoStore } from '../../common/http/no-store.decorator';
 import { ApiProblems, STRIPE_PROBLEMS } from '../../common/openapi/api-problems.decorator';
 import { Authenticated, CurrentUser } from '../auth/auth.decorators';
 import type { AuthenticatedUser } from '../auth/identity';
@@ -20,6 +21,7 @@ export class BillingController {
   constructor(private readonly billing: BillingService) {}
 
   @Post('checkout')
+  @NoStore()
   @ApiOperation({ summary: 'Start a Stripe Checkout for a price: a subscription, or a one-time credit pack' })
   @ApiHeader({
     name: 'Idempotency-Key',
@@ -50,6 +52,7 @@ export class BillingController {
   }
 
   @Post('portal')
+  @NoStore()
   @ApiOperation({ summary: 'A Stripe customer portal session' })
   @ApiCreatedResponse({ type: PortalSessionDto })
   @ApiProblems('no_billing_account', ...STRIPE_PROBLEMS)

@@ -2,6 +2,7 @@ import { Controller, HttpCode, Param, Post } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 
 import { DomainError } from '../../../common/errors/domain-error';
+import { NoStore } from '../../../common/http/no-store.decorator';
 import { ApiProblems, STRIPE_PROBLEMS } from '../../../common/openapi/api-problems.decorator';
 import { UuidParam } from '../../../common/validation/uuid-param.pipe';
 import { Authenticated } from '../../auth/auth.decorators';
@@ -20,6 +21,7 @@ export class AdminReconciliationController {
   ) {}
 
   @Post('users/:id/reconcile')
+  @NoStore()
   @HttpCode(200)
   @ApiOperation({ summary: "Re-sync the user's subscriptions and credit packs from Stripe" })
   @ApiOkResponse({ type: BillingStateDto })
