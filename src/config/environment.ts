@@ -27,6 +27,14 @@ const toBoolean = ({ value }: { value: unknown }) => {
 };
 const emptyToUndefined = ({ value }: { value: unknown }) => (value === '' ? undefined : value);
 
+/** An integer variable within [min, max], given as a string in the environment. */
+function IntSetting(min: number, max: number): PropertyDecorator {
+  const decorators = [Transform(toInt), IsInt(), Min(min), Max(max)];
+  return (target, key) => {
+    for (const decorate of decorators) decorate(target, key);
+  };
+}
+
 export class Environment {
   @IsIn(['development', 'production', 'test'])
   NODE_ENV: 'development' | 'production' | 'test' = 'development';
@@ -40,10 +48,7 @@ export class Environment {
   })
   DATABASE_URL?: string;
 
-  @Transform(toInt)
-  @IsInt()
-  @Min(0)
-  @Max(65535)
+  @IntSetting(0, 65535)
   PORT = 3000;
 
   @Transform(emptyToUndefined)
@@ -52,10 +57,7 @@ export class Environment {
   @MinLength(32, { message: 'must be at least 32 characters (and required when NODE_ENV=production)' })
   JWT_SECRET?: string;
 
-  @Transform(toInt)
-  @IsInt()
-  @Min(60)
-  @Max(7 * 24 * 3600)
+  @IntSetting(60, 7 * 24 * 3600)
   JWT_TTL_SECONDS = 3600;
 
   @Transform(emptyToUndefined)
@@ -73,40 +75,22 @@ export class Environment {
   @IsUrl({ require_tld: false, require_protocol: true, protocols: ['http', 'https'] })
   STRIPE_API_BASE?: string;
 
-  @Transform(toInt)
-  @IsInt()
-  @Min(100)
-  @Max(120_000)
+  @IntSetting(100, 120_000)
   STRIPE_TIMEOUT_MS = 10_000;
 
-  @Transform(toInt)
-  @IsInt()
-  @Min(0)
-  @Max(5)
+  @IntSetting(0, 5)
   STRIPE_MAX_NETWORK_RETRIES = 2;
 
-  @Transform(toInt)
-  @IsInt()
-  @Min(10)
-  @Max(3_600_000)
+  @IntSetting(10, 3_600_000)
   WEBHOOK_RETRY_BASE_MS = 5_000;
 
-  @Transform(toInt)
-  @IsInt()
-  @Min(10)
-  @Max(600_000)
+  @IntSetting(10, 600_000)
   WEBHOOK_WORKER_INTERVAL_MS = 1_000;
 
-  @Transform(toInt)
-  @IsInt()
-  @Min(0)
-  @Max(10_000)
+  @IntSetting(0, 10_000)
   WEBHOOK_INLINE_BUDGET_MS = 2_000;
 
-  @Transform(toInt)
-  @IsInt()
-  @Min(0)
-  @Max(86_400_000)
+  @IntSetting(0, 86_400_000)
   RECONCILE_INTERVAL_MS = 300_000;
 
   @IsUrl({ require_tld: false, require_protocol: true, protocols: ['http', 'https'] })
@@ -123,26 +107,17 @@ export class Environment {
   @MinLength(1, { message: 'must be set with ADMIN_EMAIL' })
   ADMIN_PASSWORD?: string;
 
-  @Transform(toInt)
-  @IsInt()
-  @Min(8)
-  @Max(256)
+  @IntSetting(8, 256)
   PASSWORD_MIN_LENGTH = 12;
 
-  @Transform(toInt)
-  @IsInt()
-  @Min(0)
-  @Max(90)
+  @IntSetting(0, 90)
   BILLING_GRACE_DAYS = 3;
 
   @IsString()
   @MinLength(1)
   DATA_DIR = '.data';
 
-  @Transform(toInt)
-  @IsInt()
-  @Min(0)
-  @Max(65535)
+  @IntSetting(0, 65535)
   EMBEDDED_DATABASE_PORT = 54329;
 
   @Transform(toBoolean)
@@ -159,24 +134,15 @@ export class Environment {
   @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
   LOG_LEVEL = 'info';
 
-  @Transform(toInt)
-  @IsInt()
-  @Min(1024)
-  @Max(10 * 1024 * 1024)
+  @IntSetting(1024, 10 * 1024 * 1024)
   BODY_LIMIT_BYTES = 100 * 1024;
 
   /** Signups accepted per client IP in an hour (SPEC: 20). */
-  @Transform(toInt)
-  @IsInt()
-  @Min(1)
-  @Max(1_000_000)
+  @IntSetting(1, 1_000_000)
   SIGNUPS_PER_CLIENT_PER_HOUR = 20;
 
   /** Wrong passwords checked per email in an hour, from all clients together (SPEC: 100). */
-  @Transform(toInt)
-  @IsInt()
-  @Min(20)
-  @Max(100_000)
+  @IntSetting(20, 100_000)
   LOGIN_FAILURES_PER_ACCOUNT = 100;
 
   /**
