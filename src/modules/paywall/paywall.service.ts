@@ -5,7 +5,6 @@ import { DomainError } from '../../common/errors/domain-error';
 import { Prisma } from '../../generated/prisma/client';
 import { AuthenticatedUser } from '../auth/identity';
 import { CreditsService } from '../credits/credits.service';
-import { Entitlements } from '../entitlements/entitlement.types';
 import { decideFeature } from './access-decision';
 import { EntitlementsCache } from './entitlements-cache.service';
 import { PaymentRequiredFactory } from './payment-required.factory';
@@ -97,10 +96,6 @@ export class PaywallService {
 
   giveBackCredits(subject: PaywallSubject, credits: number): Promise<void> {
     return this.credits.giveBack(subject.userId, credits, 'refund:failed_request');
-  }
-
-  entitlements(userId: string): Promise<Entitlements> | Entitlements {
-    return this.cache.get(userId);
   }
 
   private async limitReached(subject: PaywallSubject, feature: string, limit: number, used: number) {

@@ -37,11 +37,6 @@ export class UsageCounters implements OnApplicationBootstrap {
     }
   }
 
-  /** Whether the feature is a counted resource (a limit on anything else is not enforced by count). */
-  has(feature: string): boolean {
-    return this.counters.has(feature);
-  }
-
   /** How much of the feature the user uses now; 0 for a feature nothing counts (e.g. a flag). */
   used(feature: string, userId: string, tx?: Prisma.TransactionClient): Promise<number> {
     const counter = this.counters.get(feature);
