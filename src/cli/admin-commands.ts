@@ -1,5 +1,6 @@
 import { Prisma, User } from '../generated/prisma/client';
 import { ApiKeysRepository } from '../modules/api-keys/api-keys.repository';
+import { SessionsRepository } from '../modules/sessions/sessions.repository';
 import { UsersRepository } from '../modules/users/users.repository';
 
 export type TransactionRunner = <T>(work: (tx: Prisma.TransactionClient) => Promise<T>) => Promise<T>;
@@ -14,6 +15,7 @@ export class AdminCommands {
   constructor(
     private readonly users: UsersRepository,
     private readonly apiKeys: ApiKeysRepository,
+    private readonly sessions: SessionsRepository,
     private readonly inTransaction: TransactionRunner,
     private readonly announce: IdentityAnnouncer,
   ) {}
@@ -22,12 +24,12 @@ export class AdminCommands {
   async promote(email: string): Promise<string> {
     const user = await this.account(email);
     if (user.role === 'admin') return `${user.email} is already an admin; nothing changed.`;
-    const revoked = await this.inTransaction(async (tx) => {
+    const ended = await this.inTransaction(async (tx) => {
       await this.users.setRole(user.id, 'admin', tx);
       await this.announce(user.id, tx);
       return this.endAccess(user.id, tx);
     });
-    return `${user.email} is now an admin (its tokens too, within a second); ${revoked} API key(s) revoked.`;
+    return `${user.email} is now an admin; ${ended.sessions} session(s) ended and ${ended.keys} API key(s) revoked (on every server within a second): sign in again.`;
   }
 
   async demote(email: string): Promise<string> {
@@ -43,12 +45,13 @@ export class AdminCommands {
     return `${user.email} is no longer an admin; its tokens and keys act as a user within a second.`;
   }
 
-  /**
-   * Ends every way the account is signed in, within the role change's transaction. Today: its API keys.
-   * Sessions (issue 9) end here too.
-   */
-  private endAccess(userId: string, tx: Prisma.TransactionClient): Promise<number> {
-    return this.apiKeys.revokeAllOf(userId, tx);
+  /** Ends every way the account is signed in (sessions and API keys), within the role change's transaction. */
+  private async endAccess(
+    userId: string,
+    tx: Prisma.TransactionClient,
+  ): Promise<{ sessions: number; keys: number }> {
+    const sessions = await this.sessions.end({ userId }, 'promoted', tx);
+    return { sessions, keys: await this.apiKeys.revokeAllOf(userId, tx) };
   }
 
   private async account(email: string): Promise<User> {

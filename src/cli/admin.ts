@@ -4,6 +4,7 @@ import type { PrismaService } from '../database/prisma.service';
 import { PrismaClient } from '../generated/prisma/client';
 import { ApiKeysRepository } from '../modules/api-keys/api-keys.repository';
 import { UsersRepository } from '../modules/users/users.repository';
+import { SessionsRepository } from '../modules/sessions/sessions.repository';
 import { ChangeFeed } from '../modules/change-feed/change-feed.service';
 import { AdminCommands } from './admin-commands';
 import { runCli, withDatabase } from './cli-database';
@@ -24,6 +25,7 @@ runCli(async () => {
       const commands = new AdminCommands(
         new UsersRepository(client),
         new ApiKeysRepository(client),
+        new SessionsRepository(client),
         (work) => prisma.$transaction(work),
         async (userId, tx) => {
           await tx.$executeRawUnsafe(

@@ -57,8 +57,13 @@ export class Environment {
   @MinLength(32, { message: 'must be at least 32 characters (and required when NODE_ENV=production)' })
   JWT_SECRET?: string;
 
-  @IntSetting(60, 7 * 24 * 3600)
-  JWT_TTL_SECONDS = 3600;
+  /** How long an access token works (seconds); a session lives on through its refresh token. */
+  @IntSetting(5, 86_400)
+  ACCESS_TOKEN_TTL = 900;
+
+  /** How long a session may go unused (no refresh) before it must sign in again (seconds). */
+  @IntSetting(300, 365 * 86_400)
+  REFRESH_TOKEN_TTL = 30 * 86_400;
 
   @Transform(emptyToUndefined)
   @IsOptional()

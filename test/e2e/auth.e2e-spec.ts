@@ -98,7 +98,8 @@ describe('accounts: signup, login, /v1/me, API keys', () => {
   it('rejects missing, tampered, foreign and expired tokens with 401 problem+json', async () => {
     const account = await signUp(server.url);
     const [header, payload] = account.accessToken.split('.');
-    const claims = { sub: account.id, email: account.email, role: 'admin', iss: 'tollgate' };
+    const { sid } = jwt.decode(account.accessToken) as { sid: string };
+    const claims = { sub: account.id, sid, iss: 'tollgate' };
     const tokens = {
       none: undefined,
       tampered: `${header}.${payload}.${'A'.repeat(43)}`,
@@ -107,7 +108,8 @@ describe('accounts: signup, login, /v1/me, API keys', () => {
       // Signed with the right secret, but not as login signs them.
       neverExpiring: jwt.sign(claims, TEST_JWT_SECRET),
       notAUserId: jwt.sign({ ...claims, sub: 42 }, TEST_JWT_SECRET, { expiresIn: 60 }),
-      unknownRole: jwt.sign({ ...claims, role: 'root' }, TEST_JWT_SECRET, { expiresIn: 60 }),
+      noSession: jwt.sign({ ...claims, sid: undefined }, TEST_JWT_SECRET, { expiresIn: 60 }),
+      notASessionId: jwt.sign({ ...claims, sid: 'root' }, TEST_JWT_SECRET, { expiresIn: 60 }),
       garbage: 'not-a-jwt',
     };
     for (const token of Object.values(tokens)) {

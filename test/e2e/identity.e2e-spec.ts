@@ -4,18 +4,9 @@ import { randomUUID } from 'node:crypto';
 import { bearer, signUp, TestAccount } from '../support/accounts';
 import { AdminCredentials, adminEnvironment, adminHeaders } from '../support/admin';
 import { isolatedDatabase } from '../support/billing';
+import { msUntil } from '../support/eventually';
 import { api, startTestServer, TEST_JWT_SECRET, TestServer } from '../support/test-app';
 import { TestDatabaseServer } from '../support/test-database';
-
-/** How long until `probe` answers `status`, polled every 10 ms; fails after 2 s. */
-async function msUntil(status: number, probe: () => Promise<{ status: number }>): Promise<number> {
-  const startedAt = Date.now();
-  for (;;) {
-    if ((await probe()).status === status) return Date.now() - startedAt;
-    if (Date.now() - startedAt > 2_000) throw new Error(`not ${status} within 2 s`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
 
 describe('who a token belongs to and what they may do come from server state, on every instance', () => {
   let database: TestDatabaseServer;
@@ -55,7 +46,7 @@ describe('who a token belongs to and what they may do come from server state, on
     expect(refused.body.code).toBe('forbidden');
   });
 
-  it("ends a disabled user's tokens and keys (401 session_revoked) and logins (403), until enabled again", async () => {
+  it("ends a disabled user's sessions, stops their keys (401 session_revoked) and logins (403) until enabled again", async () => {
     const user = await signUp(instances[0].url, 'disabled');
     const key = (
       await api(instances[0]).post('/v1/api-keys').set(bearer(user)).send({ name: 'k' }).expect(201)
@@ -74,12 +65,19 @@ describe('who a token belongs to and what they may do come from server state, on
     expect(login.body.code).toBe('account_disabled');
 
     await changeAccess(user, { disabled: false }).expect(200);
-    expect(await msUntil(200, withToken)).toBeLessThan(1_000);
+    const withKey = () => api(instances[1]).get('/v1/me').set('X-API-Key', key);
+    expect(await msUntil(200, withKey)).toBeLessThan(1_000);
+    // Sessions ended with the disabling: whoever held them signs in again.
+    expect((await withToken()).body.code).toBe('session_revoked');
+    await api(instances[1])
+      .post('/v1/auth/login')
+      .send({ email: user.email, password: user.password })
+      .expect(200);
   });
 
   it('refuses a token signed for a user that does not exist, whatever role it claims', async () => {
     const forged = jwt.sign(
-      { sub: randomUUID(), email: 'ghost@example.com', role: 'admin' },
+      { sub: randomUUID(), sid: randomUUID(), email: 'ghost@example.com', role: 'admin' },
       TEST_JWT_SECRET,
       {
         issuer: 'tollgate',

@@ -6,6 +6,7 @@ export interface TestAccount {
   email: string;
   password: string;
   accessToken: string;
+  refreshToken: string;
 }
 
 export function uniqueEmail(label = 'user'): string {
@@ -16,8 +17,8 @@ export async function signUp(baseUrl: string, label = 'user'): Promise<TestAccou
   const email = uniqueEmail(label);
   const password = 'correct horse battery staple';
   const response = await request(baseUrl).post('/v1/auth/signup').send({ email, password }).expect(201);
-  const body = response.body as { user: { id: string }; accessToken: string };
-  return { id: body.user.id, email, password, accessToken: body.accessToken };
+  const body = response.body as { user: { id: string }; accessToken: string; refreshToken: string };
+  return { id: body.user.id, email, password, accessToken: body.accessToken, refreshToken: body.refreshToken };
 }
 
 export function bearer(account: { accessToken: string }): Record<string, string> {

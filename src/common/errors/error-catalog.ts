@@ -34,7 +34,13 @@ export const ERROR_CATALOG = {
   session_revoked: {
     status: 401,
     title: 'Access revoked',
-    description: 'The token belongs to an account that was disabled or deleted; sign in again if allowed.',
+    description:
+      'The token’s session was ended (logout, a spent refresh token used again, an admin) or its account was disabled or deleted; sign in again if allowed.',
+  },
+  invalid_refresh_token: {
+    status: 401,
+    title: 'Invalid refresh token',
+    description: 'The refresh token is malformed, unknown or expired; sign in again.',
   },
   account_disabled: {
     status: 403,

@@ -68,6 +68,18 @@ export class AdminUsersController {
     return this.accounts.changeAccess(id, body);
   }
 
+  @Post('users/:id/logout')
+  @HttpCode(204)
+  @ApiOperation({
+    summary: "End all of a user's sessions",
+    description: 'Their access tokens answer 401 on every instance within 1 s; API keys stay (revoke them or disable the user).',
+  })
+  @ApiNoContentResponse()
+  @ApiProblems('validation_failed', 'not_found')
+  async logout(@Param('id', UuidParam) id: string): Promise<void> {
+    if (!(await this.accounts.endSessions(id))) throw new DomainError('not_found', 'No such user.');
+  }
+
   @Post('users/:id/grants')
   @NoStore()
   @ApiOperation({ summary: 'Open a feature for the user whatever the plan (a comp), until expiresAt' })

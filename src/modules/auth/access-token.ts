@@ -1,9 +1,7 @@
-import { Role } from './identity';
-
+/** What an access token says: who (`sub`) and in which session (`sid`); never what they may do. */
 export interface AccessTokenPayload {
   sub: string;
-  email: string;
-  role: Role;
+  sid: string;
 }
 
 export const JWT_ISSUER = 'tollgate';

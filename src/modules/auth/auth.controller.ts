@@ -1,12 +1,13 @@
-import { Body, Controller, Get, HttpCode, Ip, Post, UseGuards } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Post, UseGuards } from '@nestjs/common';
 import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Throttle, ThrottlerGuard } from '@nestjs/throttler';
 
 import { NoStore } from '../../common/http/no-store.decorator';
 import { ApiProblems } from '../../common/openapi/api-problems.decorator';
 import type { AuthenticatedUser } from './identity';
-import { AuthResponseDto, LoginDto, SessionDto, SignupDto } from './auth.dto';
-import { Authenticated, CurrentUser, Public } from './auth.decorators';
+import type { ClientInfo } from '../sessions/sessions.repository';
+import { AuthResponseDto, LoginDto, RefreshDto, SessionDto, SignupDto, TokensDto } from './auth.dto';
+import { Authenticated, Client, CurrentUser, Public } from './auth.decorators';
 import { AuthService } from './auth.service';
 
 @ApiTags('auth')
@@ -17,11 +18,11 @@ export class AuthController {
   @Post('signup')
   @Public()
   @NoStore()
-  @ApiOperation({ summary: 'Create an account and get an access token' })
+  @ApiOperation({ summary: 'Create an account and sign in (a new session)' })
   @ApiCreatedResponse({ type: AuthResponseDto })
   @ApiProblems('validation_failed', 'weak_password', 'malformed_json', 'email_taken', 'too_many_requests')
-  signup(@Body() body: SignupDto, @Ip() clientIp: string): Promise<AuthResponseDto> {
-    return this.auth.signup(body, clientIp);
+  signup(@Body() body: SignupDto, @Client() client: ClientInfo): Promise<AuthResponseDto> {
+    return this.auth.signup(body, client);
   }
 
   @Post('login')
@@ -30,11 +31,26 @@ export class AuthController {
   @HttpCode(200)
   @UseGuards(ThrottlerGuard)
   @Throttle({ default: { limit: 120, ttl: 60_000 } })
-  @ApiOperation({ summary: 'Exchange email and password for an access token' })
+  @ApiOperation({ summary: 'Sign in with email and password (a new session)' })
   @ApiOkResponse({ type: AuthResponseDto })
   @ApiProblems('validation_failed', 'invalid_credentials', 'too_many_attempts', 'rate_limited')
-  login(@Body() body: LoginDto, @Ip() clientIp: string): Promise<AuthResponseDto> {
-    return this.auth.login(body, clientIp);
+  login(@Body() body: LoginDto, @Client() client: ClientInfo): Promise<AuthResponseDto> {
+    return this.auth.login(body, client);
+  }
+
+  @Post('refresh')
+  @Public()
+  @NoStore()
+  @HttpCode(200)
+  @ApiOperation({
+    summary: 'Trade a refresh token for new access and refresh tokens',
+    description:
+      'Each refresh token works once. Presenting a spent one again ends its whole session (401 `session_revoked`), so a stolen copy stops working for the thief and the owner alike.',
+  })
+  @ApiOkResponse({ type: TokensDto })
+  @ApiProblems('validation_failed', 'invalid_refresh_token', 'session_revoked')
+  refresh(@Body() body: RefreshDto, @Client() client: ClientInfo): Promise<TokensDto> {
+    return this.auth.refresh(body.refreshToken, client);
   }
 
   @Get('session')

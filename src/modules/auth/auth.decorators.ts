@@ -2,6 +2,7 @@ import { applyDecorators, createParamDecorator, ExecutionContext, SetMetadata } 
 import { ApiBearerAuth, ApiSecurity } from '@nestjs/swagger';
 
 import { ApiProblems } from '../../common/openapi/api-problems.decorator';
+import type { ClientInfo } from '../sessions/sessions.repository';
 import { AuthenticatedUser, Role } from './identity';
 
 export const IS_PUBLIC = 'auth:public';
@@ -25,6 +26,20 @@ export function Authenticated(options: { role?: Role } = {}) {
   if (options.role) decorators.push(SetMetadata(REQUIRED_ROLE, options.role));
   return applyDecorators(...decorators);
 }
+
+/** The calling client as sessions record it: IP (after `TRUST_PROXY`) and user agent. */
+export const Client = createParamDecorator(
+  (_data: unknown, context: ExecutionContext): ClientInfo => {
+    const request = context
+      .switchToHttp()
+      .getRequest<{ ip?: string; headers: Record<string, string | string[] | undefined> }>();
+    const userAgent = request.headers['user-agent'];
+    return {
+      ip: request.ip ?? null,
+      userAgent: typeof userAgent === 'string' ? userAgent.slice(0, 512) : null,
+    };
+  },
+);
 
 export const CurrentUser = createParamDecorator(
   (_data: unknown, context: ExecutionContext): AuthenticatedUser =>

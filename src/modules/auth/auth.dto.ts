@@ -38,9 +38,26 @@ export class LoginDto {
   password!: string;
 }
 
-export class AuthResponseDto {
-  @ApiProperty({ type: UserDto }) user!: UserDto;
+export class RefreshDto {
+  @ApiProperty({ description: 'The refresh token of the last sign-in or refresh (each works once)' })
+  @IsString()
+  @MaxLength(2048)
+  refreshToken!: string;
+}
+
+export class TokensDto {
   @ApiProperty({ description: 'JWT; send as Authorization: Bearer <token>' }) accessToken!: string;
+  @ApiProperty({
+    description:
+      'Trade it for new tokens with POST /v1/auth/refresh before the access token expires; it works once, and using a spent one ends the session.',
+  })
+  refreshToken!: string;
+  @ApiProperty({ description: 'Seconds the access token works (ACCESS_TOKEN_TTL)', example: 900 })
+  expiresIn!: number;
+}
+
+export class AuthResponseDto extends TokensDto {
+  @ApiProperty({ type: UserDto }) user!: UserDto;
 }
 
 export class SessionDto {

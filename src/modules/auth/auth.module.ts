@@ -7,6 +7,7 @@ import { ThrottlerModule } from '@nestjs/throttler';
 
 import { AppConfig } from '../../config/app-config';
 import { ApiKeysModule } from '../api-keys/api-keys.module';
+import { SessionsModule } from '../sessions/sessions.module';
 import { UsersModule } from '../users/users.module';
 import { JWT_ALGORITHM, JWT_ISSUER } from './access-token';
 import { ApiKeyScopeGuard } from './api-key-scope.guard';
@@ -26,6 +27,7 @@ import { VerifiedTokens } from './verified-tokens';
   imports: [
     UsersModule,
     ApiKeysModule,
+    SessionsModule,
     PassportModule,
     ThrottlerModule.forRoot([{ name: 'default', ttl: 60_000, limit: 120 }]),
     JwtModule.registerAsync({
@@ -34,7 +36,7 @@ import { VerifiedTokens } from './verified-tokens';
         // A KeyObject: given a string, jsonwebtoken first tries it as a PEM public key, which throws
         // and costs more than the rest of the request.
         secret: createSecretKey(Buffer.from(config.jwtSecret)) as unknown as string,
-        signOptions: { algorithm: JWT_ALGORITHM, issuer: JWT_ISSUER, expiresIn: config.env.JWT_TTL_SECONDS },
+        signOptions: { algorithm: JWT_ALGORITHM, issuer: JWT_ISSUER, expiresIn: config.env.ACCESS_TOKEN_TTL },
       }),
     }),
   ],

@@ -3,11 +3,11 @@ import { Reflector } from '@nestjs/core';
 import { AuthGuard } from '@nestjs/passport';
 
 import { DomainError } from '../../common/errors/domain-error';
+import { sessionEnded } from '../sessions/sessions.service';
 import { IS_PUBLIC } from './auth.decorators';
 import { AuthenticatedUser } from './identity';
 import { RouteMetadata } from './route-metadata';
 import { IdentityCache } from './identity-cache.service';
-import { sessionRevoked } from './jwt.strategy';
 import { VerifiedTokens } from './verified-tokens';
 
 /** Global: every route not `@Public()` needs a bearer JWT or an X-API-Key; 401 problem otherwise. */
@@ -35,9 +35,9 @@ export class AuthenticationGuard extends AuthGuard(['jwt', 'api-key']) {
       .switchToHttp()
       .getRequest<{ headers: { authorization?: string }; user?: AuthenticatedUser }>();
     const token = VerifiedTokens.bearerToken(request.headers.authorization);
-    const userId = token ? this.verified.userIdOf(token) : undefined;
-    if (!userId) return super.canActivate(context) as Promise<boolean>;
-    const user = this.identities.resolve(userId);
+    const claims = token ? this.verified.claimsOf(token) : undefined;
+    if (!claims) return super.canActivate(context) as Promise<boolean>;
+    const user = this.identities.resolve(claims);
     if (user instanceof Promise) return user.then((resolved) => admit(request, resolved));
     return admit(request, user);
   }
@@ -55,7 +55,7 @@ export class AuthenticationGuard extends AuthGuard(['jwt', 'api-key']) {
 }
 
 function admit(request: { user?: AuthenticatedUser }, user: AuthenticatedUser | null): true {
-  if (!user) throw sessionRevoked();
+  if (!user) throw sessionEnded();
   request.user = user;
   return true;
 }

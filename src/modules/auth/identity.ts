@@ -10,6 +10,8 @@ export interface AuthenticatedUser {
   id: string;
   email: string;
   role: Role;
+  /** Set when the caller sent an access token: the session it belongs to. */
+  sessionId?: string;
   /** Set when the caller authenticated with an API key: what that key may do. */
   apiKey?: { id: string; scopes: readonly ApiKeyScope[] };
 }

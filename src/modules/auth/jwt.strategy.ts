@@ -5,16 +5,16 @@ import type { FastifyRequest } from 'fastify';
 import { isUUID } from 'class-validator';
 import { Strategy } from 'passport-custom';
 
+import { sessionEnded } from '../sessions/sessions.service';
 import { AuthenticatedUser } from './identity';
-import { DomainError } from '../../common/errors/domain-error';
-import { Role } from '../../generated/prisma/enums';
 import { AccessTokenPayload, JWT_ALGORITHM, JWT_ISSUER } from './access-token';
 import { IdentityCache } from './identity-cache.service';
-import { VerifiedTokens } from './verified-tokens';
+import { TokenClaims, VerifiedTokens } from './verified-tokens';
 
 /**
  * Bearer JWTs: the signature is verified once per token (then remembered until it expires); who the
- * user is and what role they have are read from server state (`IdentityCache`), never from the token.
+ * user is, what role they have and whether the token's session is live are read from server state
+ * (`IdentityCache`), never from the token.
  */
 @Injectable()
 export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
@@ -29,39 +29,38 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
   async validate(request: FastifyRequest): Promise<AuthenticatedUser | false> {
     const token = VerifiedTokens.bearerToken(request.headers.authorization);
     if (!token) return false;
-    const userId = this.verified.userIdOf(token) ?? this.verify(token);
-    if (!userId) return false;
-    const user = await this.identities.resolve(userId);
-    if (!user) throw sessionRevoked();
+    const claims = this.verified.claimsOf(token) ?? this.verify(token);
+    if (!claims) return false;
+    const user = await this.identities.resolve(claims);
+    if (!user) throw sessionEnded();
     return user;
   }
 
-  private verify(token: string): string | undefined {
+  private verify(token: string): TokenClaims | undefined {
     try {
-      const payload = this.jwt.verify<AccessTokenPayload & { exp: number }>(token, {
+      const payload = this.jwt.verify<AccessTokenPayload & { exp: number; iat: number }>(token, {
         algorithms: [JWT_ALGORITHM],
         issuer: JWT_ISSUER,
       });
-      // We always sign these; a token without them was not made by this service's login.
-      // (The role claim is checked as login writes it, but never trusted: the identity cache says.)
+      // We always sign these; a token without them was not made by this service's sign-in.
       if (
         !isUUID(payload.sub) ||
+        !isUUID(payload.sid) ||
         !Number.isFinite(payload.exp) ||
-        !Object.values(Role).includes(payload.role)
+        !Number.isFinite(payload.iat)
       ) {
         return undefined;
       }
-      this.verified.remember(token, payload.sub, payload.exp * 1000);
-      return payload.sub;
+      const claims = {
+        userId: payload.sub,
+        sessionId: payload.sid,
+        issuedAt: payload.iat * 1000,
+        expiresAt: payload.exp * 1000,
+      };
+      this.verified.remember(token, claims);
+      return claims;
     } catch {
       return undefined;
     }
   }
-}
-
-export function sessionRevoked(): DomainError {
-  return new DomainError(
-    'session_revoked',
-    'This account was disabled or deleted; its tokens no longer work.',
-  );
 }

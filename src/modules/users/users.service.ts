@@ -3,6 +3,7 @@ import { Injectable } from '@nestjs/common';
 import { DomainError } from '../../common/errors/domain-error';
 import { Role, User } from '../../generated/prisma/client';
 import { ChangeFeed } from '../change-feed/change-feed.service';
+import { SessionsService } from '../sessions/sessions.service';
 import { AdminUserDto, UserDto } from './user.dto';
 import { UsersRepository } from './users.repository';
 
@@ -11,11 +12,13 @@ export class UsersService {
   constructor(
     private readonly users: UsersRepository,
     private readonly changes: ChangeFeed,
+    private readonly sessions: SessionsService,
   ) {}
 
   /**
    * An admin's change to a user's role or status; every instance applies it to the user's existing
-   * tokens within a second. 409 `last_admin` when it would leave no active admin.
+   * tokens within a second. Disabling ends the user's sessions, so enabling again revives none of them.
+   * 409 `last_admin` when it would leave no active admin.
    */
   async changeAccess(userId: string, change: { role?: Role; disabled?: boolean }): Promise<AdminUserDto> {
     const updated = await this.changes.transaction(async (tx) => {
@@ -33,6 +36,7 @@ export class UsersService {
         { role, disabledAt: disabled ? (user.disabledAt ?? new Date()) : null },
         tx,
       );
+      if (disabled && !user.disabledAt) await this.sessions.end({ userId }, 'disabled', tx);
       await this.changes.publish({ kind: 'identity', userId }, tx);
       return saved;
     });
@@ -41,6 +45,13 @@ export class UsersService {
       disabled: updated.disabledAt !== null,
       createdAt: updated.createdAt.toISOString(),
     };
+  }
+
+  /** Ends all of the user's sessions (an admin's logout); false when there is no such user. */
+  async endSessions(userId: string): Promise<boolean> {
+    if (!(await this.users.findById(userId))) return false;
+    await this.sessions.end({ userId }, 'admin_logout');
+    return true;
   }
 
   /** The user with their password hash, for authentication only. */
