@@ -12,6 +12,7 @@ declare module 'autocannon' {
 
     interface Request extends RequestParams {
       setupRequest?: (request: RequestParams, context: Record<string, unknown>) => RequestParams;
+      onResponse?: (status: number, body: string, context: Record<string, unknown>) => void;
     }
 
     interface Options {

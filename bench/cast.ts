@@ -18,9 +18,13 @@ export interface Cast {
   /** Each bought a 1-credit pack: their checkout.session.completed are the templates of credit-pack webhooks. */
   payers: Account[];
   creditPackEvents: EventObject[];
+  /** One refresh token per live session of one account (empty when the service has no refresh tokens). */
+  refreshTokens: string[];
 }
 
 const PAYERS = 10;
+/** More sessions than connections, so every connection always has a token to spend. */
+const REFRESH_SESSIONS = 80;
 
 function planKey(label: string): string {
   return `${label}-${Math.random().toString(36).slice(2, 8)}`;
@@ -79,5 +83,21 @@ export async function createCast(world: World): Promise<Cast> {
     }),
   );
 
-  return { pro, monthly, free, subscriber, builder, exporter, exporterProjectId, payers, creditPackEvents };
+  const refresher = await world.signUp('refresher');
+  const refreshTokens = (
+    await Promise.all(Array.from({ length: REFRESH_SESSIONS }, () => world.newSession(refresher)))
+  ).filter((token): token is string => token !== null);
+
+  return {
+    pro,
+    monthly,
+    free,
+    subscriber,
+    builder,
+    exporter,
+    exporterProjectId,
+    payers,
+    creditPackEvents,
+    refreshTokens,
+  };
 }

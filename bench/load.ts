@@ -17,6 +17,8 @@ export interface LoadSpec {
   ratePerSecond?: number;
   /** A fresh request per call (e.g. a newly signed webhook). */
   setupRequest?: autocannon.Request['setupRequest'];
+  /** Reads each answer (e.g. the next refresh token of a rotation). */
+  onResponse?: autocannon.Request['onResponse'];
   /** Reads the server's db_pool_acquires_total, when the route is served by tollgate. */
   acquires?: () => Promise<number>;
   /** How many calls the Stripe double has received so far. */
@@ -106,6 +108,7 @@ function options(
         headers: spec.headers,
         body: spec.body,
         ...(spec.setupRequest ? { setupRequest: spec.setupRequest } : {}),
+        ...(spec.onResponse ? { onResponse: spec.onResponse } : {}),
       },
     ],
   };

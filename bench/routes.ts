@@ -6,6 +6,7 @@ export const ROUTES = {
   health: 'GET /health',
   apiKeys: 'GET /v1/api-keys',
   session: 'GET /v1/auth/session',
+  refresh: 'POST /v1/auth/refresh (rotation)',
   reportsAccess: 'GET /v1/reports/access (granted)',
   reportsGranted: 'GET /v1/reports/summary (granted)',
   reportsDenied: 'GET /v1/reports/summary (402)',

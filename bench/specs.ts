@@ -4,6 +4,7 @@ import { Cast } from './cast';
 import { metricValue } from './http';
 import { LoadSpec } from './load';
 import { ROUTES } from './routes';
+import { refreshSpec } from './sessions';
 import { creditPackEventsSpec, ignoredEventsSpec } from './webhooks';
 import { World } from './world';
 
@@ -67,6 +68,17 @@ export function loadSpecs(world: World, cast: Cast, bare: BareApps, present: Set
             expectStatus: 200,
             note: 'JWT, unguarded; no DB',
             ...as(cast.subscriber),
+            ...tollgate,
+          },
+        ]
+      : []),
+    ...(cast.refreshTokens.length > 0
+      ? [
+          {
+            group: 'app',
+            name: ROUTES.refresh,
+            note: 'rotation: 1 conditional UPDATE, 1 user lookup, sign a JWT',
+            ...refreshSpec(world, cast.refreshTokens),
             ...tollgate,
           },
         ]

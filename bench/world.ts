@@ -150,6 +150,17 @@ export class World {
     return { id: created.user.id, email, token: created.accessToken };
   }
 
+  /** The refresh token of a new session of the account, or null when the service has no refresh tokens. */
+  async newSession(account: Account): Promise<string | null> {
+    const signedIn = await expectStatus<{ refreshToken?: string }>(
+      200,
+      'POST',
+      `${this.primary.url}/v1/auth/login`,
+      { body: { email: account.email, password: 'correct horse battery staple' } },
+    );
+    return signedIn.refreshToken ?? null;
+  }
+
   /** The Checkout Session id of a new checkout of `price`. */
   async checkout(account: Account, price: Price): Promise<string> {
     const session = await expectStatus<{ id: string }>(

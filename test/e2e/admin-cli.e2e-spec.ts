@@ -36,7 +36,7 @@ describe('npm run admin -- promote <email>', () => {
   });
   afterAll(() => server.stop());
 
-  it('makes the account an admin and revokes the API keys it had', async () => {
+  it('makes the account an admin, ending the sessions and revoking the API keys it had', async () => {
     const account = await signUp(server.url, 'promoted');
     const key = await api(server)
       .post('/v1/api-keys')
@@ -44,12 +44,22 @@ describe('npm run admin -- promote <email>', () => {
       .send({ name: 'made as a user' })
       .expect(201);
     await api(server).get('/v1/admin/users').set('X-API-Key', key.body.key).expect(403);
+    await api(server).get('/v1/me').set(bearer(account)).expect(200);
 
     const promoted = await runAdminCli('promote', account.email.toUpperCase());
     expect(promoted).toMatchObject({ code: 0, stderr: '' });
-    expect(lines(promoted.stdout)).toEqual([expect.stringContaining(`${account.email} is now an admin`)]);
+    expect(lines(promoted.stdout)).toEqual([
+      expect.stringContaining(
+        `${account.email} is now an admin; 1 session(s) ended and 1 API key(s) revoked`,
+      ),
+    ]);
 
     await api(server).get('/v1/me').set('X-API-Key', key.body.key).expect(401);
+    const oldSession = await api(server).get('/v1/admin/users').set(bearer(account)).expect(401);
+    expect(oldSession.body.code).toBe('session_revoked');
+    expect(
+      (await api(server).post('/v1/auth/refresh').send({ refreshToken: account.refreshToken })).body.code,
+    ).toBe('session_revoked');
     const login = await api(server)
       .post('/v1/auth/login')
       .send({ email: account.email, password: account.password })

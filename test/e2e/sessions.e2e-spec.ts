@@ -5,6 +5,7 @@ import { bearer, signUp, TestAccount } from '../support/accounts';
 import { AdminCredentials, adminEnvironment, adminHeaders } from '../support/admin';
 import { isolatedDatabase } from '../support/billing';
 import { msUntil } from '../support/eventually';
+import { must } from '../support/must';
 import { api, startTestServer, TestServer } from '../support/test-app';
 import { TestDatabaseServer } from '../support/test-database';
 
@@ -127,7 +128,10 @@ describe('sessions: short access tokens, rotating refresh tokens, and ending the
       expect(gone.body.code).toBe('session_revoked');
     }
     // Signing in again starts a fresh session.
-    await first().get('/v1/me').set(bearer(await login(owner))).expect(200);
+    await first()
+      .get('/v1/me')
+      .set(bearer(await login(owner)))
+      .expect(200);
   });
 
   it('lets one of many concurrent uses of a refresh token through, and then ends the session', async () => {
@@ -138,7 +142,8 @@ describe('sessions: short access tokens, rotating refresh tokens, and ending the
     const won = answers.filter((answer) => answer.status === 200);
     expect(won).toHaveLength(1);
     expect(answers.filter((answer) => answer.status === 401)).toHaveLength(9);
-    expect((await refresh(won[0].body.refreshToken)).body.code).toBe('session_revoked');
+    const winner = must(won[0], 'the one refresh that won').body as Tokens;
+    expect((await refresh(winner.refreshToken)).body.code).toBe('session_revoked');
   });
 
   it('answers 401 invalid_refresh_token to malformed, unknown and foreign tokens, 400 to bad bodies', async () => {
@@ -248,7 +253,10 @@ describe('sessions: short access tokens, rotating refresh tokens, and ending the
     expect((await refresh(account.refreshToken)).body.code).toBe('session_revoked');
     await first().post(`/v1/admin/users/${randomUUID()}/logout`).set(asAdmin).expect(404);
     await first().post(`/v1/admin/users/nobody/logout`).set(asAdmin).expect(400);
-    await first().get('/v1/me').set(bearer(await login(account))).expect(200);
+    await first()
+      .get('/v1/me')
+      .set(bearer(await login(account)))
+      .expect(200);
   });
 
   it('ends the sessions of a user an admin disables: enabling again revives none of them', async () => {
@@ -258,6 +266,9 @@ describe('sessions: short access tokens, rotating refresh tokens, and ending the
     await first().patch(`/v1/admin/users/${account.id}`).set(asAdmin).send({ disabled: false }).expect(200);
     expect((await second().get('/v1/me').set(bearer(account))).body.code).toBe('session_revoked');
     expect((await refresh(account.refreshToken)).body.code).toBe('session_revoked');
-    await first().get('/v1/me').set(bearer(await login(account))).expect(200);
+    await first()
+      .get('/v1/me')
+      .set(bearer(await login(account)))
+      .expect(200);
   });
 });

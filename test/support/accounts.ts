@@ -18,7 +18,13 @@ export async function signUp(baseUrl: string, label = 'user'): Promise<TestAccou
   const password = 'correct horse battery staple';
   const response = await request(baseUrl).post('/v1/auth/signup').send({ email, password }).expect(201);
   const body = response.body as { user: { id: string }; accessToken: string; refreshToken: string };
-  return { id: body.user.id, email, password, accessToken: body.accessToken, refreshToken: body.refreshToken };
+  return {
+    id: body.user.id,
+    email,
+    password,
+    accessToken: body.accessToken,
+    refreshToken: body.refreshToken,
+  };
 }
 
 export function bearer(account: { accessToken: string }): Record<string, string> {

@@ -72,7 +72,8 @@ export class AdminUsersController {
   @HttpCode(204)
   @ApiOperation({
     summary: "End all of a user's sessions",
-    description: 'Their access tokens answer 401 on every instance within 1 s; API keys stay (revoke them or disable the user).',
+    description:
+      'Their access tokens answer 401 on every instance within 1 s; API keys stay (revoke them or disable the user).',
   })
   @ApiNoContentResponse()
   @ApiProblems('validation_failed', 'not_found')

@@ -28,18 +28,16 @@ export function Authenticated(options: { role?: Role } = {}) {
 }
 
 /** The calling client as sessions record it: IP (after `TRUST_PROXY`) and user agent. */
-export const Client = createParamDecorator(
-  (_data: unknown, context: ExecutionContext): ClientInfo => {
-    const request = context
-      .switchToHttp()
-      .getRequest<{ ip?: string; headers: Record<string, string | string[] | undefined> }>();
-    const userAgent = request.headers['user-agent'];
-    return {
-      ip: request.ip ?? null,
-      userAgent: typeof userAgent === 'string' ? userAgent.slice(0, 512) : null,
-    };
-  },
-);
+export const Client = createParamDecorator((_data: unknown, context: ExecutionContext): ClientInfo => {
+  const request = context
+    .switchToHttp()
+    .getRequest<{ ip?: string; headers: Record<string, string | string[] | undefined> }>();
+  const userAgent = request.headers['user-agent'];
+  return {
+    ip: request.ip ?? null,
+    userAgent: typeof userAgent === 'string' ? userAgent.slice(0, 512) : null,
+  };
+});
 
 export const CurrentUser = createParamDecorator(
   (_data: unknown, context: ExecutionContext): AuthenticatedUser =>

@@ -5,7 +5,8 @@ export class SessionDto {
   @ApiProperty({ format: 'date-time' }) createdAt!: string;
   @ApiProperty({
     format: 'date-time',
-    description: 'When it last signed in or refreshed its access token (so within ACCESS_TOKEN_TTL of its last request).',
+    description:
+      'When it last signed in or refreshed its access token (so within ACCESS_TOKEN_TTL of its last request).',
   })
   lastUsedAt!: string;
   @ApiProperty({ type: String, nullable: true, description: 'Client IP at the last sign-in or refresh' })

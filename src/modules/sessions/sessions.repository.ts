@@ -81,7 +81,12 @@ export class SessionsRepository {
   }
 
   /** Ends the user's live sessions beyond the `keep` most recently used ones; the number ended. */
-  async endBeyond(userId: string, keep: number, reason: string, tx: Prisma.TransactionClient): Promise<number> {
+  async endBeyond(
+    userId: string,
+    keep: number,
+    reason: string,
+    tx: Prisma.TransactionClient,
+  ): Promise<number> {
     return tx.$executeRaw`
       UPDATE sessions SET ended_at = now(), end_reason = ${reason}
        WHERE id IN (SELECT id FROM sessions WHERE user_id = ${userId}::uuid AND ended_at IS NULL

@@ -46,7 +46,13 @@ export class SessionsService {
     const refreshToken = issueRefreshToken({ sessionId, counter: 0 });
     await this.changes.transaction(async (tx) => {
       await this.sessions.create(
-        { id: sessionId, userId, refreshTokenHash: hashRefreshToken(refreshToken), expiresAt: this.refreshExpiry(), ...client },
+        {
+          id: sessionId,
+          userId,
+          refreshTokenHash: hashRefreshToken(refreshToken),
+          expiresAt: this.refreshExpiry(),
+          ...client,
+        },
         tx,
       );
       await this.sessions.deleteFinished(userId, new Date(Date.now() - FINISHED_SESSIONS_KEPT_MS), tx);
