@@ -37,6 +37,11 @@ export const ERROR_CATALOG = {
     description:
       'The token’s session was ended (logout, a spent refresh token used again, an admin) or its account was disabled or deleted; sign in again if allowed.',
   },
+  wrong_password: {
+    status: 403,
+    title: 'Wrong password',
+    description: 'The current password given to confirm this change is not the account’s password.',
+  },
   invalid_refresh_token: {
     status: 401,
     title: 'Invalid refresh token',

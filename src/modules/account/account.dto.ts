@@ -1,4 +1,7 @@
 import { ApiProperty } from '@nestjs/swagger';
+import { IsString, MaxLength, ValidateIf } from 'class-validator';
+
+import { NoNullBytes, TextField } from '../../common/validation/text.decorators';
 
 import { SubscriptionSummaryDto } from '../billing/billing.dto';
 import { EntitlementDto } from '../paywall/entitlement.dto';
@@ -18,4 +21,32 @@ export class MeDto extends UserDto {
 
   @ApiProperty({ type: [EntitlementDto] }) entitlements!: EntitlementDto[];
   @ApiProperty({ type: CreditsDto }) credits!: CreditsDto;
+}
+
+export class UpdateMeDto {
+  @ApiProperty({ type: String, nullable: true, maxLength: 200, description: 'null clears it' })
+  @ValidateIf((_, value) => value !== null)
+  @TextField({ max: 200 })
+  name!: string | null;
+}
+
+export class DeleteMeDto {
+  @ApiProperty({ description: 'Your current password, to confirm' })
+  @IsString()
+  @MaxLength(1024)
+  @NoNullBytes()
+  password!: string;
+}
+
+export class AccountExportDto {
+  @ApiProperty() exportedAt!: string;
+  @ApiProperty({ type: UserDto }) user!: UserDto;
+  @ApiProperty({ type: [Object], description: 'Live sessions' }) sessions!: object[];
+  @ApiProperty({ type: [Object], description: 'Live API keys (never the keys themselves)' })
+  apiKeys!: object[];
+  @ApiProperty({ type: [Object] }) subscriptions!: object[];
+  @ApiProperty({ type: Object }) credits!: { balance: number; ledger: object[] };
+  @ApiProperty({ type: [Object] }) grants!: object[];
+  @ApiProperty({ type: [Object] }) projects!: object[];
+  @ApiProperty({ type: [Object] }) billingEvents!: object[];
 }

@@ -1,14 +1,33 @@
 import { Module } from '@nestjs/common';
 
+import { ApiKeysModule } from '../api-keys/api-keys.module';
+import { AuthModule } from '../auth/auth.module';
+import { BillingModule } from '../billing/billing.module';
+import { CreditsModule } from '../credits/credits.module';
+import { EntitlementsModule } from '../entitlements/entitlements.module';
 import { PaywallModule } from '../paywall/paywall.module';
+import { ProjectsModule } from '../projects/projects.module';
+import { SessionsModule } from '../sessions/sessions.module';
 import { UsersModule } from '../users/users.module';
+import { AccountDeletionService } from './account-deletion.service';
 import { AccountService } from './account.service';
 import { MeController } from './me.controller';
 
-/** `/v1/me`: what the calling user reads and (Part 2) changes about their own account. */
+/** `/v1/me`: what the calling user reads and changes about their own account, down to deleting it. */
 @Module({
-  imports: [UsersModule, PaywallModule],
+  imports: [
+    UsersModule,
+    PaywallModule,
+    AuthModule,
+    SessionsModule,
+    ApiKeysModule,
+    BillingModule,
+    CreditsModule,
+    EntitlementsModule,
+    ProjectsModule,
+  ],
   controllers: [MeController],
-  providers: [AccountService],
+  providers: [AccountService, AccountDeletionService],
+  exports: [AccountDeletionService],
 })
 export class AccountModule {}

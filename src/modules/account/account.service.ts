@@ -1,16 +1,30 @@
 import { Injectable } from '@nestjs/common';
 
 import { DomainError } from '../../common/errors/domain-error';
+import { ApiKeysService } from '../api-keys/api-keys.service';
+import { BillingService } from '../billing/billing.service';
+import { CreditsService } from '../credits/credits.service';
+import { EntitlementsService } from '../entitlements/entitlements.service';
+import { GrantsService } from '../entitlements/grants.service';
 import { EntitlementViewService } from '../paywall/entitlement-view.service';
+import { ProjectsService } from '../projects/projects.service';
+import { SessionsService } from '../sessions/sessions.service';
 import { UsersService } from '../users/users.service';
-import { MeDto } from './account.dto';
+import { AccountExportDto, MeDto } from './account.dto';
 
-/** The calling user's own account: profile, subscription, entitlements, credits. */
+/** The calling user's own account: profile, subscription, entitlements, credits, and their data. */
 @Injectable()
 export class AccountService {
   constructor(
     private readonly users: UsersService,
     private readonly entitlementView: EntitlementViewService,
+    private readonly sessions: SessionsService,
+    private readonly apiKeys: ApiKeysService,
+    private readonly billing: BillingService,
+    private readonly credits: CreditsService,
+    private readonly grants: GrantsService,
+    private readonly billingEvents: EntitlementsService,
+    private readonly projects: ProjectsService,
   ) {}
 
   async profile(userId: string): Promise<MeDto> {
@@ -22,6 +36,56 @@ export class AccountService {
       subscription: entitlements.subscription,
       entitlements: view,
       credits: { balance: entitlements.creditBalance },
+    };
+  }
+
+  async rename(userId: string, name: string | null): Promise<MeDto> {
+    await this.users.rename(userId, name);
+    return this.profile(userId);
+  }
+
+  /** Everything the service keeps about the user, as JSON (their right of access and portability). */
+  async export(userId: string): Promise<AccountExportDto> {
+    const user = await this.users.find(userId);
+    if (!user) throw new DomainError('unauthenticated', 'The account no longer exists.');
+    const [sessions, apiKeys, subscriptions, balance, ledger, grants, billingEvents, projects] =
+      await Promise.all([
+        this.sessions.listLive(userId),
+        this.apiKeys.list(userId),
+        this.billing.history(userId),
+        this.credits.balance(userId),
+        this.credits.ledger(userId),
+        this.grants.active(userId),
+        this.billingEvents.recentChanges(userId),
+        this.projects.list(userId),
+      ]);
+    return {
+      exportedAt: new Date().toISOString(),
+      user,
+      sessions: sessions.map((session) => ({
+        id: session.id,
+        createdAt: session.createdAt.toISOString(),
+        lastUsedAt: session.lastUsedAt.toISOString(),
+        ip: session.ip,
+        userAgent: session.userAgent,
+      })),
+      apiKeys,
+      subscriptions,
+      credits: {
+        balance,
+        ledger: ledger.map((entry) => ({
+          delta: entry.delta,
+          balanceAfter: entry.balanceAfter,
+          reason: entry.reason,
+          createdAt: entry.createdAt.toISOString(),
+        })),
+      },
+      grants,
+      projects,
+      billingEvents: billingEvents.map((event) => ({
+        kind: event.kind,
+        createdAt: event.createdAt.toISOString(),
+      })),
     };
   }
 }

@@ -10,6 +10,7 @@ import {
 import { NoStore } from '../../common/http/no-store.decorator';
 import { ApiProblems } from '../../common/openapi/api-problems.decorator';
 import { UuidParam } from '../../common/validation/uuid-param.pipe';
+import { AccountDeletionService } from '../account/account-deletion.service';
 import { Authenticated, CurrentUser } from '../auth/auth.decorators';
 import type { AuthenticatedUser } from '../auth/identity';
 import { CreateGrantDto, GrantDto } from '../entitlements/grant.dto';
@@ -33,6 +34,7 @@ export class AdminUsersController {
     private readonly users: AdminUsersService,
     private readonly accounts: UsersService,
     private readonly grants: GrantsService,
+    private readonly deletion: AccountDeletionService,
   ) {}
 
   @Get('users')
@@ -66,6 +68,19 @@ export class AdminUsersController {
       throw DomainError.validation([{ field: 'role', message: 'give role or disabled (or both)' }]);
     }
     return this.accounts.changeAccess(id, body);
+  }
+
+  @Delete('users/:id')
+  @HttpCode(204)
+  @ApiOperation({
+    summary: 'Delete a user as they could themselves',
+    description:
+      'Cancels their Stripe subscriptions at once, ends their sessions and keys, erases name and email; billing records stay.',
+  })
+  @ApiNoContentResponse()
+  @ApiProblems('validation_failed', 'not_found', 'last_admin', 'stripe_unavailable')
+  delete(@Param('id', UuidParam) id: string): Promise<void> {
+    return this.deletion.delete(id);
   }
 
   @Post('users/:id/logout')

@@ -2,7 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { createHash, randomBytes } from 'node:crypto';
 
 import { DomainError } from '../../common/errors/domain-error';
-import { ApiKey } from '../../generated/prisma/client';
+import { ApiKey, Prisma } from '../../generated/prisma/client';
 import { API_KEY_SCOPES, ApiKeyScope, AuthenticatedUser } from '../auth/identity';
 import { ApiKeyDto, CreateApiKeyDto, CreatedApiKeyDto } from './api-key.dto';
 import { ApiKeysRepository } from './api-keys.repository';
@@ -54,6 +54,11 @@ export class ApiKeysService {
 
   async revoke(userId: string, id: string): Promise<void> {
     if (!(await this.apiKeys.revoke(userId, id))) throw new DomainError('not_found', 'No such API key.');
+  }
+
+  /** Revokes all the user's keys (in the caller's transaction); the number revoked. */
+  revokeAll(userId: string, tx?: Prisma.TransactionClient): Promise<number> {
+    return this.apiKeys.revokeAllOf(userId, tx);
   }
 
   async authenticate(key: string): Promise<AuthenticatedUser | null> {

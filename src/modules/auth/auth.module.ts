@@ -56,5 +56,6 @@ import { VerifiedTokens } from './verified-tokens';
     { provide: APP_GUARD, useClass: ApiKeyScopeGuard },
     { provide: APP_GUARD, useClass: RolesGuard },
   ],
+  exports: [AuthService],
 })
 export class AuthModule {}

@@ -57,6 +57,20 @@ export class AuthService {
     return this.tokens(session.userId, session);
   }
 
+  /**
+   * The signed-in user proves it is them before a sensitive change (new password, deletion): throttled
+   * like a login. 403 `wrong_password` when it is not their password.
+   */
+  async confirmPassword(userId: string, password: string, client: ClientInfo): Promise<void> {
+    const user = await this.users.findWithPassword(userId);
+    if (!user) throw sessionEnded();
+    const check = await this.throttle.reserve(user.email, client.ip ?? '');
+    if (!(await this.hasher.verify(user.passwordHash, password))) {
+      throw new DomainError('wrong_password', 'That is not your current password.');
+    }
+    await this.throttle.succeeded(check);
+  }
+
   private async verifyDecoy(password: string): Promise<false> {
     this.decoyHash ??= this.hasher.hash('decoy-password-for-unknown-emails');
     await this.hasher.verify(await this.decoyHash, password);

@@ -15,6 +15,7 @@ import { CheckoutSessionsService } from './checkout-sessions.service';
 import { CreditPackService } from './credit-pack.service';
 import { CustomersService } from './customers.service';
 import { SubscriptionSyncService } from './subscription-sync.service';
+import { SubscriptionsRepository } from './subscriptions.repository';
 
 @Injectable()
 export class BillingService {
@@ -27,6 +28,7 @@ export class BillingService {
     private readonly subscriptionSync: SubscriptionSyncService,
     private readonly creditPacks: CreditPackService,
     private readonly checkoutSessions: CheckoutSessionsService,
+    private readonly subscriptions: SubscriptionsRepository,
   ) {}
 
   async checkout(userId: string, priceId: string, idempotencyKey?: string): Promise<CheckoutSessionDto> {
@@ -119,6 +121,47 @@ export class BillingService {
     });
     await this.subscriptionSync.syncById(current.stripeSubscriptionId, `plan-change:${userId}`);
     return this.subscription(userId);
+  }
+
+  /** Every subscription the user has had, newest first, as Stripe last told us (for their data export). */
+  async history(userId: string): Promise<(SubscriptionSummaryDto & { stripeSubscriptionId: string })[]> {
+    const subscriptions = await this.subscriptions.historyOf(userId);
+    return subscriptions.map((subscription) => ({
+      stripeSubscriptionId: subscription.stripeSubscriptionId,
+      status: subscription.status,
+      plan: subscription.price?.plan.key ?? null,
+      priceId: subscription.priceId,
+      currentPeriodEnd: subscription.currentPeriodEnd?.toISOString() ?? null,
+      cancelAtPeriodEnd: subscription.cancelAtPeriodEnd,
+      trialEnd: subscription.trialEnd?.toISOString() ?? null,
+      graceUntil: subscription.graceUntil?.toISOString() ?? null,
+    }));
+  }
+
+  /**
+   * Cancels at once, in Stripe, every live subscription of the user (their account is being deleted).
+   * A subscription Stripe has ended already is only brought up to date. Throws (503) when Stripe cannot
+   * be reached, so that nothing else of the deletion happens before the billing has stopped.
+   */
+  async cancelAllNow(userId: string, cause: string): Promise<number> {
+    const live = (await this.subscriptions.listForUser(userId)).filter((subscription) =>
+      isLive(subscription.status),
+    );
+    for (const { stripeSubscriptionId: id } of live) {
+      try {
+        await this.stripe.call('subscriptions.cancel', (stripe) =>
+          stripe.subscriptions.cancel(id, {}, { idempotencyKey: `tollgate-cancel-now-${id}` }),
+        );
+      } catch (error) {
+        // Already canceled in Stripe (our copy was behind): the sync below says so; anything else stops.
+        if (!(error instanceof DomainError && error.code === 'stripe_rejected')) throw error;
+      }
+      const synced = await this.subscriptionSync.syncById(id, cause);
+      if (synced && isLive(synced.status)) {
+        throw new DomainError('stripe_unavailable', `Stripe did not cancel subscription ${id}; try again.`);
+      }
+    }
+    return live.length;
   }
 
   async state(userId: string): Promise<BillingStateDto> {

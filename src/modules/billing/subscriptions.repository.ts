@@ -29,6 +29,15 @@ export class SubscriptionsRepository {
     return this.prisma.subscription.findMany({ where: { userId }, orderBy: { stripeCreatedAt: 'desc' } });
   }
 
+  /** The user's subscriptions with their plans, newest first. */
+  historyOf(userId: string) {
+    return this.prisma.subscription.findMany({
+      where: { userId },
+      orderBy: { stripeCreatedAt: 'desc' },
+      include: { price: { include: { plan: true } } },
+    });
+  }
+
   /** Up to `take` subscriptions not synced since `before` (their Stripe ids and statuses). */
   syncedBefore(before: Date, take: number) {
     return this.prisma.subscription.findMany({

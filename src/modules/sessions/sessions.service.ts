@@ -19,6 +19,7 @@ export type SessionEndReason =
   | 'ended_by_user'
   | 'admin_logout'
   | 'disabled'
+  | 'deleted'
   | 'promoted'
   | 'refresh_token_reused'
   | 'session_limit';

@@ -61,9 +61,25 @@ export class UsersRepository {
     await tx.$queryRaw`SELECT id FROM users WHERE role = 'admin' AND disabled_at IS NULL FOR UPDATE`;
   }
 
+  /** Erases the user's personal data; the row stays for the billing records that point at it. */
+  erase(id: string, tx: Prisma.TransactionClient): Promise<User> {
+    const now = new Date();
+    return tx.user.update({
+      where: { id },
+      data: {
+        email: `deleted-${id}@deleted.invalid`,
+        name: null,
+        passwordHash: '',
+        role: 'user',
+        disabledAt: now,
+        deletedAt: now,
+      },
+    });
+  }
+
   update(
     id: string,
-    data: { passwordHash?: string; role?: Role; disabledAt?: Date | null },
+    data: { passwordHash?: string; role?: Role; disabledAt?: Date | null; name?: string | null },
     tx: Prisma.TransactionClient = this.prisma,
   ): Promise<User> {
     return tx.user.update({ where: { id }, data });

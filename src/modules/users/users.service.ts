@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 
 import { DomainError } from '../../common/errors/domain-error';
-import { Role, User } from '../../generated/prisma/client';
+import { Prisma, Role, User } from '../../generated/prisma/client';
 import { ChangeFeed } from '../change-feed/change-feed.service';
 import { SessionsService } from '../sessions/sessions.service';
 import { AdminUserDto, UserDto } from './user.dto';
@@ -24,12 +24,12 @@ export class UsersService {
     const updated = await this.changes.transaction(async (tx) => {
       await this.users.lockAdmins(tx);
       const user = await this.users.findById(userId, tx);
-      if (!user) throw new DomainError('not_found', 'No such user.');
+      if (!user || user.deletedAt) throw new DomainError('not_found', 'No such user.');
       const role = change.role ?? user.role;
       const disabled = change.disabled ?? user.disabledAt !== null;
       const wasActiveAdmin = user.role === 'admin' && user.disabledAt === null;
       if (wasActiveAdmin && (role !== 'admin' || disabled) && (await this.users.countAdmins(tx)) <= 1) {
-        throw new DomainError('last_admin', 'This is the last active admin: make another admin first.');
+        throw lastAdmin();
       }
       const saved = await this.users.update(
         userId,
@@ -47,6 +47,35 @@ export class UsersService {
     };
   }
 
+  /** Refuses (404, 409 `last_admin`) what `erase` would refuse, before anything outside is changed. */
+  async assertErasable(userId: string): Promise<void> {
+    const user = await this.users.findById(userId);
+    if (!user || user.deletedAt) throw new DomainError('not_found', 'No such user.');
+    if (user.role === 'admin' && !user.disabledAt && (await this.users.countAdmins()) <= 1) {
+      throw lastAdmin();
+    }
+  }
+
+  /**
+   * Deletes the account: name and email erased (the email can sign up again), sessions ended, and
+   * whatever `alsoErase` removes in the same transaction (keys, mail); every instance refuses the
+   * user's tokens within a second. Billing records stay, without personal data.
+   */
+  async erase(userId: string, alsoErase: (tx: Prisma.TransactionClient) => Promise<void>): Promise<void> {
+    await this.changes.transaction(async (tx) => {
+      await this.users.lockAdmins(tx);
+      const user = await this.users.findById(userId, tx);
+      if (!user || user.deletedAt) throw new DomainError('not_found', 'No such user.');
+      if (user.role === 'admin' && !user.disabledAt && (await this.users.countAdmins(tx)) <= 1) {
+        throw lastAdmin();
+      }
+      await this.users.erase(userId, tx);
+      await this.sessions.end({ userId }, 'deleted', tx);
+      await alsoErase(tx);
+      await this.changes.publish({ kind: 'identity', userId }, tx);
+    });
+  }
+
   /** Ends all of the user's sessions (an admin's logout); false when there is no such user. */
   async endSessions(userId: string): Promise<boolean> {
     if (!(await this.users.findById(userId))) return false;
@@ -57,6 +86,16 @@ export class UsersService {
   /** The user with their password hash, for authentication only. */
   findByEmail(email: string): Promise<User | null> {
     return this.users.findByEmail(email);
+  }
+
+  /** The user with their password hash, for confirming a sensitive change; null when gone. */
+  async findWithPassword(userId: string): Promise<User | null> {
+    const user = await this.users.findById(userId);
+    return user && !user.deletedAt ? user : null;
+  }
+
+  async rename(userId: string, name: string | null): Promise<void> {
+    await this.users.update(userId, { name });
   }
 
   /** Null when the email is taken. */
@@ -87,6 +126,10 @@ export class UsersService {
     const page = users.slice(0, limit);
     return { data: page.map(toUserDto), nextCursor: users.length > limit ? (page.at(-1)?.id ?? null) : null };
   }
+}
+
+function lastAdmin(): DomainError {
+  return new DomainError('last_admin', 'This is the last active admin: make another admin first.');
 }
 
 export function toUserDto(user: User): UserDto {
