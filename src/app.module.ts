@@ -12,6 +12,7 @@ import { ReconciliationModule } from './modules/billing/reconciliation/reconcili
 import { ChangeFeedModule } from './modules/change-feed/change-feed.module';
 import { HealthModule } from './modules/health/health.module';
 import { ExportsModule } from './modules/exports/exports.module';
+import { MailModule } from './modules/mail/mail.module';
 import { MetricsModule } from './modules/metrics/metrics.module';
 import { PaywallModule } from './modules/paywall/paywall.module';
 import { PlansModule } from './modules/plans/plans.module';
@@ -35,6 +36,7 @@ export class AppModule {
         AuthModule,
         PaywallModule,
         UsersModule,
+        MailModule,
         AccountModule,
         ApiKeysModule,
         PlansModule,

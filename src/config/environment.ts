@@ -10,6 +10,7 @@ import {
   Max,
   Min,
   MinLength,
+  ValidateBy,
   ValidateIf,
   validateSync,
 } from 'class-validator';
@@ -33,6 +34,26 @@ function IntSetting(min: number, max: number): PropertyDecorator {
   return (target, key) => {
     for (const decorate of decorators) decorate(target, key);
   };
+}
+
+/** An smtp:// or smtps:// URL with a host (and user:pass when the server wants them). */
+function IsSmtpUrl(): PropertyDecorator {
+  return ValidateBy({
+    name: 'isSmtpUrl',
+    validator: {
+      validate: (value: unknown) => {
+        if (typeof value !== 'string') return false;
+        try {
+          const url = new URL(value);
+          return ['smtp:', 'smtps:'].includes(url.protocol) && url.hostname !== '';
+        } catch {
+          return false;
+        }
+      },
+      defaultMessage: () =>
+        'must be an smtp:// or smtps:// URL, e.g. smtp://user:pass@smtp.example.com:587 (user and password URL-encoded)',
+    },
+  });
 }
 
 export class Environment {
@@ -100,6 +121,30 @@ export class Environment {
 
   @IsUrl({ require_tld: false, require_protocol: true, protocols: ['http', 'https'] })
   APP_URL = 'http://localhost:3000';
+
+  /** Where mail goes; unset: each mail is written as an .eml file under DATA_DIR/mail. */
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsSmtpUrl()
+  SMTP_URL?: string;
+
+  /** The sender of every mail; its display name is the product name the mails speak of. */
+  @Matches(/^([^<>\r\n]*<[^\s<>@]+@[^\s<>@]+>|[^\s<>@]+@[^\s<>@]+)$/, {
+    message: 'must be an address, with or without a display name: "Tollgate <no-reply@example.com>"',
+  })
+  MAIL_FROM = 'Tollgate <no-reply@localhost>';
+
+  /** First retry delay of a mail the server did not take (doubled per attempt, at most 30 s). */
+  @IntSetting(100, 30_000)
+  MAIL_RETRY_BASE_MS = 1_000;
+
+  /** How often every instance looks for mail that is due (new mail on any instance wakes it at once). */
+  @IntSetting(10, 600_000)
+  MAIL_WORKER_INTERVAL_MS = 1_000;
+
+  /** After a failed attempt, a mail older than this is given up (marked failed). */
+  @IntSetting(1, 7 * 24 * 60)
+  MAIL_GIVE_UP_AFTER_MINUTES = 24 * 60;
 
   @Transform(emptyToUndefined)
   @ValidateIf((env: Environment) => env.ADMIN_PASSWORD !== undefined || env.ADMIN_EMAIL !== undefined)
@@ -175,7 +220,7 @@ export function loadEnvironment(source: NodeJS.ProcessEnv = process.env): Enviro
 }
 
 function isSecret(variable: string): boolean {
-  return /SECRET|PASSWORD|KEY|TOKEN|DATABASE_URL/.test(variable);
+  return /SECRET|PASSWORD|KEY|TOKEN|DATABASE_URL|SMTP_URL/.test(variable);
 }
 
 function stripPropertyName(message: string, property: string): string {

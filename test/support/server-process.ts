@@ -28,7 +28,7 @@ export function freePort(): Promise<number> {
   });
 }
 
-/** The environment of a fresh shell: none of the suite's database or secrets unless given. */
+/** The environment of a fresh shell: none of the suite's database, secrets or mail server unless given. */
 export function cleanEnvironment(extra: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   const {
     DATABASE_URL: _d,
@@ -36,6 +36,8 @@ export function cleanEnvironment(extra: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
     JWT_SECRET: _j,
     ADMIN_EMAIL: _e,
     ADMIN_PASSWORD: _p,
+    SMTP_URL: _s,
+    MAIL_FROM: _f,
     ...rest
   } = process.env;
   return { ...rest, NODE_ENV: 'development', LOG_LEVEL: 'warn', ...extra };

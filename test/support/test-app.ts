@@ -16,6 +16,8 @@ export function startTestServer(overrides: NodeJS.ProcessEnv = {}): Promise<Test
       DATABASE_URL: databaseUrl,
       MIGRATE_ON_BOOT: 'false',
       JWT_SECRET: TEST_JWT_SECRET,
+      // Without SMTP_URL (give one to send over SMTP, see mail-server.ts) mail is written under DATA_DIR/mail.
+      DATA_DIR: process.env.TEST_DATA_DIR,
       // Every test signs its accounts up from 127.0.0.1; the per-client limit has a test of its own.
       SIGNUPS_PER_CLIENT_PER_HOUR: '1000000',
       ...overrides,

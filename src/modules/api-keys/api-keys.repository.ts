@@ -22,15 +22,13 @@ export class ApiKeysRepository {
   constructor(private readonly prisma: PrismaService) {}
 
   /**
-   * Creates the key unless the user has `cap` live ones already (null then). Creates for one user
-   * queue on a lock, so concurrent ones cannot pass the cap.
+   * Creates the key in `tx` unless the user has `cap` live ones already (null then). Creates for one
+   * user queue on a lock held until `tx` ends, so concurrent ones cannot pass the cap.
    */
-  createWithinCap(key: NewApiKey, cap: number): Promise<ApiKey | null> {
-    return this.prisma.$transaction(async (tx) => {
-      await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${`api-keys:${key.userId}`}, 0))`;
-      const live = await tx.apiKey.count({ where: { userId: key.userId, ...liveAt(new Date()) } });
-      return live >= cap ? null : tx.apiKey.create({ data: key });
-    });
+  async createWithinCap(key: NewApiKey, cap: number, tx: Prisma.TransactionClient): Promise<ApiKey | null> {
+    await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${`api-keys:${key.userId}`}, 0))`;
+    const live = await tx.apiKey.count({ where: { userId: key.userId, ...liveAt(new Date()) } });
+    return live >= cap ? null : tx.apiKey.create({ data: key });
   }
 
   listActive(userId: string): Promise<ApiKey[]> {

@@ -4,6 +4,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import { DomainError } from '../../common/errors/domain-error';
 import { ApiKey, Prisma } from '../../generated/prisma/client';
 import { API_KEY_SCOPES, ApiKeyScope, AuthenticatedUser } from '../auth/identity';
+import { ChangeFeed } from '../change-feed/change-feed.service';
+import { MailOutbox } from '../mail/mail-outbox.service';
 import { ApiKeyDto, CreateApiKeyDto, CreatedApiKeyDto } from './api-key.dto';
 import { ApiKeysRepository } from './api-keys.repository';
 
@@ -16,7 +18,11 @@ export const MAX_LIVE_KEYS = 25;
 export class ApiKeysService {
   private readonly logger = new Logger(ApiKeysService.name);
 
-  constructor(private readonly apiKeys: ApiKeysRepository) {}
+  constructor(
+    private readonly apiKeys: ApiKeysRepository,
+    private readonly changes: ChangeFeed,
+    private readonly mail: MailOutbox,
+  ) {}
 
   async create(caller: AuthenticatedUser, input: CreateApiKeyDto): Promise<CreatedApiKeyDto> {
     if (caller.apiKey) {
@@ -31,17 +37,39 @@ export class ApiKeysService {
       throw DomainError.validation([{ field: 'expiresAt', message: 'expiresAt must be in the future' }]);
     }
     const key = KEY_PREFIX + randomBytes(32).toString('base64url');
-    const record = await this.apiKeys.createWithinCap(
-      {
-        userId: caller.id,
-        name: input.name,
-        prefix: key.slice(0, 10),
-        keyHash: hashApiKey(key),
-        scopes,
-        expiresAt,
-      },
-      MAX_LIVE_KEYS,
-    );
+    const record = await this.changes.transaction(async (tx) => {
+      const created = await this.apiKeys.createWithinCap(
+        {
+          userId: caller.id,
+          name: input.name,
+          prefix: key.slice(0, 10),
+          keyHash: hashApiKey(key),
+          scopes,
+          expiresAt,
+        },
+        MAX_LIVE_KEYS,
+        tx,
+      );
+      if (created) {
+        // The owner hears of every new key, so one made by someone else does not go unnoticed.
+        await this.mail.enqueue(
+          {
+            template: 'api-key-created',
+            to: caller.email,
+            cause: `api_key.created:${created.id}`,
+            userId: caller.id,
+            params: {
+              keyName: created.name,
+              keyPrefix: created.prefix,
+              scopes: created.scopes,
+              createdAt: created.createdAt.toISOString(),
+            },
+          },
+          tx,
+        );
+      }
+      return created;
+    });
     if (!record) {
       throw new DomainError('too_many_keys', `You have ${MAX_LIVE_KEYS} live API keys; revoke one first.`);
     }

@@ -5,7 +5,9 @@ export type Change =
   /** Who a user is or may be changed: their role, their account disabled or deleted. */
   | { kind: 'identity'; userId: string }
   /** Plans, features or prices changed. */
-  | { kind: 'catalog' };
+  | { kind: 'catalog' }
+  /** Mail was written to the outbox: every instance's mail worker looks for it now. */
+  | { kind: 'mail' };
 
 export type ChangeKind = Change['kind'];
 export type ChangeOf<K extends ChangeKind> = Extract<Change, { kind: K }>;

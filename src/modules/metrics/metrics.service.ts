@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 @Injectable()
 export class MetricsService {
@@ -39,8 +39,57 @@ export class MetricsService {
     registers: [this.registry],
   });
 
+  private readonly mailsSent = new Counter({
+    name: 'mail_sent_total',
+    help: 'Mails the SMTP server accepted (or written to DATA_DIR/mail without SMTP_URL), by template',
+    labelNames: ['template'] as const,
+    registers: [this.registry],
+  });
+
+  private readonly mailsFailed = new Counter({
+    name: 'mail_failed_total',
+    help: 'Mails given up, by template and reason (rejected: a 5xx reply; expired: still failing when too old)',
+    labelNames: ['template', 'reason'] as const,
+    registers: [this.registry],
+  });
+
+  private readonly mailAttemptsFailed = new Counter({
+    name: 'mail_send_attempts_failed_total',
+    help: 'Attempts to send a mail that failed and will be retried (SMTP unreachable, 4xx replies, timeouts)',
+    registers: [this.registry],
+  });
+
+  /** When the oldest mail still waiting was written, as the last mail worker pass of this instance saw it. */
+  private oldestPendingMailAt: Date | null = null;
+
   constructor() {
     collectDefaultMetrics({ register: this.registry });
+    const oldestPending = () => this.oldestPendingMailAt;
+    new Gauge({
+      name: 'mail_outbox_oldest_pending_seconds',
+      help: 'Age of the oldest mail waiting in the outbox (0: none), as of the last mail worker pass (every MAIL_WORKER_INTERVAL_MS)',
+      registers: [this.registry],
+      collect() {
+        const since = oldestPending();
+        this.set(since ? Math.max(0, (Date.now() - since.getTime()) / 1000) : 0);
+      },
+    });
+  }
+
+  recordMailSent(template: string): void {
+    this.mailsSent.inc({ template });
+  }
+
+  recordMailFailed(template: string, reason: string): void {
+    this.mailsFailed.inc({ template, reason });
+  }
+
+  recordMailAttemptFailed(): void {
+    this.mailAttemptsFailed.inc();
+  }
+
+  recordOldestPendingMail(createdAt: Date | null): void {
+    this.oldestPendingMailAt = createdAt;
   }
 
   recordPaymentRequired(code: string, feature: string, route: string): void {

@@ -1,0 +1,51 @@
+/**
+ * The parameters of each mail template. A new mail is a member here and a definition in
+ * `templates.ts`; `MailOutbox.enqueue` then accepts it, typed.
+ */
+export interface MailTemplateParams {
+  /** At signup or on request: the link confirms the address (24 h). */
+  'verify-email': { name?: string | null; token: string };
+  /** Forgot password: the link sets a new one (1 h). */
+  'password-reset': { name?: string | null; token: string };
+  /** After a password change or reset, to the account's address. */
+  'password-changed': { name?: string | null; changedAt: string };
+  /** To the new address of an email change: the link makes the change. */
+  'email-change-confirm': { name?: string | null; newEmail: string; token: string };
+  /** To the old address once the change is made. */
+  'email-changed': { name?: string | null; newEmail: string; changedAt: string };
+  /** A key was created on the account: its name, never the key. */
+  'api-key-created': {
+    name?: string | null;
+    keyName: string;
+    keyPrefix: string;
+    scopes: string[];
+    createdAt: string;
+  };
+}
+
+export type MailTemplate = keyof MailTemplateParams;
+
+/** A mail to send: `cause` names what made it (`api_key.created:<keyId>`); one cause sends one mail. */
+export type OutgoingMail = {
+  [T in MailTemplate]: {
+    template: T;
+    to: string;
+    cause: string;
+    /** The user the mail is about, so their personal data can be erased from the outbox with them. */
+    userId?: string | null;
+    params: MailTemplateParams[T];
+  };
+}[MailTemplate];
+
+export interface RenderedMail {
+  subject: string;
+  text: string;
+  html: string;
+  /** The link the mail is about (the action), or the product's address. */
+  link: string;
+}
+
+export interface MailContext {
+  productName: string;
+  appUrl: string;
+}

@@ -1,0 +1,174 @@
+import { MailContext, MailTemplate, MailTemplateParams, RenderedMail } from './mail.types';
+
+/**
+ * Every mail the service sends, in plain text and HTML. Templates hand `compose` plain strings; it
+ * escapes every one of them for the HTML part, so no value (a user's name, a key's name) can add
+ * markup. Nothing here imports the framework: the unit tests render the real templates.
+ */
+
+interface Composition {
+  subject: string;
+  name?: string | null;
+  paragraphs: string[];
+  action?: { label: string; link: string };
+  /** Said after the action, e.g. what to do if the reader did not ask for the mail. */
+  closing: string;
+}
+
+interface TemplateDefinition<T extends MailTemplate> {
+  /** Parameters removed from the outbox row once it is sent or given up (tokens). */
+  secretParams: readonly (keyof MailTemplateParams[T])[];
+  render(params: MailTemplateParams[T], context: MailContext): Composition;
+}
+
+const TEMPLATES: { [T in MailTemplate]: TemplateDefinition<T> } = {
+  'verify-email': {
+    secretParams: ['token'],
+    render: (params, context) => ({
+      subject: `Confirm your email address for ${context.productName}`,
+      name: params.name,
+      paragraphs: [
+        `Please confirm that this is your email address to finish setting up your ${context.productName} account.`,
+      ],
+      action: {
+        label: 'Confirm my email address',
+        link: appLink(context, 'verify-email', { token: params.token }),
+      },
+      closing: 'The link works once and expires in 24 hours. If you did not sign up, ignore this mail.',
+    }),
+  },
+  'password-reset': {
+    secretParams: ['token'],
+    render: (params, context) => ({
+      subject: `Reset your ${context.productName} password`,
+      name: params.name,
+      paragraphs: [`Someone asked to reset the password of your ${context.productName} account.`],
+      action: {
+        label: 'Choose a new password',
+        link: appLink(context, 'reset-password', { token: params.token }),
+      },
+      closing:
+        'The link works once and expires in 1 hour. If you did not ask for it, ignore this mail: your password stays as it is.',
+    }),
+  },
+  'password-changed': {
+    secretParams: [],
+    render: (params, context) => ({
+      subject: `Your ${context.productName} password was changed`,
+      name: params.name,
+      paragraphs: [
+        `The password of your ${context.productName} account was changed at ${params.changedAt}. Your other sessions were signed out.`,
+      ],
+      action: { label: `Open ${context.productName}`, link: appLink(context, '') },
+      closing: 'If you did not change it, reset your password at once and contact us.',
+    }),
+  },
+  'email-change-confirm': {
+    secretParams: ['token'],
+    render: (params, context) => ({
+      subject: `Confirm your new email address for ${context.productName}`,
+      name: params.name,
+      paragraphs: [
+        `Someone asked to use ${params.newEmail} as the email address of a ${context.productName} account.`,
+      ],
+      action: {
+        label: 'Confirm the new address',
+        link: appLink(context, 'confirm-email', { token: params.token }),
+      },
+      closing: 'The link works once and expires in 24 hours. If you did not ask for it, ignore this mail.',
+    }),
+  },
+  'email-changed': {
+    secretParams: [],
+    render: (params, context) => ({
+      subject: `The email address of your ${context.productName} account was changed`,
+      name: params.name,
+      paragraphs: [
+        `At ${params.changedAt} the email address of your ${context.productName} account was changed to ${params.newEmail}. Mail about the account now goes there.`,
+      ],
+      action: { label: `Open ${context.productName}`, link: appLink(context, '') },
+      closing: 'If you did not make this change, contact us at once.',
+    }),
+  },
+  'api-key-created': {
+    secretParams: [],
+    render: (params, context) => ({
+      subject: `A new API key was created on your ${context.productName} account`,
+      name: params.name,
+      paragraphs: [
+        `An API key named "${params.keyName}" (starting with ${params.keyPrefix}, scopes: ${params.scopes.join(', ')}) was created on your account at ${params.createdAt}.`,
+      ],
+      action: { label: `Review your API keys`, link: appLink(context, '') },
+      closing: 'If you did not create it, revoke it and change your password.',
+    }),
+  },
+};
+
+export function isMailTemplate(name: string): name is MailTemplate {
+  return Object.hasOwn(TEMPLATES, name);
+}
+
+export function renderMail<T extends MailTemplate>(
+  template: T,
+  params: MailTemplateParams[T],
+  context: MailContext,
+): RenderedMail {
+  return compose(TEMPLATES[template].render(params, context), context);
+}
+
+/** The parameters that must not stay in the outbox once the mail is out (the links' tokens). */
+export function secretParamsOf(template: string): string[] {
+  return isMailTemplate(template) ? TEMPLATES[template].secretParams.map(String) : [];
+}
+
+/** `APP_URL` + path, kept under APP_URL's own path (`https://example.com/app` → `/app/verify-email`). */
+export function appLink(context: MailContext, path: string, query: Record<string, string> = {}): string {
+  const base = context.appUrl.endsWith('/') ? context.appUrl : `${context.appUrl}/`;
+  const url = new URL(path, base);
+  for (const [key, value] of Object.entries(query)) url.searchParams.set(key, value);
+  return url.toString();
+}
+
+export function escapeHtml(value: string): string {
+  return value.replace(/[&<>"']/g, (character) => HTML_ENTITIES[character] ?? character);
+}
+
+const HTML_ENTITIES: Record<string, string> = {
+  '&': '&amp;',
+  '<': '&lt;',
+  '>': '&gt;',
+  '"': '&quot;',
+  "'": '&#39;',
+};
+
+function compose(mail: Composition, context: MailContext): RenderedMail {
+  const subject = mail.subject.replace(/[\r\n]+/g, ' ');
+  const greeting = mail.name ? `Hello ${mail.name},` : 'Hello,';
+  const link = mail.action?.link ?? appLink(context, '');
+  const text = [
+    greeting,
+    ...mail.paragraphs,
+    ...(mail.action ? [`${mail.action.label}:\n${mail.action.link}`] : []),
+    mail.closing,
+    `— ${context.productName}`,
+  ].join('\n\n');
+
+  const paragraph = (value: string) => `<p style="margin:0 0 16px">${escapeHtml(value)}</p>`;
+  const button = mail.action
+    ? `<p style="margin:24px 0"><a href="${escapeHtml(mail.action.link)}" style="background:#1f6feb;color:#ffffff;padding:12px 20px;border-radius:6px;text-decoration:none;display:inline-block">${escapeHtml(mail.action.label)}</a></p>` +
+      `<p style="margin:0 0 16px;font-size:13px;color:#57606a">Or open this link: ${escapeHtml(mail.action.link)}</p>`
+    : '';
+  const html = [
+    '<!doctype html>',
+    `<html><head><meta charset="utf-8"><title>${escapeHtml(subject)}</title></head>`,
+    '<body style="margin:0;padding:24px;background:#f6f8fa;font-family:-apple-system,Segoe UI,Helvetica,Arial,sans-serif;font-size:15px;line-height:1.5;color:#1f2328">',
+    '<div style="max-width:560px;margin:0 auto;background:#ffffff;border-radius:8px;padding:32px">',
+    paragraph(greeting),
+    ...mail.paragraphs.map(paragraph),
+    button,
+    paragraph(mail.closing),
+    `<p style="margin:24px 0 0;color:#57606a">— <a href="${escapeHtml(appLink(context, ''))}" style="color:#57606a">${escapeHtml(context.productName)}</a></p>`,
+    '</div></body></html>',
+  ].join('\n');
+  return { subject, text, html, link };
+}
