@@ -1,5 +1,6 @@
-import { Prisma, User } from '../generated/prisma/client';
+import { Prisma, Role, User } from '../generated/prisma/client';
 import { ApiKeysRepository } from '../modules/api-keys/api-keys.repository';
+import { AuditLog } from '../modules/audit/audit-log.service';
 import { UsersRepository } from '../modules/users/users.repository';
 
 export type TransactionRunner = <T>(work: (tx: Prisma.TransactionClient) => Promise<T>) => Promise<T>;
@@ -16,6 +17,7 @@ export class AdminCommands {
     private readonly apiKeys: ApiKeysRepository,
     private readonly inTransaction: TransactionRunner,
     private readonly announce: IdentityAnnouncer,
+    private readonly audit: AuditLog,
   ) {}
 
   /** Makes the account an admin, ending the access it had before: whoever held it then keeps nothing. */
@@ -25,7 +27,9 @@ export class AdminCommands {
     const revoked = await this.inTransaction(async (tx) => {
       await this.users.setRole(user.id, 'admin', tx);
       await this.announce(user.id, tx);
-      return this.endAccess(user.id, tx);
+      const apiKeysRevoked = await this.endAccess(user.id, tx);
+      await this.recordRoleChange(user, 'admin', { apiKeysRevoked }, tx);
+      return apiKeysRevoked;
     });
     return `${user.email} is now an admin (its tokens too, within a second); ${revoked} API key(s) revoked.`;
   }
@@ -39,6 +43,7 @@ export class AdminCommands {
       }
       await this.users.setRole(user.id, 'user', tx);
       await this.announce(user.id, tx);
+      await this.recordRoleChange(user, 'user', {}, tx);
     });
     return `${user.email} is no longer an admin; its tokens and keys act as a user within a second.`;
   }
@@ -49,6 +54,20 @@ export class AdminCommands {
    */
   private endAccess(userId: string, tx: Prisma.TransactionClient): Promise<number> {
     return this.apiKeys.revokeAllOf(userId, tx);
+  }
+
+  /** The operator is nobody the service knows: no actor, and `via: 'cli'` says where it came from. */
+  private recordRoleChange(
+    user: User,
+    role: Role,
+    extra: { apiKeysRevoked?: number },
+    tx: Prisma.TransactionClient,
+  ): Promise<void> {
+    return this.audit.record(
+      'user.role_changed',
+      { actorId: null, subjectId: user.id, details: { role, previousRole: user.role, via: 'cli', ...extra } },
+      tx,
+    );
   }
 
   private async account(email: string): Promise<User> {

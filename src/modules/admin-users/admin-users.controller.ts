@@ -37,11 +37,11 @@ export class AdminUsersController {
 
   @Get('users')
   @NoStore()
-  @ApiOperation({ summary: 'Users, paginated' })
+  @ApiOperation({ summary: 'Users in email order, paginated; `query` finds them by email prefix (any case)' })
   @ApiOkResponse({ type: AdminUserListDto })
   @ApiProblems('validation_failed')
-  list(@Query() query: AdminUsersQueryDto): Promise<AdminUserListDto> {
-    return this.users.list(query.cursor, query.limit);
+  search(@Query() query: AdminUsersQueryDto): Promise<AdminUserListDto> {
+    return this.users.search(query);
   }
 
   @Get('users/:id')
@@ -61,11 +61,15 @@ export class AdminUsersController {
   })
   @ApiOkResponse({ type: AdminUserDto })
   @ApiProblems('validation_failed', 'not_found', 'last_admin')
-  changeAccess(@Param('id', UuidParam) id: string, @Body() body: UpdateUserAccessDto): Promise<AdminUserDto> {
+  changeAccess(
+    @CurrentUser() admin: AuthenticatedUser,
+    @Param('id', UuidParam) id: string,
+    @Body() body: UpdateUserAccessDto,
+  ): Promise<AdminUserDto> {
     if (body.role === undefined && body.disabled === undefined) {
       throw DomainError.validation([{ field: 'role', message: 'give role or disabled (or both)' }]);
     }
-    return this.accounts.changeAccess(id, body);
+    return this.accounts.changeAccess(admin.id, id, body);
   }
 
   @Post('users/:id/grants')

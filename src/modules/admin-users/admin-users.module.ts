@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 
+import { AuditModule } from '../audit/audit.module';
 import { CreditsModule } from '../credits/credits.module';
 import { EntitlementsModule } from '../entitlements/entitlements.module';
 import { PaywallModule } from '../paywall/paywall.module';
@@ -8,7 +9,7 @@ import { AdminUsersController } from './admin-users.controller';
 import { AdminUsersService } from './admin-users.service';
 
 @Module({
-  imports: [UsersModule, EntitlementsModule, CreditsModule, PaywallModule],
+  imports: [UsersModule, EntitlementsModule, CreditsModule, PaywallModule, AuditModule],
   controllers: [AdminUsersController],
   providers: [AdminUsersService],
 })

@@ -12,6 +12,9 @@ export interface NewApiKey {
   expiresAt: Date | null;
 }
 
+/** Runs within the transaction that makes the change, so both commit or neither does. */
+export type InSameTransaction<T> = (changed: T, tx: Prisma.TransactionClient) => Promise<void>;
+
 /** Not revoked and not expired. */
 function liveAt(now: Date) {
   return { revokedAt: null, OR: [{ expiresAt: null }, { expiresAt: { gt: now } }] };
@@ -25,11 +28,14 @@ export class ApiKeysRepository {
    * Creates the key unless the user has `cap` live ones already (null then). Creates for one user
    * queue on a lock, so concurrent ones cannot pass the cap.
    */
-  createWithinCap(key: NewApiKey, cap: number): Promise<ApiKey | null> {
+  createWithinCap(key: NewApiKey, cap: number, then: InSameTransaction<ApiKey>): Promise<ApiKey | null> {
     return this.prisma.$transaction(async (tx) => {
       await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${`api-keys:${key.userId}`}, 0))`;
       const live = await tx.apiKey.count({ where: { userId: key.userId, ...liveAt(new Date()) } });
-      return live >= cap ? null : tx.apiKey.create({ data: key });
+      if (live >= cap) return null;
+      const created = await tx.apiKey.create({ data: key });
+      await then(created, tx);
+      return created;
     });
   }
 
@@ -47,12 +53,16 @@ export class ApiKeysRepository {
     });
   }
 
-  async revoke(userId: string, id: string): Promise<boolean> {
-    const { count } = await this.prisma.apiKey.updateMany({
-      where: { id, userId, revokedAt: null },
-      data: { revokedAt: new Date() },
+  /** False when the user has no such active key. */
+  revoke(userId: string, id: string, then: InSameTransaction<string>): Promise<boolean> {
+    return this.prisma.$transaction(async (tx) => {
+      const { count } = await tx.apiKey.updateMany({
+        where: { id, userId, revokedAt: null },
+        data: { revokedAt: new Date() },
+      });
+      if (count === 1) await then(id, tx);
+      return count === 1;
     });
-    return count === 1;
   }
 
   /** Revokes every active key of the user; answers how many. */

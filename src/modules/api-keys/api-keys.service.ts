@@ -3,6 +3,7 @@ import { createHash, randomBytes } from 'node:crypto';
 
 import { DomainError } from '../../common/errors/domain-error';
 import { ApiKey } from '../../generated/prisma/client';
+import { AuditLog } from '../audit/audit-log.service';
 import { API_KEY_SCOPES, ApiKeyScope, AuthenticatedUser } from '../auth/identity';
 import { ApiKeyDto, CreateApiKeyDto, CreatedApiKeyDto } from './api-key.dto';
 import { ApiKeysRepository } from './api-keys.repository';
@@ -16,7 +17,10 @@ export const MAX_LIVE_KEYS = 25;
 export class ApiKeysService {
   private readonly logger = new Logger(ApiKeysService.name);
 
-  constructor(private readonly apiKeys: ApiKeysRepository) {}
+  constructor(
+    private readonly apiKeys: ApiKeysRepository,
+    private readonly audit: AuditLog,
+  ) {}
 
   async create(caller: AuthenticatedUser, input: CreateApiKeyDto): Promise<CreatedApiKeyDto> {
     if (caller.apiKey) {
@@ -41,6 +45,12 @@ export class ApiKeysService {
         expiresAt,
       },
       MAX_LIVE_KEYS,
+      (created, tx) =>
+        this.audit.record(
+          'api_key.created',
+          { actorId: caller.id, subjectId: caller.id, details: { apiKeyId: created.id, scopes } },
+          tx,
+        ),
     );
     if (!record) {
       throw new DomainError('too_many_keys', `You have ${MAX_LIVE_KEYS} live API keys; revoke one first.`);
@@ -53,7 +63,10 @@ export class ApiKeysService {
   }
 
   async revoke(userId: string, id: string): Promise<void> {
-    if (!(await this.apiKeys.revoke(userId, id))) throw new DomainError('not_found', 'No such API key.');
+    const revoked = await this.apiKeys.revoke(userId, id, (apiKeyId, tx) =>
+      this.audit.record('api_key.revoked', { actorId: userId, subjectId: userId, details: { apiKeyId } }, tx),
+    );
+    if (!revoked) throw new DomainError('not_found', 'No such API key.');
   }
 
   async authenticate(key: string): Promise<AuthenticatedUser | null> {

@@ -1,7 +1,14 @@
-import { applyDecorators, createParamDecorator, ExecutionContext, SetMetadata } from '@nestjs/common';
+import {
+  applyDecorators,
+  createParamDecorator,
+  ExecutionContext,
+  SetMetadata,
+  UseInterceptors,
+} from '@nestjs/common';
 import { ApiBearerAuth, ApiSecurity } from '@nestjs/swagger';
 
 import { ApiProblems } from '../../common/openapi/api-problems.decorator';
+import { AdminWriteAuditInterceptor } from '../audit/admin-write-audit.interceptor';
 import { AuthenticatedUser, Role } from './identity';
 
 export const IS_PUBLIC = 'auth:public';
@@ -12,7 +19,8 @@ export const Public = () => SetMetadata(IS_PUBLIC, true);
 
 /**
  * Documents that the route needs a caller (every route not `@Public()` does) and, when given, that
- * role, which the roles guard checks.
+ * role, which the roles guard checks. Admin routes' writes are audited (`admin.write`): their module
+ * imports AuditModule.
  */
 export function Authenticated(options: { role?: Role } = {}) {
   const decorators = [
@@ -23,6 +31,7 @@ export function Authenticated(options: { role?: Role } = {}) {
     ),
   ];
   if (options.role) decorators.push(SetMetadata(REQUIRED_ROLE, options.role));
+  if (options.role === 'admin') decorators.push(UseInterceptors(AdminWriteAuditInterceptor));
   return applyDecorators(...decorators);
 }
 

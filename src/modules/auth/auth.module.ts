@@ -7,6 +7,7 @@ import { ThrottlerModule } from '@nestjs/throttler';
 
 import { AppConfig } from '../../config/app-config';
 import { ApiKeysModule } from '../api-keys/api-keys.module';
+import { AuditModule } from '../audit/audit.module';
 import { UsersModule } from '../users/users.module';
 import { JWT_ALGORITHM, JWT_ISSUER } from './access-token';
 import { ApiKeyScopeGuard } from './api-key-scope.guard';
@@ -26,6 +27,7 @@ import { VerifiedTokens } from './verified-tokens';
   imports: [
     UsersModule,
     ApiKeysModule,
+    AuditModule,
     PassportModule,
     ThrottlerModule.forRoot([{ name: 'default', ttl: 60_000, limit: 120 }]),
     JwtModule.registerAsync({

@@ -3,12 +3,13 @@ import { JwtService } from '@nestjs/jwt';
 
 import { DomainError } from '../../common/errors/domain-error';
 import { User } from '../../generated/prisma/client';
+import { AuditLog } from '../audit/audit-log.service';
 import { PasswordHasher } from '../users/password-hasher';
 import { PasswordPolicy } from '../users/password-policy.service';
 import { toUserDto, UsersService } from '../users/users.service';
 import { AccessTokenPayload } from './access-token';
 import { AuthResponseDto, LoginDto, SignupDto } from './auth.dto';
-import { LoginThrottleService } from './login-throttle.service';
+import { LoginThrottleService, PasswordCheck } from './login-throttle.service';
 
 @Injectable()
 export class AuthService {
@@ -21,6 +22,7 @@ export class AuthService {
     private readonly passwordPolicy: PasswordPolicy,
     private readonly jwt: JwtService,
     private readonly throttle: LoginThrottleService,
+    private readonly audit: AuditLog,
   ) {}
 
   async signup(input: SignupDto, clientIp: string): Promise<AuthResponseDto> {
@@ -29,19 +31,46 @@ export class AuthService {
     const passwordHash = await this.hasher.hash(input.password);
     const user = await this.users.register({ email: input.email, name: input.name, passwordHash });
     if (!user) throw new DomainError('email_taken', 'An account with this email already exists.');
+    await this.audit.record('signup', { actorId: user.id, subjectId: user.id });
     return this.session(user);
   }
 
   async login(input: LoginDto, clientIp: string): Promise<AuthResponseDto> {
-    const check = await this.throttle.reserve(input.email, clientIp);
+    const check = await this.reserveCheck(input.email, clientIp);
     const user = await this.users.findByEmail(input.email);
     const valid = user
       ? await this.hasher.verify(user.passwordHash, input.password)
       : await this.verifyDecoy(input.password);
-    if (!user || !valid) throw new DomainError('invalid_credentials', 'Email or password is wrong.');
+    // Whoever failed is not known: the attempt concerns the account, it is not the account's doing.
+    if (!user || !valid) {
+      await this.audit.record('login.failed', {
+        subjectId: user?.id,
+        details: { email: input.email, reason: 'invalid_credentials' },
+      });
+      throw new DomainError('invalid_credentials', 'Email or password is wrong.');
+    }
     await this.throttle.succeeded(check);
-    if (user.disabledAt) throw new DomainError('account_disabled', 'An admin disabled this account.');
+    if (user.disabledAt) {
+      await this.audit.record('login.failed', {
+        subjectId: user.id,
+        details: { email: input.email, reason: 'account_disabled' },
+      });
+      throw new DomainError('account_disabled', 'An admin disabled this account.');
+    }
+    await this.audit.record('login.succeeded', { actorId: user.id, subjectId: user.id });
     return this.session(user);
+  }
+
+  private async reserveCheck(email: string, clientIp: string): Promise<PasswordCheck> {
+    try {
+      return await this.throttle.reserve(email, clientIp);
+    } catch (error) {
+      if (error instanceof DomainError && error.code === 'too_many_attempts') {
+        const user = await this.users.findByEmail(email);
+        await this.audit.record('login.throttled', { subjectId: user?.id, details: { email } });
+      }
+      throw error;
+    }
   }
 
   private async verifyDecoy(password: string): Promise<false> {

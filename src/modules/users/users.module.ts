@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 
+import { AuditModule } from '../audit/audit.module';
 import { AdminBootstrapService } from './admin-bootstrap.service';
 import { PasswordHasher } from './password-hasher';
 import { PasswordPolicy } from './password-policy.service';
@@ -7,6 +8,7 @@ import { UsersRepository } from './users.repository';
 import { UsersService } from './users.service';
 
 @Module({
+  imports: [AuditModule],
   providers: [UsersRepository, UsersService, PasswordHasher, PasswordPolicy, AdminBootstrapService],
   exports: [UsersService, PasswordHasher, PasswordPolicy],
 })

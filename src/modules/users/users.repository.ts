@@ -12,11 +12,21 @@ export class UsersRepository {
     return tx.user.findUnique({ where: { id } });
   }
 
-  page(after: string | undefined, take: number): Promise<User[]> {
+  /** Users in email order after `afterEmail`, whose email starts with `emailPattern` (a LIKE pattern), any case. */
+  searchByEmail(
+    emailPattern: string | undefined,
+    afterEmail: string | undefined,
+    take: number,
+  ): Promise<User[]> {
     return this.prisma.user.findMany({
-      orderBy: { id: 'asc' },
+      where: {
+        AND: [
+          emailPattern ? { email: { startsWith: emailPattern, mode: 'insensitive' as const } } : {},
+          afterEmail ? { email: { gt: afterEmail } } : {},
+        ],
+      },
+      orderBy: { email: 'asc' },
       take,
-      ...(after ? { where: { id: { gt: after } } } : {}),
     });
   }
 
@@ -30,6 +40,7 @@ export class UsersRepository {
     name?: string;
     passwordHash: string;
     role?: Role;
+    emailVerifiedAt?: Date;
   }): Promise<User | null> {
     try {
       return await this.prisma.user.create({ data });

@@ -2,7 +2,9 @@ import { Injectable } from '@nestjs/common';
 
 import { DomainError } from '../../common/errors/domain-error';
 import { Role, User } from '../../generated/prisma/client';
+import { AuditLog } from '../audit/audit-log.service';
 import { ChangeFeed } from '../change-feed/change-feed.service';
+import { decodeUserSearchCursor, encodeUserSearchCursor, escapeLikePattern } from './user-search-cursor';
 import { AdminUserDto, UserDto } from './user.dto';
 import { UsersRepository } from './users.repository';
 
@@ -11,13 +13,19 @@ export class UsersService {
   constructor(
     private readonly users: UsersRepository,
     private readonly changes: ChangeFeed,
+    private readonly audit: AuditLog,
   ) {}
 
   /**
    * An admin's change to a user's role or status; every instance applies it to the user's existing
-   * tokens within a second. 409 `last_admin` when it would leave no active admin.
+   * tokens within a second. 409 `last_admin` when it would leave no active admin. Audited in the same
+   * transaction: `user.role_changed`, `user.disabled`, `user.enabled`.
    */
-  async changeAccess(userId: string, change: { role?: Role; disabled?: boolean }): Promise<AdminUserDto> {
+  async changeAccess(
+    adminId: string,
+    userId: string,
+    change: { role?: Role; disabled?: boolean },
+  ): Promise<AdminUserDto> {
     const updated = await this.changes.transaction(async (tx) => {
       await this.users.lockAdmins(tx);
       const user = await this.users.findById(userId, tx);
@@ -34,13 +42,20 @@ export class UsersService {
         tx,
       );
       await this.changes.publish({ kind: 'identity', userId }, tx);
+      const entry = { actorId: adminId, subjectId: userId };
+      if (role !== user.role) {
+        await this.audit.record(
+          'user.role_changed',
+          { ...entry, details: { role, previousRole: user.role } },
+          tx,
+        );
+      }
+      if (disabled !== (user.disabledAt !== null)) {
+        await this.audit.record(disabled ? 'user.disabled' : 'user.enabled', entry, tx);
+      }
       return saved;
     });
-    return {
-      ...toUserDto(updated),
-      disabled: updated.disabledAt !== null,
-      createdAt: updated.createdAt.toISOString(),
-    };
+    return toAdminUserDto(updated);
   }
 
   /** The user with their password hash, for authentication only. */
@@ -67,17 +82,40 @@ export class UsersService {
     return (await this.users.findById(userId)) !== null;
   }
 
-  /** A page of users in id order, after `cursor`. */
-  async list(
+  /**
+   * A page of users in email order, after `cursor`; with `emailPrefix`, only the emails that start with it
+   * (any case, `%` and `_` taken literally).
+   */
+  async search(
+    emailPrefix: string | undefined,
     cursor: string | undefined,
     limit: number,
-  ): Promise<{ data: UserDto[]; nextCursor: string | null }> {
-    const users = await this.users.page(cursor, limit + 1);
+  ): Promise<{ data: AdminUserDto[]; nextCursor: string | null }> {
+    const afterEmail = cursor === undefined ? undefined : decodeUserSearchCursor(cursor);
+    if (afterEmail === null) {
+      throw DomainError.validation([{ field: 'cursor', message: 'cursor must be a nextCursor value' }]);
+    }
+    const pattern = emailPrefix ? escapeLikePattern(emailPrefix) : undefined;
+    const users = await this.users.searchByEmail(pattern, afterEmail, limit + 1);
     const page = users.slice(0, limit);
-    return { data: page.map(toUserDto), nextCursor: users.length > limit ? (page.at(-1)?.id ?? null) : null };
+    const last = page.at(-1);
+    return {
+      data: page.map(toAdminUserDto),
+      nextCursor: users.length > limit && last ? encodeUserSearchCursor(last.email) : null,
+    };
   }
 }
 
 export function toUserDto(user: User): UserDto {
-  return { id: user.id, email: user.email, name: user.name, role: user.role };
+  return {
+    id: user.id,
+    email: user.email,
+    name: user.name,
+    role: user.role,
+    emailVerified: user.emailVerifiedAt !== null,
+  };
+}
+
+export function toAdminUserDto(user: User): AdminUserDto {
+  return { ...toUserDto(user), disabled: user.disabledAt !== null, createdAt: user.createdAt.toISOString() };
 }
