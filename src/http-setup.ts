@@ -11,7 +11,6 @@ import { DomainError } from './common/errors/domain-error';
 import { ProblemDetailsFilter, sendProblem } from './common/errors/problem-details.filter';
 import { clientErrorResponse } from './common/errors/problem';
 import { jsonBodyProblem } from './common/http/json-body';
-import { runInRequestContext } from './common/http/request-context';
 import { DOCS_PATH, securityHeaders, withDocsHeaders } from './common/http/security-headers';
 import { describeProblemCodes, PROBLEM_SCHEMA, PROBLEM_SCHEMA_NAME } from './common/openapi/problem.schema';
 import { flattenValidationErrors } from './common/validation/validation-errors';
@@ -75,7 +74,6 @@ export async function configureHttp(
     reply.header('x-request-id', request.id).headers(headers.api);
     done();
   });
-  fastify.addHook('preHandler', (request, _reply, done) => runInRequestContext(request, done));
   fastify.addHook('onResponse', (request, reply, done) => {
     const route = request.routeOptions.url ?? 'unmatched';
     metrics.recordRequest(request.method, route, reply.statusCode, reply.elapsedTime / 1000);

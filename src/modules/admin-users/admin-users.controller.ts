@@ -8,6 +8,7 @@ import {
 } from '@nestjs/swagger';
 
 import { NoStore } from '../../common/http/no-store.decorator';
+import { CurrentOrigin, type RequestOrigin } from '../../common/http/request-origin';
 import { ApiProblems } from '../../common/openapi/api-problems.decorator';
 import { UuidParam } from '../../common/validation/uuid-param.pipe';
 import { Authenticated, CurrentUser } from '../auth/auth.decorators';
@@ -65,11 +66,12 @@ export class AdminUsersController {
     @CurrentUser() admin: AuthenticatedUser,
     @Param('id', UuidParam) id: string,
     @Body() body: UpdateUserAccessDto,
+    @CurrentOrigin() origin: RequestOrigin,
   ): Promise<AdminUserDto> {
     if (body.role === undefined && body.disabled === undefined) {
       throw DomainError.validation([{ field: 'role', message: 'give role or disabled (or both)' }]);
     }
-    return this.accounts.changeAccess(admin.id, id, body);
+    return this.accounts.changeAccess(id, body, { adminId: admin.id, origin });
   }
 
   @Post('users/:id/grants')

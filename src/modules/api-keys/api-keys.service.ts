@@ -2,6 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { createHash, randomBytes } from 'node:crypto';
 
 import { DomainError } from '../../common/errors/domain-error';
+import type { RequestOrigin } from '../../common/http/request-origin';
 import { ApiKey } from '../../generated/prisma/client';
 import { AuditLog } from '../audit/audit-log.service';
 import { API_KEY_SCOPES, ApiKeyScope, AuthenticatedUser } from '../auth/identity';
@@ -22,7 +23,11 @@ export class ApiKeysService {
     private readonly audit: AuditLog,
   ) {}
 
-  async create(caller: AuthenticatedUser, input: CreateApiKeyDto): Promise<CreatedApiKeyDto> {
+  async create(
+    caller: AuthenticatedUser,
+    input: CreateApiKeyDto,
+    origin: RequestOrigin,
+  ): Promise<CreatedApiKeyDto> {
     if (caller.apiKey) {
       throw new DomainError('forbidden_for_api_key', 'API keys cannot create keys; sign in to create one.');
     }
@@ -48,7 +53,7 @@ export class ApiKeysService {
       (created, tx) =>
         this.audit.record(
           'api_key.created',
-          { actorId: caller.id, subjectId: caller.id, details: { apiKeyId: created.id, scopes } },
+          { actorId: caller.id, subjectId: caller.id, origin, details: { apiKeyId: created.id, scopes } },
           tx,
         ),
     );
@@ -62,9 +67,13 @@ export class ApiKeysService {
     return (await this.apiKeys.listActive(userId)).map(toApiKeyDto);
   }
 
-  async revoke(userId: string, id: string): Promise<void> {
+  async revoke(userId: string, id: string, origin: RequestOrigin): Promise<void> {
     const revoked = await this.apiKeys.revoke(userId, id, (apiKeyId, tx) =>
-      this.audit.record('api_key.revoked', { actorId: userId, subjectId: userId, details: { apiKeyId } }, tx),
+      this.audit.record(
+        'api_key.revoked',
+        { actorId: userId, subjectId: userId, origin, details: { apiKeyId } },
+        tx,
+      ),
     );
     if (!revoked) throw new DomainError('not_found', 'No such API key.');
   }

@@ -3,6 +3,7 @@ import { isUUID } from 'class-validator';
 import type { FastifyRequest } from 'fastify';
 import { mergeMap, Observable } from 'rxjs';
 
+import { requestOriginOf } from '../../common/http/request-origin';
 import type { AuthenticatedUser } from '../auth/identity';
 import { AuditLog } from './audit-log.service';
 
@@ -40,6 +41,7 @@ export class AdminWriteAuditInterceptor implements NestInterceptor {
       await this.audit.record('admin.write', {
         actorId: request.user?.id ?? null,
         subjectId,
+        origin: requestOriginOf(request),
         details: {
           method: request.method,
           route: request.routeOptions.url ?? 'unmatched',

@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { isUUID } from 'class-validator';
 
-import { currentRequestOrigin } from '../../common/http/request-context';
+import type { RequestOrigin } from '../../common/http/request-origin';
 import { isDatabaseUnavailableError } from '../../database/database-errors';
 import { Prisma } from '../../generated/prisma/client';
 import { AuditAction, AuditDetails } from './audit-actions';
@@ -13,9 +13,11 @@ export interface AuditEntry {
   /** Whom it concerns. */
   subjectId?: string | null;
   details?: AuditDetails;
+  /** The request that did it (`@CurrentOrigin()`); left out by the CLI and background work. */
+  origin?: RequestOrigin | null;
 }
 
-/** The security log. Where a request is being served, its id, client IP and user agent go with each entry. */
+/** The security log: who did what to whom, and from which request (its id, client IP and user agent). */
 @Injectable()
 export class AuditLog {
   private readonly logger = new Logger(AuditLog.name);
@@ -38,7 +40,7 @@ export class AuditLog {
   }
 
   private eventOf(action: AuditAction, entry: AuditEntry): NewAuditEvent {
-    const origin = currentRequestOrigin();
+    const origin = entry.origin;
     return {
       action,
       actorId: this.userId(entry.actorId, action),

@@ -1,8 +1,9 @@
-import { Body, Controller, Get, HttpCode, Ip, Post, UseGuards } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Post, UseGuards } from '@nestjs/common';
 import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Throttle, ThrottlerGuard } from '@nestjs/throttler';
 
 import { NoStore } from '../../common/http/no-store.decorator';
+import { CurrentOrigin, type RequestOrigin } from '../../common/http/request-origin';
 import { ApiProblems } from '../../common/openapi/api-problems.decorator';
 import type { AuthenticatedUser } from './identity';
 import { AuthResponseDto, LoginDto, SessionDto, SignupDto } from './auth.dto';
@@ -20,8 +21,8 @@ export class AuthController {
   @ApiOperation({ summary: 'Create an account and get an access token' })
   @ApiCreatedResponse({ type: AuthResponseDto })
   @ApiProblems('validation_failed', 'weak_password', 'malformed_json', 'email_taken', 'too_many_requests')
-  signup(@Body() body: SignupDto, @Ip() clientIp: string): Promise<AuthResponseDto> {
-    return this.auth.signup(body, clientIp);
+  signup(@Body() body: SignupDto, @CurrentOrigin() origin: RequestOrigin): Promise<AuthResponseDto> {
+    return this.auth.signup(body, origin);
   }
 
   @Post('login')
@@ -33,8 +34,8 @@ export class AuthController {
   @ApiOperation({ summary: 'Exchange email and password for an access token' })
   @ApiOkResponse({ type: AuthResponseDto })
   @ApiProblems('validation_failed', 'invalid_credentials', 'too_many_attempts', 'rate_limited')
-  login(@Body() body: LoginDto, @Ip() clientIp: string): Promise<AuthResponseDto> {
-    return this.auth.login(body, clientIp);
+  login(@Body() body: LoginDto, @CurrentOrigin() origin: RequestOrigin): Promise<AuthResponseDto> {
+    return this.auth.login(body, origin);
   }
 
   @Get('session')

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
 
 import { DomainError } from '../../common/errors/domain-error';
+import type { RequestOrigin } from '../../common/http/request-origin';
 import { User } from '../../generated/prisma/client';
 import { AuditLog } from '../audit/audit-log.service';
 import { PasswordHasher } from '../users/password-hasher';
@@ -25,18 +26,18 @@ export class AuthService {
     private readonly audit: AuditLog,
   ) {}
 
-  async signup(input: SignupDto, clientIp: string): Promise<AuthResponseDto> {
-    await this.throttle.signup(clientIp);
+  async signup(input: SignupDto, origin: RequestOrigin): Promise<AuthResponseDto> {
+    await this.throttle.signup(origin.ip);
     this.passwordPolicy.assertAcceptable(input.password, input.email);
     const passwordHash = await this.hasher.hash(input.password);
     const user = await this.users.register({ email: input.email, name: input.name, passwordHash });
     if (!user) throw new DomainError('email_taken', 'An account with this email already exists.');
-    await this.audit.record('signup', { actorId: user.id, subjectId: user.id });
+    await this.audit.record('signup', { actorId: user.id, subjectId: user.id, origin });
     return this.session(user);
   }
 
-  async login(input: LoginDto, clientIp: string): Promise<AuthResponseDto> {
-    const check = await this.reserveCheck(input.email, clientIp);
+  async login(input: LoginDto, origin: RequestOrigin): Promise<AuthResponseDto> {
+    const check = await this.reserveCheck(input.email, origin);
     const user = await this.users.findByEmail(input.email);
     const valid = user
       ? await this.hasher.verify(user.passwordHash, input.password)
@@ -45,6 +46,7 @@ export class AuthService {
     if (!user || !valid) {
       await this.audit.record('login.failed', {
         subjectId: user?.id,
+        origin,
         details: { email: input.email, reason: 'invalid_credentials' },
       });
       throw new DomainError('invalid_credentials', 'Email or password is wrong.');
@@ -53,21 +55,22 @@ export class AuthService {
     if (user.disabledAt) {
       await this.audit.record('login.failed', {
         subjectId: user.id,
+        origin,
         details: { email: input.email, reason: 'account_disabled' },
       });
       throw new DomainError('account_disabled', 'An admin disabled this account.');
     }
-    await this.audit.record('login.succeeded', { actorId: user.id, subjectId: user.id });
+    await this.audit.record('login.succeeded', { actorId: user.id, subjectId: user.id, origin });
     return this.session(user);
   }
 
-  private async reserveCheck(email: string, clientIp: string): Promise<PasswordCheck> {
+  private async reserveCheck(email: string, origin: RequestOrigin): Promise<PasswordCheck> {
     try {
-      return await this.throttle.reserve(email, clientIp);
+      return await this.throttle.reserve(email, origin.ip);
     } catch (error) {
       if (error instanceof DomainError && error.code === 'too_many_attempts') {
         const user = await this.users.findByEmail(email);
-        await this.audit.record('login.throttled', { subjectId: user?.id, details: { email } });
+        await this.audit.record('login.throttled', { subjectId: user?.id, origin, details: { email } });
       }
       throw error;
     }

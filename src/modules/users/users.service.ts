@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 
 import { DomainError } from '../../common/errors/domain-error';
+import type { RequestOrigin } from '../../common/http/request-origin';
 import { Role, User } from '../../generated/prisma/client';
 import { AuditLog } from '../audit/audit-log.service';
 import { ChangeFeed } from '../change-feed/change-feed.service';
@@ -22,9 +23,9 @@ export class UsersService {
    * transaction: `user.role_changed`, `user.disabled`, `user.enabled`.
    */
   async changeAccess(
-    adminId: string,
     userId: string,
     change: { role?: Role; disabled?: boolean },
+    by: { adminId: string; origin: RequestOrigin },
   ): Promise<AdminUserDto> {
     const updated = await this.changes.transaction(async (tx) => {
       await this.users.lockAdmins(tx);
@@ -42,7 +43,7 @@ export class UsersService {
         tx,
       );
       await this.changes.publish({ kind: 'identity', userId }, tx);
-      const entry = { actorId: adminId, subjectId: userId };
+      const entry = { actorId: by.adminId, subjectId: userId, origin: by.origin };
       if (role !== user.role) {
         await this.audit.record(
           'user.role_changed',
