@@ -6,6 +6,7 @@ import { DatabaseModule } from './database/database.module';
 import { AccountModule } from './modules/account/account.module';
 import { AdminUsersModule } from './modules/admin-users/admin-users.module';
 import { ApiKeysModule } from './modules/api-keys/api-keys.module';
+import { AuditModule } from './modules/audit/audit.module';
 import { AuthModule } from './modules/auth/auth.module';
 import { BillingModule } from './modules/billing/billing.module';
 import { ReconciliationModule } from './modules/billing/reconciliation/reconciliation.module';
@@ -44,6 +45,7 @@ export class AppModule {
         ReconciliationModule,
         WebhooksModule,
         AdminUsersModule,
+        AuditModule,
         ProjectsModule,
         ReportsModule,
         ExportsModule,

@@ -1,6 +1,7 @@
-import { Prisma, User } from '../generated/prisma/client';
+import { Prisma, Role, User } from '../generated/prisma/client';
 import { ApiKeysRepository } from '../modules/api-keys/api-keys.repository';
 import { SessionsRepository } from '../modules/sessions/sessions.repository';
+import { AuditLog } from '../modules/audit/audit-log.service';
 import { UsersRepository } from '../modules/users/users.repository';
 
 export type TransactionRunner = <T>(work: (tx: Prisma.TransactionClient) => Promise<T>) => Promise<T>;
@@ -18,6 +19,7 @@ export class AdminCommands {
     private readonly sessions: SessionsRepository,
     private readonly inTransaction: TransactionRunner,
     private readonly announce: IdentityAnnouncer,
+    private readonly audit: AuditLog,
   ) {}
 
   /** Makes the account an admin, ending the access it had before: whoever held it then keeps nothing. */
@@ -27,7 +29,14 @@ export class AdminCommands {
     const ended = await this.inTransaction(async (tx) => {
       await this.users.setRole(user.id, 'admin', tx);
       await this.announce(user.id, tx);
-      return this.endAccess(user.id, tx);
+      const ended = await this.endAccess(user.id, tx);
+      await this.recordRoleChange(
+        user,
+        'admin',
+        { apiKeysRevoked: ended.keys, sessionsEnded: ended.sessions },
+        tx,
+      );
+      return ended;
     });
     return `${user.email} is now an admin; ${ended.sessions} session(s) ended and ${ended.keys} API key(s) revoked (on every server within a second): sign in again.`;
   }
@@ -41,6 +50,7 @@ export class AdminCommands {
       }
       await this.users.setRole(user.id, 'user', tx);
       await this.announce(user.id, tx);
+      await this.recordRoleChange(user, 'user', {}, tx);
     });
     return `${user.email} is no longer an admin; its tokens and keys act as a user within a second.`;
   }
@@ -52,6 +62,20 @@ export class AdminCommands {
   ): Promise<{ sessions: number; keys: number }> {
     const sessions = await this.sessions.end({ userId }, 'promoted', tx);
     return { sessions, keys: await this.apiKeys.revokeAllOf(userId, tx) };
+  }
+
+  /** The operator is nobody the service knows: no actor, and `via: 'cli'` says where it came from. */
+  private recordRoleChange(
+    user: User,
+    role: Role,
+    extra: { apiKeysRevoked?: number; sessionsEnded?: number },
+    tx: Prisma.TransactionClient,
+  ): Promise<void> {
+    return this.audit.record(
+      'user.role_changed',
+      { actorId: null, subjectId: user.id, details: { role, previousRole: user.role, via: 'cli', ...extra } },
+      tx,
+    );
   }
 
   private async account(email: string): Promise<User> {

@@ -3,6 +3,8 @@ import { PrismaPg } from '@prisma/adapter-pg';
 import type { PrismaService } from '../database/prisma.service';
 import { PrismaClient } from '../generated/prisma/client';
 import { ApiKeysRepository } from '../modules/api-keys/api-keys.repository';
+import { AuditLog } from '../modules/audit/audit-log.service';
+import { AuditRepository } from '../modules/audit/audit.repository';
 import { UsersRepository } from '../modules/users/users.repository';
 import { SessionsRepository } from '../modules/sessions/sessions.repository';
 import { ChangeFeed } from '../modules/change-feed/change-feed.service';
@@ -33,6 +35,7 @@ runCli(async () => {
             ChangeFeed.encode({ kind: 'identity', userId }),
           );
         },
+        new AuditLog(new AuditRepository(client)),
       );
       return command === 'promote' ? await commands.promote(email) : await commands.demote(email);
     } finally {

@@ -160,6 +160,11 @@ export class Environment {
   @IntSetting(8, 256)
   PASSWORD_MIN_LENGTH = 12;
 
+  /** Checkout (and invitations) answer 403 `email_not_verified` until the user confirmed their address. */
+  @Transform(toBoolean)
+  @IsBoolean()
+  REQUIRE_VERIFIED_EMAIL = false;
+
   @IntSetting(0, 90)
   BILLING_GRACE_DAYS = 3;
 
@@ -190,6 +195,10 @@ export class Environment {
   /** Signups accepted per client IP in an hour (SPEC: 20). */
   @IntSetting(1, 1_000_000)
   SIGNUPS_PER_CLIENT_PER_HOUR = 20;
+
+  /** Password-forgot and verification-resend requests accepted per client IP in an hour, each (SPEC: 20). */
+  @IntSetting(1, 1_000_000)
+  MAIL_REQUESTS_PER_CLIENT_PER_HOUR = 20;
 
   /** Wrong passwords checked per email in an hour, from all clients together (SPEC: 100). */
   @IntSetting(20, 100_000)

@@ -78,6 +78,9 @@ describe('the account: name, export, and deletion by its user or an admin', () =
     expect(refresh.body.code).toBe('session_revoked');
     await api(server).post('/v1/auth/login').send({ email: user.email, password: user.password }).expect(401);
 
+    const audit = await api(server).get(`/v1/admin/audit?action=user.deleted&actor=${user.id}`).set(asAdmin);
+    expect(audit.body.data).toEqual([expect.objectContaining({ actorId: user.id, subjectId: user.id })]);
+
     // Billing records stay, without the person: the admin view keeps the canceled subscription.
     const detail = await api(server).get(`/v1/admin/users/${user.id}`).set(asAdmin).expect(200);
     expect(detail.body.user).toMatchObject({ id: user.id, name: null });

@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { Client } from 'pg';
 
 import { bearer, signUp, uniqueEmail } from '../support/accounts';
 import { cleanEnvironment, PROJECT_DIR } from '../support/server-process';
@@ -95,6 +96,37 @@ describe('npm run admin -- promote <email>', () => {
       .send({ email: account.email, password: account.password })
       .expect(200);
     expect(login.body.user.role).toBe('user');
+  }, 60_000);
+
+  it("audits both changes as the operator's, with no actor and no request", async () => {
+    const account = await signUp(server.url, 'audited-by-cli');
+    expect((await runAdminCli('promote', account.email)).code).toBe(0);
+    expect((await runAdminCli('demote', account.email)).code).toBe(0);
+    const client = new Client({ connectionString: process.env.TEST_DATABASE_URL });
+    await client.connect();
+    try {
+      const { rows } = await client.query(
+        `SELECT action, actor_id, ip, user_agent, request_id, details FROM audit_events
+          WHERE subject_id = $1 AND action = 'user.role_changed' ORDER BY at, details->>'role'`,
+        [account.id],
+      );
+      const fromCli = {
+        action: 'user.role_changed',
+        actor_id: null,
+        ip: null,
+        user_agent: null,
+        request_id: null,
+      };
+      expect(rows).toEqual([
+        {
+          ...fromCli,
+          details: { role: 'admin', previousRole: 'user', via: 'cli', apiKeysRevoked: 0, sessionsEnded: 1 },
+        },
+        { ...fromCli, details: { role: 'user', previousRole: 'admin', via: 'cli' } },
+      ]);
+    } finally {
+      await client.end();
+    }
   }, 60_000);
 
   it('keeps a promoted admin as it is when it is also ADMIN_EMAIL: no error, ADMIN_PASSWORD resets nothing', async () => {

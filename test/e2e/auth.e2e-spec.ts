@@ -32,14 +32,20 @@ describe('accounts: signup, login, /v1/me, API keys', () => {
       .post('/v1/auth/signup')
       .send({ email, password: 'analytical-engine', name: 'Ada' })
       .expect(201);
-    expect(signup.body.user).toEqual({ id: expect.any(String), email, name: 'Ada', role: 'user' });
+    expect(signup.body.user).toEqual({
+      id: expect.any(String),
+      email,
+      name: 'Ada',
+      role: 'user',
+      emailVerified: false,
+    });
     expect(signup.body.user).not.toHaveProperty('passwordHash');
 
     const login = await api(server)
       .post('/v1/auth/login')
       .send({ email: email.toUpperCase(), password: 'analytical-engine' })
       .expect(200);
-    expect(login.body.user.id).toBe(signup.body.user.id);
+    expect(login.body.user).toEqual(signup.body.user);
 
     const me = await api(server).get('/v1/me').set(bearer(login.body)).expect(200);
     expect(me.body).toEqual({
@@ -47,6 +53,7 @@ describe('accounts: signup, login, /v1/me, API keys', () => {
       email,
       name: 'Ada',
       role: 'user',
+      emailVerified: false,
       subscription: null,
       entitlements: expect.any(Array),
       credits: { balance: 0 },

@@ -119,6 +119,9 @@ describe('sessions: short access tokens, rotating refresh tokens, and ending the
     expect(reuse.headers['content-type']).toMatch(PROBLEM);
     expect(reuse.body.code).toBe('session_revoked');
 
+    const logged = await first().get('/v1/admin/audit?action=session.ended').set(asAdmin);
+    expect(logged.body.data).toContainEqual(expect.objectContaining({ actorId: null, subjectId: owner.id }));
+
     const thiefRefresh = await refresh(thief.refreshToken).expect(401);
     expect(thiefRefresh.body.code).toBe('session_revoked');
     for (const instance of [first, second]) {
@@ -188,6 +191,10 @@ describe('sessions: short access tokens, rotating refresh tokens, and ending the
     expect((await refresh(account.refreshToken)).body.code).toBe('session_revoked');
     await first().get('/v1/me').set(bearer(other)).expect(200);
     await second().get('/v1/me').set(bearer(other)).expect(200);
+    const logged = await first().get(`/v1/admin/audit?action=session.ended&actor=${account.id}`).set(asAdmin);
+    expect(logged.body.data).toEqual([
+      expect.objectContaining({ actorId: account.id, subjectId: account.id, ip: '127.0.0.1' }),
+    ]);
   });
 
   it('logs out every session with logout-all (API keys stay)', async () => {

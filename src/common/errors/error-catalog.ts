@@ -37,6 +37,21 @@ export const ERROR_CATALOG = {
     description:
       'The token’s session was ended (logout, a spent refresh token used again, an admin) or its account was disabled or deleted; sign in again if allowed.',
   },
+  invalid_token: {
+    status: 400,
+    title: 'Invalid link',
+    description: 'The token of a mailed link is unknown, used already or expired; ask for a new mail.',
+  },
+  email_already_verified: {
+    status: 409,
+    title: 'Email confirmed already',
+    description: 'The account’s email address is confirmed; there is nothing to resend.',
+  },
+  email_not_verified: {
+    status: 403,
+    title: 'Email not confirmed',
+    description: 'REQUIRE_VERIFIED_EMAIL is set: confirm your email address first.',
+  },
   wrong_password: {
     status: 403,
     title: 'Wrong password',

@@ -45,7 +45,11 @@ export class PinoNestLogger implements LoggerService {
     if (!this.root.isLevelEnabled(level)) return;
     const context = typeof rest[rest.length - 1] === 'string' ? (rest[rest.length - 1] as string) : undefined;
     const stack = rest.length > 1 && typeof rest[0] === 'string' ? rest[0] : undefined;
-    if (typeof message === 'object' && message !== null) {
+    if (message instanceof Error) {
+      // Nest hands some failures over as the error itself (a provider it cannot resolve, at boot): its
+      // message and stack are not enumerable, so they are named here or they would be lost.
+      this.root[level]({ context, err: message }, message.message);
+    } else if (typeof message === 'object' && message !== null) {
       const { msg, ...fields } = message as Record<string, unknown>;
       this.root[level]({ context, ...fields }, typeof msg === 'string' ? msg : undefined);
     } else {

@@ -1,11 +1,13 @@
 import { Injectable } from '@nestjs/common';
 
 import { DomainError } from '../../common/errors/domain-error';
+import type { RequestOrigin } from '../../common/http/request-origin';
+import { AuditLog } from '../audit/audit-log.service';
+import { MailOutbox } from '../mail/mail-outbox.service';
 import { ApiKeysService } from '../api-keys/api-keys.service';
-import { AuthService } from '../auth/auth.service';
+import { CredentialsService } from '../auth/credentials.service';
 import type { AuthenticatedUser } from '../auth/identity';
 import { BillingService } from '../billing/billing.service';
-import type { ClientInfo } from '../sessions/sessions.repository';
 import { UsersService } from '../users/users.service';
 
 /**
@@ -17,24 +19,33 @@ import { UsersService } from '../users/users.service';
 export class AccountDeletionService {
   constructor(
     private readonly users: UsersService,
-    private readonly auth: AuthService,
+    private readonly credentials: CredentialsService,
     private readonly billing: BillingService,
     private readonly apiKeys: ApiKeysService,
+    private readonly mail: MailOutbox,
+    private readonly audit: AuditLog,
   ) {}
 
-  async deleteOwn(caller: AuthenticatedUser, password: string, client: ClientInfo): Promise<void> {
+  async deleteOwn(caller: AuthenticatedUser, password: string, origin: RequestOrigin): Promise<void> {
     if (caller.apiKey) {
       throw new DomainError('forbidden_for_api_key', 'Sign in with your password to delete the account.');
     }
-    await this.auth.confirmPassword(caller.id, password, client);
-    await this.delete(caller.id);
+    await this.credentials.confirmPassword(caller.id, password, origin);
+    await this.delete(caller.id, { actorId: caller.id, origin });
   }
 
-  async delete(userId: string): Promise<void> {
+  async delete(userId: string, by: { actorId: string; origin: RequestOrigin }): Promise<void> {
     await this.users.assertErasable(userId);
     await this.billing.cancelAllNow(userId, `account-deleted:${userId}`);
-    await this.users.erase(userId, async (tx) => {
+    await this.users.erase(userId, async (tx, erased) => {
       await this.apiKeys.revokeAll(userId, tx);
+      await this.mail.erasePersonalData(userId, tx);
+      await this.audit.erasePersonalData(userId, erased.email, tx);
+      await this.audit.record(
+        'user.deleted',
+        { actorId: by.actorId, subjectId: userId, origin: by.origin },
+        tx,
+      );
     });
   }
 }

@@ -1,7 +1,7 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { IsString, MaxLength, ValidateIf } from 'class-validator';
 
-import { NoNullBytes, TextField } from '../../common/validation/text.decorators';
+import { EmailField, NoNullBytes, TextField } from '../../common/validation/text.decorators';
 
 import { SubscriptionSummaryDto } from '../billing/billing.dto';
 import { EntitlementDto } from '../paywall/entitlement.dto';
@@ -49,4 +49,35 @@ export class AccountExportDto {
   @ApiProperty({ type: [Object] }) grants!: object[];
   @ApiProperty({ type: [Object] }) projects!: object[];
   @ApiProperty({ type: [Object] }) billingEvents!: object[];
+}
+
+export class ChangePasswordDto {
+  @ApiProperty()
+  @IsString()
+  @MaxLength(1024)
+  @NoNullBytes()
+  currentPassword!: string;
+
+  @ApiProperty({ minLength: 12, maxLength: 256, description: 'The password policy applies' })
+  @TextField({ max: 1024 })
+  newPassword!: string;
+}
+
+export class ChangeEmailDto {
+  @ApiProperty({ example: 'ada@new.example.com', description: 'The new address: a link is mailed to it' })
+  @EmailField()
+  email!: string;
+
+  @ApiProperty({ description: 'Your current password, to confirm' })
+  @IsString()
+  @MaxLength(1024)
+  @NoNullBytes()
+  password!: string;
+}
+
+export class ConfirmEmailDto {
+  @ApiProperty({ description: 'The token of the link mailed to the new address' })
+  @IsString()
+  @MaxLength(200)
+  token!: string;
 }

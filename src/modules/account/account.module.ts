@@ -5,6 +5,7 @@ import { AuthModule } from '../auth/auth.module';
 import { BillingModule } from '../billing/billing.module';
 import { CreditsModule } from '../credits/credits.module';
 import { EntitlementsModule } from '../entitlements/entitlements.module';
+import { MailModule } from '../mail/mail.module';
 import { PaywallModule } from '../paywall/paywall.module';
 import { ProjectsModule } from '../projects/projects.module';
 import { SessionsModule } from '../sessions/sessions.module';
@@ -25,6 +26,7 @@ import { MeController } from './me.controller';
     CreditsModule,
     EntitlementsModule,
     ProjectsModule,
+    MailModule,
   ],
   controllers: [MeController],
   providers: [AccountService, AccountDeletionService],

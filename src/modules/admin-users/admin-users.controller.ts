@@ -8,6 +8,7 @@ import {
 } from '@nestjs/swagger';
 
 import { NoStore } from '../../common/http/no-store.decorator';
+import { CurrentOrigin, type RequestOrigin } from '../../common/http/request-origin';
 import { ApiProblems } from '../../common/openapi/api-problems.decorator';
 import { UuidParam } from '../../common/validation/uuid-param.pipe';
 import { AccountDeletionService } from '../account/account-deletion.service';
@@ -39,11 +40,11 @@ export class AdminUsersController {
 
   @Get('users')
   @NoStore()
-  @ApiOperation({ summary: 'Users, paginated' })
+  @ApiOperation({ summary: 'Users in email order, paginated; `query` finds them by email prefix (any case)' })
   @ApiOkResponse({ type: AdminUserListDto })
   @ApiProblems('validation_failed')
-  list(@Query() query: AdminUsersQueryDto): Promise<AdminUserListDto> {
-    return this.users.list(query.cursor, query.limit);
+  search(@Query() query: AdminUsersQueryDto): Promise<AdminUserListDto> {
+    return this.users.search(query);
   }
 
   @Get('users/:id')
@@ -63,11 +64,16 @@ export class AdminUsersController {
   })
   @ApiOkResponse({ type: AdminUserDto })
   @ApiProblems('validation_failed', 'not_found', 'last_admin')
-  changeAccess(@Param('id', UuidParam) id: string, @Body() body: UpdateUserAccessDto): Promise<AdminUserDto> {
+  changeAccess(
+    @CurrentUser() admin: AuthenticatedUser,
+    @Param('id', UuidParam) id: string,
+    @Body() body: UpdateUserAccessDto,
+    @CurrentOrigin() origin: RequestOrigin,
+  ): Promise<AdminUserDto> {
     if (body.role === undefined && body.disabled === undefined) {
       throw DomainError.validation([{ field: 'role', message: 'give role or disabled (or both)' }]);
     }
-    return this.accounts.changeAccess(id, body);
+    return this.accounts.changeAccess(id, body, { adminId: admin.id, origin });
   }
 
   @Delete('users/:id')
@@ -79,8 +85,12 @@ export class AdminUsersController {
   })
   @ApiNoContentResponse()
   @ApiProblems('validation_failed', 'not_found', 'last_admin', 'stripe_unavailable')
-  delete(@Param('id', UuidParam) id: string): Promise<void> {
-    return this.deletion.delete(id);
+  delete(
+    @CurrentUser() admin: AuthenticatedUser,
+    @Param('id', UuidParam) id: string,
+    @CurrentOrigin() origin: RequestOrigin,
+  ): Promise<void> {
+    return this.deletion.delete(id, { actorId: admin.id, origin });
   }
 
   @Post('users/:id/logout')
@@ -92,8 +102,14 @@ export class AdminUsersController {
   })
   @ApiNoContentResponse()
   @ApiProblems('validation_failed', 'not_found')
-  async logout(@Param('id', UuidParam) id: string): Promise<void> {
-    if (!(await this.accounts.endSessions(id))) throw new DomainError('not_found', 'No such user.');
+  async logout(
+    @CurrentUser() admin: AuthenticatedUser,
+    @Param('id', UuidParam) id: string,
+    @CurrentOrigin() origin: RequestOrigin,
+  ): Promise<void> {
+    if (!(await this.accounts.endSessions(id, { adminId: admin.id, origin }))) {
+      throw new DomainError('not_found', 'No such user.');
+    }
   }
 
   @Post('users/:id/grants')

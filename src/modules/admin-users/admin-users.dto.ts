@@ -1,12 +1,14 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsBoolean, IsIn, IsInt, IsOptional, IsUUID, Max, Min } from 'class-validator';
+import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
+
+import { NoNullBytes } from '../../common/validation/text.decorators';
 
 import { Role } from '../../generated/prisma/enums';
 import { SubscriptionSummaryDto } from '../billing/billing.dto';
 import { GrantDto } from '../entitlements/grant.dto';
 import { EntitlementDto } from '../paywall/entitlement.dto';
-import { UserDto } from '../users/user.dto';
+import { AdminUserDto, UserDto } from '../users/user.dto';
 
 export class UpdateUserAccessDto {
   @ApiPropertyOptional({ enum: Role })
@@ -21,12 +23,19 @@ export class UpdateUserAccessDto {
 }
 
 export class AdminUsersQueryDto {
+  @ApiPropertyOptional({ description: 'The start of the email, any case (`%` and `_` are literal)' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(320)
+  @NoNullBytes()
+  query?: string;
+
   @ApiPropertyOptional({ description: 'nextCursor of the previous page' })
   @IsOptional()
-  @IsUUID('all', { message: 'cursor must be a nextCursor value' })
+  @IsString()
   cursor?: string;
 
-  @ApiPropertyOptional({ default: 50, maximum: 200 })
+  @ApiPropertyOptional({ default: 50, minimum: 1, maximum: 200 })
   @IsOptional()
   @Type(() => Number)
   @IsInt()
@@ -36,7 +45,7 @@ export class AdminUsersQueryDto {
 }
 
 export class AdminUserListDto {
-  @ApiProperty({ type: [UserDto] }) data!: UserDto[];
+  @ApiProperty({ type: [AdminUserDto] }) data!: AdminUserDto[];
   @ApiProperty({ type: String, nullable: true }) nextCursor!: string | null;
 }
 

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 
 import { AccountModule } from '../account/account.module';
+import { AuditModule } from '../audit/audit.module';
 import { CreditsModule } from '../credits/credits.module';
 import { EntitlementsModule } from '../entitlements/entitlements.module';
 import { PaywallModule } from '../paywall/paywall.module';
@@ -9,7 +10,7 @@ import { AdminUsersController } from './admin-users.controller';
 import { AdminUsersService } from './admin-users.service';
 
 @Module({
-  imports: [AccountModule, UsersModule, EntitlementsModule, CreditsModule, PaywallModule],
+  imports: [AccountModule, UsersModule, EntitlementsModule, CreditsModule, PaywallModule, AuditModule],
   controllers: [AdminUsersController],
   providers: [AdminUsersService],
 })

@@ -7,7 +7,7 @@ import { GrantsService } from '../entitlements/grants.service';
 import { EntitlementViewService } from '../paywall/entitlement-view.service';
 import { PaymentRequiredLog } from '../paywall/payment-required.log';
 import { UsersService } from '../users/users.service';
-import { AdminUserDetailDto, AdminUserListDto } from './admin-users.dto';
+import { AdminUserDetailDto, AdminUserListDto, AdminUsersQueryDto } from './admin-users.dto';
 
 @Injectable()
 export class AdminUsersService {
@@ -20,8 +20,8 @@ export class AdminUsersService {
     private readonly paymentRequiredLog: PaymentRequiredLog,
   ) {}
 
-  list(cursor: string | undefined, limit = 50): Promise<AdminUserListDto> {
-    return this.users.list(cursor, limit);
+  search(query: AdminUsersQueryDto): Promise<AdminUserListDto> {
+    return this.users.search(query.query || undefined, query.cursor, query.limit ?? 50);
   }
 
   async detail(userId: string): Promise<AdminUserDetailDto> {

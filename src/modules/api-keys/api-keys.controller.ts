@@ -8,6 +8,7 @@ import {
 } from '@nestjs/swagger';
 
 import { NoStore } from '../../common/http/no-store.decorator';
+import { CurrentOrigin, type RequestOrigin } from '../../common/http/request-origin';
 import { ApiProblems } from '../../common/openapi/api-problems.decorator';
 import { UuidParam } from '../../common/validation/uuid-param.pipe';
 import { Authenticated, CurrentUser } from '../auth/auth.decorators';
@@ -26,8 +27,12 @@ export class ApiKeysController {
   @ApiOperation({ summary: 'Create an API key (shown once)' })
   @ApiCreatedResponse({ type: CreatedApiKeyDto })
   @ApiProblems('validation_failed', 'forbidden', 'forbidden_for_api_key', 'too_many_keys')
-  create(@CurrentUser() user: AuthenticatedUser, @Body() body: CreateApiKeyDto): Promise<CreatedApiKeyDto> {
-    return this.apiKeys.create(user, body);
+  create(
+    @CurrentUser() user: AuthenticatedUser,
+    @Body() body: CreateApiKeyDto,
+    @CurrentOrigin() origin: RequestOrigin,
+  ): Promise<CreatedApiKeyDto> {
+    return this.apiKeys.create(user, body, origin);
   }
 
   @Get()
@@ -43,7 +48,11 @@ export class ApiKeysController {
   @ApiOperation({ summary: 'Revoke an API key' })
   @ApiNoContentResponse()
   @ApiProblems('validation_failed', 'not_found')
-  revoke(@CurrentUser() user: AuthenticatedUser, @Param('id', UuidParam) id: string): Promise<void> {
-    return this.apiKeys.revoke(user.id, id);
+  revoke(
+    @CurrentUser() user: AuthenticatedUser,
+    @Param('id', UuidParam) id: string,
+    @CurrentOrigin() origin: RequestOrigin,
+  ): Promise<void> {
+    return this.apiKeys.revoke(user.id, id, origin);
   }
 }

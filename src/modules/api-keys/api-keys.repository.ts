@@ -12,6 +12,9 @@ export interface NewApiKey {
   expiresAt: Date | null;
 }
 
+/** Runs within the transaction that makes the change, so both commit or neither does. */
+export type InSameTransaction<T> = (changed: T, tx: Prisma.TransactionClient) => Promise<void>;
+
 /** Not revoked and not expired. */
 function liveAt(now: Date) {
   return { revokedAt: null, OR: [{ expiresAt: null }, { expiresAt: { gt: now } }] };
@@ -45,12 +48,16 @@ export class ApiKeysRepository {
     });
   }
 
-  async revoke(userId: string, id: string): Promise<boolean> {
-    const { count } = await this.prisma.apiKey.updateMany({
-      where: { id, userId, revokedAt: null },
-      data: { revokedAt: new Date() },
+  /** False when the user has no such active key. */
+  revoke(userId: string, id: string, then: InSameTransaction<string>): Promise<boolean> {
+    return this.prisma.$transaction(async (tx) => {
+      const { count } = await tx.apiKey.updateMany({
+        where: { id, userId, revokedAt: null },
+        data: { revokedAt: new Date() },
+      });
+      if (count === 1) await then(id, tx);
+      return count === 1;
     });
-    return count === 1;
   }
 
   /** Revokes every active key of the user; answers how many. */

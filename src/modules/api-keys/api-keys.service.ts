@@ -2,7 +2,9 @@ import { Injectable, Logger } from '@nestjs/common';
 import { createHash, randomBytes } from 'node:crypto';
 
 import { DomainError } from '../../common/errors/domain-error';
+import type { RequestOrigin } from '../../common/http/request-origin';
 import { ApiKey, Prisma } from '../../generated/prisma/client';
+import { AuditLog } from '../audit/audit-log.service';
 import { API_KEY_SCOPES, ApiKeyScope, AuthenticatedUser } from '../auth/identity';
 import { ChangeFeed } from '../change-feed/change-feed.service';
 import { MailOutbox } from '../mail/mail-outbox.service';
@@ -22,9 +24,14 @@ export class ApiKeysService {
     private readonly apiKeys: ApiKeysRepository,
     private readonly changes: ChangeFeed,
     private readonly mail: MailOutbox,
+    private readonly audit: AuditLog,
   ) {}
 
-  async create(caller: AuthenticatedUser, input: CreateApiKeyDto): Promise<CreatedApiKeyDto> {
+  async create(
+    caller: AuthenticatedUser,
+    input: CreateApiKeyDto,
+    origin: RequestOrigin,
+  ): Promise<CreatedApiKeyDto> {
     if (caller.apiKey) {
       throw new DomainError('forbidden_for_api_key', 'API keys cannot create keys; sign in to create one.');
     }
@@ -67,6 +74,11 @@ export class ApiKeysService {
           },
           tx,
         );
+        await this.audit.record(
+          'api_key.created',
+          { actorId: caller.id, subjectId: caller.id, origin, details: { apiKeyId: created.id, scopes } },
+          tx,
+        );
       }
       return created;
     });
@@ -80,8 +92,15 @@ export class ApiKeysService {
     return (await this.apiKeys.listActive(userId)).map(toApiKeyDto);
   }
 
-  async revoke(userId: string, id: string): Promise<void> {
-    if (!(await this.apiKeys.revoke(userId, id))) throw new DomainError('not_found', 'No such API key.');
+  async revoke(userId: string, id: string, origin: RequestOrigin): Promise<void> {
+    const revoked = await this.apiKeys.revoke(userId, id, (apiKeyId, tx) =>
+      this.audit.record(
+        'api_key.revoked',
+        { actorId: userId, subjectId: userId, origin, details: { apiKeyId } },
+        tx,
+      ),
+    );
+    if (!revoked) throw new DomainError('not_found', 'No such API key.');
   }
 
   /** Revokes all the user's keys (in the caller's transaction); the number revoked. */

@@ -3,11 +3,11 @@ import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestj
 import { Throttle, ThrottlerGuard } from '@nestjs/throttler';
 
 import { NoStore } from '../../common/http/no-store.decorator';
+import { CurrentOrigin, type RequestOrigin } from '../../common/http/request-origin';
 import { ApiProblems } from '../../common/openapi/api-problems.decorator';
 import type { AuthenticatedUser } from './identity';
-import type { ClientInfo } from '../sessions/sessions.repository';
 import { AuthResponseDto, LoginDto, RefreshDto, SessionDto, SignupDto, TokensDto } from './auth.dto';
-import { Authenticated, Client, CurrentUser, Public } from './auth.decorators';
+import { Authenticated, CurrentUser, Public } from './auth.decorators';
 import { AuthService } from './auth.service';
 
 @ApiTags('auth')
@@ -21,8 +21,8 @@ export class AuthController {
   @ApiOperation({ summary: 'Create an account and sign in (a new session)' })
   @ApiCreatedResponse({ type: AuthResponseDto })
   @ApiProblems('validation_failed', 'weak_password', 'malformed_json', 'email_taken', 'too_many_requests')
-  signup(@Body() body: SignupDto, @Client() client: ClientInfo): Promise<AuthResponseDto> {
-    return this.auth.signup(body, client);
+  signup(@Body() body: SignupDto, @CurrentOrigin() origin: RequestOrigin): Promise<AuthResponseDto> {
+    return this.auth.signup(body, origin);
   }
 
   @Post('login')
@@ -34,8 +34,8 @@ export class AuthController {
   @ApiOperation({ summary: 'Sign in with email and password (a new session)' })
   @ApiOkResponse({ type: AuthResponseDto })
   @ApiProblems('validation_failed', 'invalid_credentials', 'too_many_attempts', 'rate_limited')
-  login(@Body() body: LoginDto, @Client() client: ClientInfo): Promise<AuthResponseDto> {
-    return this.auth.login(body, client);
+  login(@Body() body: LoginDto, @CurrentOrigin() origin: RequestOrigin): Promise<AuthResponseDto> {
+    return this.auth.login(body, origin);
   }
 
   @Post('refresh')
@@ -49,8 +49,8 @@ export class AuthController {
   })
   @ApiOkResponse({ type: TokensDto })
   @ApiProblems('validation_failed', 'invalid_refresh_token', 'session_revoked')
-  refresh(@Body() body: RefreshDto, @Client() client: ClientInfo): Promise<TokensDto> {
-    return this.auth.refresh(body.refreshToken, client);
+  refresh(@Body() body: RefreshDto, @CurrentOrigin() origin: RequestOrigin): Promise<TokensDto> {
+    return this.auth.refresh(body.refreshToken, origin);
   }
 
   @Get('session')

@@ -1,8 +1,14 @@
-import { applyDecorators, createParamDecorator, ExecutionContext, SetMetadata } from '@nestjs/common';
+import {
+  applyDecorators,
+  createParamDecorator,
+  ExecutionContext,
+  SetMetadata,
+  UseInterceptors,
+} from '@nestjs/common';
 import { ApiBearerAuth, ApiSecurity } from '@nestjs/swagger';
 
 import { ApiProblems } from '../../common/openapi/api-problems.decorator';
-import type { ClientInfo } from '../sessions/sessions.repository';
+import { AdminWriteAuditInterceptor } from '../audit/admin-write-audit.interceptor';
 import { AuthenticatedUser, Role } from './identity';
 
 export const IS_PUBLIC = 'auth:public';
@@ -13,7 +19,8 @@ export const Public = () => SetMetadata(IS_PUBLIC, true);
 
 /**
  * Documents that the route needs a caller (every route not `@Public()` does) and, when given, that
- * role, which the roles guard checks.
+ * role, which the roles guard checks. Admin routes' writes are audited (`admin.write`): their module
+ * imports AuditModule.
  */
 export function Authenticated(options: { role?: Role } = {}) {
   const decorators = [
@@ -24,20 +31,9 @@ export function Authenticated(options: { role?: Role } = {}) {
     ),
   ];
   if (options.role) decorators.push(SetMetadata(REQUIRED_ROLE, options.role));
+  if (options.role === 'admin') decorators.push(UseInterceptors(AdminWriteAuditInterceptor));
   return applyDecorators(...decorators);
 }
-
-/** The calling client as sessions record it: IP (after `TRUST_PROXY`) and user agent. */
-export const Client = createParamDecorator((_data: unknown, context: ExecutionContext): ClientInfo => {
-  const request = context
-    .switchToHttp()
-    .getRequest<{ ip?: string; headers: Record<string, string | string[] | undefined> }>();
-  const userAgent = request.headers['user-agent'];
-  return {
-    ip: request.ip ?? null,
-    userAgent: typeof userAgent === 'string' ? userAgent.slice(0, 512) : null,
-  };
-});
 
 export const CurrentUser = createParamDecorator(
   (_data: unknown, context: ExecutionContext): AuthenticatedUser =>

@@ -65,3 +65,30 @@ export class SessionDto {
   @ApiProperty() email!: string;
   @ApiProperty({ enum: ['user', 'admin'] }) role!: string;
 }
+
+export class TokenDto {
+  @ApiProperty({ description: 'The token of the link in the mail' })
+  @IsString()
+  @MaxLength(200)
+  token!: string;
+}
+
+export class ForgotPasswordDto {
+  @ApiProperty({ example: 'ada@example.com' })
+  @EmailField()
+  email!: string;
+}
+
+export class ResetPasswordDto extends TokenDto {
+  @ApiProperty({
+    minLength: 12,
+    maxLength: 256,
+    description: 'The new password (the password policy applies)',
+  })
+  @TextField({ max: 1024 })
+  password!: string;
+}
+
+export class AcceptedDto {
+  @ApiProperty({ example: 'If an account has this email, a mail is on its way.' }) message!: string;
+}

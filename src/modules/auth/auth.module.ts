@@ -7,12 +7,16 @@ import { ThrottlerModule } from '@nestjs/throttler';
 
 import { AppConfig } from '../../config/app-config';
 import { ApiKeysModule } from '../api-keys/api-keys.module';
+import { MailModule } from '../mail/mail.module';
 import { SessionsModule } from '../sessions/sessions.module';
+import { AuditModule } from '../audit/audit.module';
 import { UsersModule } from '../users/users.module';
 import { JWT_ALGORITHM, JWT_ISSUER } from './access-token';
 import { ApiKeyScopeGuard } from './api-key-scope.guard';
 import { ApiKeyStrategy } from './api-key.strategy';
 import { AuthController } from './auth.controller';
+import { CredentialsController } from './credentials.controller';
+import { CredentialsService } from './credentials.service';
 import { AuthService } from './auth.service';
 import { AuthenticationGuard } from './authentication.guard';
 import { IdentityCache } from './identity-cache.service';
@@ -28,6 +32,8 @@ import { VerifiedTokens } from './verified-tokens';
     UsersModule,
     ApiKeysModule,
     SessionsModule,
+    AuditModule,
+    MailModule,
     PassportModule,
     ThrottlerModule.forRoot([{ name: 'default', ttl: 60_000, limit: 120 }]),
     JwtModule.registerAsync({
@@ -40,9 +46,10 @@ import { VerifiedTokens } from './verified-tokens';
       }),
     }),
   ],
-  controllers: [AuthController],
+  controllers: [AuthController, CredentialsController],
   providers: [
     AuthService,
+    CredentialsService,
     ThrottleRepository,
     LoginThrottleService,
     VerifiedTokens,
@@ -56,6 +63,6 @@ import { VerifiedTokens } from './verified-tokens';
     { provide: APP_GUARD, useClass: ApiKeyScopeGuard },
     { provide: APP_GUARD, useClass: RolesGuard },
   ],
-  exports: [AuthService],
+  exports: [CredentialsService],
 })
 export class AuthModule {}

@@ -3,15 +3,17 @@ import { JwtService } from '@nestjs/jwt';
 
 import { AppConfig } from '../../config/app-config';
 import { DomainError } from '../../common/errors/domain-error';
+import type { RequestOrigin } from '../../common/http/request-origin';
 import { User } from '../../generated/prisma/client';
-import type { ClientInfo } from '../sessions/sessions.repository';
+import { AuditLog } from '../audit/audit-log.service';
 import { sessionEnded, SessionsService, StartedSession } from '../sessions/sessions.service';
 import { PasswordHasher } from '../users/password-hasher';
 import { PasswordPolicy } from '../users/password-policy.service';
 import { toUserDto, UsersService } from '../users/users.service';
 import { AccessTokenPayload } from './access-token';
 import { AuthResponseDto, LoginDto, SignupDto, TokensDto } from './auth.dto';
-import { LoginThrottleService } from './login-throttle.service';
+import { CredentialsService } from './credentials.service';
+import { LoginThrottleService, PasswordCheck } from './login-throttle.service';
 
 @Injectable()
 export class AuthService {
@@ -26,49 +28,66 @@ export class AuthService {
     private readonly throttle: LoginThrottleService,
     private readonly sessions: SessionsService,
     private readonly config: AppConfig,
+    private readonly credentials: CredentialsService,
+    private readonly audit: AuditLog,
   ) {}
 
-  async signup(input: SignupDto, client: ClientInfo): Promise<AuthResponseDto> {
-    await this.throttle.signup(client.ip ?? '');
+  async signup(input: SignupDto, origin: RequestOrigin): Promise<AuthResponseDto> {
+    await this.throttle.perClient('signup', origin.ip);
     this.passwordPolicy.assertAcceptable(input.password, input.email);
     const passwordHash = await this.hasher.hash(input.password);
-    const user = await this.users.register({ email: input.email, name: input.name, passwordHash });
+    const user = await this.credentials.register({ email: input.email, name: input.name, passwordHash });
     if (!user) throw new DomainError('email_taken', 'An account with this email already exists.');
-    return this.signIn(user, client);
+    await this.audit.record('signup', { actorId: user.id, subjectId: user.id, origin });
+    return this.signIn(user, origin);
   }
 
-  async login(input: LoginDto, client: ClientInfo): Promise<AuthResponseDto> {
-    const check = await this.throttle.reserve(input.email, client.ip ?? '');
+  async login(input: LoginDto, origin: RequestOrigin): Promise<AuthResponseDto> {
+    const check = await this.reserveCheck(input.email, origin);
     const user = await this.users.findByEmail(input.email);
     const valid = user
       ? await this.hasher.verify(user.passwordHash, input.password)
       : await this.verifyDecoy(input.password);
-    if (!user || !valid) throw new DomainError('invalid_credentials', 'Email or password is wrong.');
+    // Whoever failed is not known: the attempt concerns the account, it is not the account's doing.
+    if (!user || !valid) {
+      await this.audit.record('login.failed', {
+        subjectId: user?.id,
+        origin,
+        details: { email: input.email, reason: 'invalid_credentials' },
+      });
+      throw new DomainError('invalid_credentials', 'Email or password is wrong.');
+    }
     await this.throttle.succeeded(check);
-    if (user.disabledAt) throw new DomainError('account_disabled', 'An admin disabled this account.');
-    return this.signIn(user, client);
+    if (user.disabledAt) {
+      await this.audit.record('login.failed', {
+        subjectId: user.id,
+        origin,
+        details: { email: input.email, reason: 'account_disabled' },
+      });
+      throw new DomainError('account_disabled', 'An admin disabled this account.');
+    }
+    await this.audit.record('login.succeeded', { actorId: user.id, subjectId: user.id, origin });
+    return this.signIn(user, origin);
   }
 
   /** The next access and refresh tokens of a live session (see `SessionsService.refresh`). */
-  async refresh(refreshToken: string, client: ClientInfo): Promise<TokensDto> {
-    const session = await this.sessions.refresh(refreshToken, client);
+  async refresh(refreshToken: string, origin: RequestOrigin): Promise<TokensDto> {
+    const session = await this.sessions.refresh(refreshToken, origin);
     const user = await this.users.identity(session.userId);
     if (!user || user.disabledAt) throw sessionEnded();
     return this.tokens(session.userId, session);
   }
 
-  /**
-   * The signed-in user proves it is them before a sensitive change (new password, deletion): throttled
-   * like a login. 403 `wrong_password` when it is not their password.
-   */
-  async confirmPassword(userId: string, password: string, client: ClientInfo): Promise<void> {
-    const user = await this.users.findWithPassword(userId);
-    if (!user) throw sessionEnded();
-    const check = await this.throttle.reserve(user.email, client.ip ?? '');
-    if (!(await this.hasher.verify(user.passwordHash, password))) {
-      throw new DomainError('wrong_password', 'That is not your current password.');
+  private async reserveCheck(email: string, origin: RequestOrigin): Promise<PasswordCheck> {
+    try {
+      return await this.throttle.reserve(email, origin.ip);
+    } catch (error) {
+      if (error instanceof DomainError && error.code === 'too_many_attempts') {
+        const user = await this.users.findByEmail(email);
+        await this.audit.record('login.throttled', { subjectId: user?.id, origin, details: { email } });
+      }
+      throw error;
     }
-    await this.throttle.succeeded(check);
   }
 
   private async verifyDecoy(password: string): Promise<false> {
@@ -77,8 +96,8 @@ export class AuthService {
     return false;
   }
 
-  private async signIn(user: User, client: ClientInfo): Promise<AuthResponseDto> {
-    const session = await this.sessions.start(user.id, client);
+  private async signIn(user: User, origin: RequestOrigin): Promise<AuthResponseDto> {
+    const session = await this.sessions.start(user.id, origin);
     return { user: toUserDto(user), ...(await this.tokens(user.id, session)) };
   }
 

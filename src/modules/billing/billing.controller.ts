@@ -29,7 +29,13 @@ export class BillingController {
     description: 'Retries with the same key get the same session',
   })
   @ApiCreatedResponse({ type: CheckoutSessionDto })
-  @ApiProblems('validation_failed', 'not_found', 'already_subscribed', ...STRIPE_PROBLEMS)
+  @ApiProblems(
+    'validation_failed',
+    'not_found',
+    'already_subscribed',
+    'email_not_verified',
+    ...STRIPE_PROBLEMS,
+  )
   checkout(
     @CurrentUser() user: AuthenticatedUser,
     @Body() body: PriceChoiceDto,

@@ -4,6 +4,7 @@ import { CreditsModule } from '../credits/credits.module';
 import { EntitlementsModule } from '../entitlements/entitlements.module';
 import { PlansModule } from '../plans/plans.module';
 import { StripeModule } from '../stripe/stripe.module';
+import { UsersModule } from '../users/users.module';
 import { BillingController } from './billing.controller';
 import { BillingService } from './billing.service';
 import { CheckoutSessionsService } from './checkout-sessions.service';
@@ -14,7 +15,7 @@ import { SubscriptionSyncService } from './subscription-sync.service';
 import { SubscriptionsRepository } from './subscriptions.repository';
 
 @Module({
-  imports: [PlansModule, StripeModule, EntitlementsModule, CreditsModule],
+  imports: [PlansModule, StripeModule, EntitlementsModule, CreditsModule, UsersModule],
   controllers: [BillingController],
   providers: [
     BillingService,

@@ -10,6 +10,7 @@ import { isLive } from '../entitlements/access-policy';
 import { EntitlementsService, toSubscriptionSummary } from '../entitlements/entitlements.service';
 import { PlansService } from '../plans/plans.service';
 import { StripeGateway } from '../stripe/stripe.gateway';
+import { UsersService } from '../users/users.service';
 import { BillingStateDto, CheckoutSessionDto, PortalSessionDto, SubscriptionSummaryDto } from './billing.dto';
 import { CheckoutSessionsService } from './checkout-sessions.service';
 import { CreditPackService } from './credit-pack.service';
@@ -29,9 +30,11 @@ export class BillingService {
     private readonly creditPacks: CreditPackService,
     private readonly checkoutSessions: CheckoutSessionsService,
     private readonly subscriptions: SubscriptionsRepository,
+    private readonly users: UsersService,
   ) {}
 
   async checkout(userId: string, priceId: string, idempotencyKey?: string): Promise<CheckoutSessionDto> {
+    await this.users.assertVerifiedWhenRequired(userId);
     const price = await this.sellablePrice(priceId);
     const recurring = price.interval !== 'one_time';
     if (recurring) await this.assertNotSubscribed(userId);

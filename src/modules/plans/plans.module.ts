@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 
+import { AuditModule } from '../audit/audit.module';
 import { StripeModule } from '../stripe/stripe.module';
 import { AdminPlansController } from './admin-plans.controller';
 import { CatalogSyncService } from './catalog-sync.service';
@@ -9,7 +10,7 @@ import { PlansService } from './plans.service';
 import { StripeCatalogService } from './stripe-catalog.service';
 
 @Module({
-  imports: [StripeModule],
+  imports: [StripeModule, AuditModule],
   controllers: [PlansController, AdminPlansController],
   providers: [PlansRepository, PlansService, StripeCatalogService, CatalogSyncService],
   exports: [PlansService, CatalogSyncService, StripeCatalogService],

@@ -3,6 +3,7 @@ import { ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nes
 
 import { DomainError } from '../../common/errors/domain-error';
 import { NoStore } from '../../common/http/no-store.decorator';
+import { CurrentOrigin, type RequestOrigin } from '../../common/http/request-origin';
 import { ApiProblems } from '../../common/openapi/api-problems.decorator';
 import { UuidParam } from '../../common/validation/uuid-param.pipe';
 import { Authenticated, CurrentUser } from '../auth/auth.decorators';
@@ -21,19 +22,27 @@ export class SessionsController {
   @ApiOperation({ summary: 'End the session of this access token (every instance refuses it within 1 s)' })
   @ApiNoContentResponse()
   @ApiProblems('forbidden_for_api_key')
-  async logout(@CurrentUser() user: AuthenticatedUser): Promise<void> {
+  async logout(
+    @CurrentUser() user: AuthenticatedUser,
+    @CurrentOrigin() origin: RequestOrigin,
+  ): Promise<void> {
     if (!user.sessionId) {
       throw new DomainError('forbidden_for_api_key', 'An API key has no session: revoke the key instead.');
     }
-    await this.sessions.end({ userId: user.id, sessionId: user.sessionId }, 'logout');
+    await this.sessions.end({ userId: user.id, sessionId: user.sessionId }, 'logout', {
+      by: { actorId: user.id, origin },
+    });
   }
 
   @Post('logout-all')
   @HttpCode(204)
   @ApiOperation({ summary: 'End all of your sessions, this one included (API keys stay)' })
   @ApiNoContentResponse()
-  async logoutAll(@CurrentUser() user: AuthenticatedUser): Promise<void> {
-    await this.sessions.end({ userId: user.id }, 'logout_all');
+  async logoutAll(
+    @CurrentUser() user: AuthenticatedUser,
+    @CurrentOrigin() origin: RequestOrigin,
+  ): Promise<void> {
+    await this.sessions.end({ userId: user.id }, 'logout_all', { by: { actorId: user.id, origin } });
   }
 
   @Get('sessions')
@@ -59,8 +68,14 @@ export class SessionsController {
   @ApiOperation({ summary: 'End one of your sessions' })
   @ApiNoContentResponse()
   @ApiProblems('validation_failed', 'not_found')
-  async end(@CurrentUser() user: AuthenticatedUser, @Param('id', UuidParam) id: string): Promise<void> {
-    const ended = await this.sessions.end({ userId: user.id, sessionId: id }, 'ended_by_user');
+  async end(
+    @CurrentUser() user: AuthenticatedUser,
+    @Param('id', UuidParam) id: string,
+    @CurrentOrigin() origin: RequestOrigin,
+  ): Promise<void> {
+    const ended = await this.sessions.end({ userId: user.id, sessionId: id }, 'ended_by_user', {
+      by: { actorId: user.id, origin },
+    });
     if (ended === 0) throw new DomainError('not_found', 'You have no live session with this id.');
   }
 }

@@ -3,7 +3,9 @@ import { Injectable } from '@nestjs/common';
 
 import { AppConfig } from '../../config/app-config';
 import { DomainError } from '../../common/errors/domain-error';
+import type { RequestOrigin } from '../../common/http/request-origin';
 import { Prisma, Session } from '../../generated/prisma/client';
+import { AuditLog } from '../audit/audit-log.service';
 import { ChangeFeed } from '../change-feed/change-feed.service';
 import { hashRefreshToken, issueRefreshToken, parseRefreshToken } from './refresh-token';
 import { ClientInfo, SessionSelection, SessionsRepository } from './sessions.repository';
@@ -20,6 +22,8 @@ export type SessionEndReason =
   | 'admin_logout'
   | 'disabled'
   | 'deleted'
+  | 'password_reset'
+  | 'password_changed'
   | 'promoted'
   | 'refresh_token_reused'
   | 'session_limit';
@@ -40,6 +44,7 @@ export class SessionsService {
     private readonly sessions: SessionsRepository,
     private readonly changes: ChangeFeed,
     private readonly config: AppConfig,
+    private readonly audit: AuditLog,
   ) {}
 
   async start(userId: string, client: ClientInfo): Promise<StartedSession> {
@@ -52,7 +57,8 @@ export class SessionsService {
           userId,
           refreshTokenHash: hashRefreshToken(refreshToken),
           expiresAt: this.refreshExpiry(),
-          ...client,
+          ip: client.ip,
+          userAgent: client.userAgent,
         },
         tx,
       );
@@ -69,7 +75,7 @@ export class SessionsService {
    * thief's copy and the owner's): 401 `session_revoked`. Anything else that is not the session's
    * current token: 401 `invalid_refresh_token`.
    */
-  async refresh(refreshToken: string, client: ClientInfo): Promise<StartedSession & { userId: string }> {
+  async refresh(refreshToken: string, client: RequestOrigin): Promise<StartedSession & { userId: string }> {
     const parts = parseRefreshToken(refreshToken);
     if (!parts) throw invalidRefreshToken();
     const next = issueRefreshToken({ sessionId: parts.sessionId, counter: parts.counter + 1 });
@@ -79,24 +85,45 @@ export class SessionsService {
       presentedHash: hashRefreshToken(refreshToken),
       nextHash: hashRefreshToken(next),
       expiresAt: this.refreshExpiry(),
-      ...client,
+      ip: client.ip,
+      userAgent: client.userAgent,
     });
     if (userId) return { userId, sessionId: parts.sessionId, refreshToken: next };
-    throw await this.refusal(parts.sessionId, parts.counter);
+    throw await this.refusal(parts.sessionId, parts.counter, client);
   }
 
-  /** Ends the selected sessions and tells every instance; the number ended. */
+  /**
+   * Ends the selected sessions and tells every instance; the number ended. With `by`, ending them is the
+   * act itself (a logout, an admin's, a reused refresh token) and goes to the security log as
+   * `session.ended`; otherwise the caller logs the act that ended them (a password reset, a deletion).
+   */
   async end(
     selection: SessionSelection,
     reason: SessionEndReason,
-    tx?: Prisma.TransactionClient,
+    options: { tx?: Prisma.TransactionClient; by?: { actorId: string | null; origin?: RequestOrigin } } = {},
   ): Promise<number> {
-    const run = async (transaction: Prisma.TransactionClient) => {
-      const ended = await this.sessions.end(selection, reason, transaction);
-      if (ended > 0) await this.changes.publish({ kind: 'identity', userId: selection.userId }, transaction);
+    const run = async (tx: Prisma.TransactionClient) => {
+      const ended = await this.sessions.end(selection, reason, tx);
+      if (ended > 0) await this.changes.publish({ kind: 'identity', userId: selection.userId }, tx);
+      if (ended > 0 && options.by) {
+        await this.audit.record(
+          'session.ended',
+          {
+            actorId: options.by.actorId,
+            subjectId: selection.userId,
+            origin: options.by.origin,
+            details: {
+              reason,
+              sessions: ended,
+              ...(selection.sessionId ? { sessionId: selection.sessionId } : {}),
+            },
+          },
+          tx,
+        );
+      }
       return ended;
     };
-    return tx ? run(tx) : this.changes.transaction(run);
+    return options.tx ? run(options.tx) : this.changes.transaction(run);
   }
 
   listLive(userId: string): Promise<Session[]> {
@@ -108,12 +135,14 @@ export class SessionsService {
     return this.sessions.liveIds(userId);
   }
 
-  private async refusal(sessionId: string, counter: number): Promise<DomainError> {
+  private async refusal(sessionId: string, counter: number, origin: RequestOrigin): Promise<DomainError> {
     const session = await this.sessions.find(sessionId);
     if (!session) return invalidRefreshToken();
     if (session.endedAt) return sessionEnded();
     if (counter < session.refreshCounter) {
-      await this.end({ userId: session.userId, sessionId }, 'refresh_token_reused');
+      await this.end({ userId: session.userId, sessionId }, 'refresh_token_reused', {
+        by: { actorId: null, origin },
+      });
       return sessionEnded();
     }
     return invalidRefreshToken();

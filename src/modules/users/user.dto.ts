@@ -7,6 +7,7 @@ export class UserDto {
   @ApiProperty() email!: string;
   @ApiProperty({ type: String, nullable: true }) name!: string | null;
   @ApiProperty({ enum: Role }) role!: Role;
+  @ApiProperty({ description: 'Whether the owner has confirmed the address' }) emailVerified!: boolean;
 }
 
 /** A user as admins see them. */

@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
 
 import { PrismaService } from '../../database/prisma.service';
-import { isUniqueViolation } from '../../database/sql-state';
 import { Prisma, Role, User } from '../../generated/prisma/client';
 
 @Injectable()
@@ -12,11 +11,21 @@ export class UsersRepository {
     return tx.user.findUnique({ where: { id } });
   }
 
-  page(after: string | undefined, take: number): Promise<User[]> {
+  /** Users in email order after `afterEmail`, whose email starts with `emailPattern` (a LIKE pattern), any case. */
+  searchByEmail(
+    emailPattern: string | undefined,
+    afterEmail: string | undefined,
+    take: number,
+  ): Promise<User[]> {
     return this.prisma.user.findMany({
-      orderBy: { id: 'asc' },
+      where: {
+        AND: [
+          emailPattern ? { email: { startsWith: emailPattern, mode: 'insensitive' as const } } : {},
+          afterEmail ? { email: { gt: afterEmail } } : {},
+        ],
+      },
+      orderBy: { email: 'asc' },
       take,
-      ...(after ? { where: { id: { gt: after } } } : {}),
     });
   }
 
@@ -24,19 +33,30 @@ export class UsersRepository {
     return this.prisma.user.findUnique({ where: { email } });
   }
 
-  /** Null when the email is taken. */
-  async create(data: {
-    email: string;
-    name?: string;
-    passwordHash: string;
-    role?: Role;
-  }): Promise<User | null> {
-    try {
-      return await this.prisma.user.create({ data });
-    } catch (error) {
-      if (isUniqueViolation(error)) return null;
-      throw error;
-    }
+  /**
+   * Null when the email is taken. Inside a transaction it must not fail on the unique index (that would
+   * abort the transaction), hence ON CONFLICT.
+   */
+  async create(
+    data: { email: string; name?: string; passwordHash: string; role?: Role; emailVerifiedAt?: Date },
+    tx: Prisma.TransactionClient = this.prisma,
+  ): Promise<User | null> {
+    const rows = await tx.$queryRaw<{ id: string }[]>`
+      INSERT INTO users (id, email, name, password_hash, role, email_verified_at, updated_at)
+      VALUES (gen_random_uuid(), ${data.email}, ${data.name ?? null}, ${data.passwordHash},
+              ${data.role ?? 'user'}::"Role", ${data.emailVerifiedAt ?? null}, now())
+      ON CONFLICT (email) DO NOTHING
+      RETURNING id`;
+    const created = rows[0];
+    return created ? tx.user.findUnique({ where: { id: created.id } }) : null;
+  }
+
+  /** Changes the email unless another user has it (false then). */
+  async changeEmail(id: string, email: string, tx: Prisma.TransactionClient): Promise<boolean> {
+    const changed = await tx.$executeRaw`
+      UPDATE users SET email = ${email}, email_verified_at = now(), updated_at = now()
+       WHERE id = ${id}::uuid AND NOT EXISTS (SELECT 1 FROM users WHERE email = ${email})`;
+    return changed === 1;
   }
 
   setRole(id: string, role: Role, tx: Prisma.TransactionClient = this.prisma): Promise<User> {
@@ -79,7 +99,13 @@ export class UsersRepository {
 
   update(
     id: string,
-    data: { passwordHash?: string; role?: Role; disabledAt?: Date | null; name?: string | null },
+    data: {
+      passwordHash?: string;
+      role?: Role;
+      disabledAt?: Date | null;
+      name?: string | null;
+      emailVerifiedAt?: Date;
+    },
     tx: Prisma.TransactionClient = this.prisma,
   ): Promise<User> {
     return tx.user.update({ where: { id }, data });

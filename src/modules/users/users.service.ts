@@ -1,9 +1,13 @@
 import { Injectable } from '@nestjs/common';
 
 import { DomainError } from '../../common/errors/domain-error';
+import type { RequestOrigin } from '../../common/http/request-origin';
+import { AppConfig } from '../../config/app-config';
 import { Prisma, Role, User } from '../../generated/prisma/client';
+import { AuditLog } from '../audit/audit-log.service';
 import { ChangeFeed } from '../change-feed/change-feed.service';
 import { SessionsService } from '../sessions/sessions.service';
+import { decodeUserSearchCursor, encodeUserSearchCursor, escapeLikePattern } from './user-search-cursor';
 import { AdminUserDto, UserDto } from './user.dto';
 import { UsersRepository } from './users.repository';
 
@@ -13,14 +17,33 @@ export class UsersService {
     private readonly users: UsersRepository,
     private readonly changes: ChangeFeed,
     private readonly sessions: SessionsService,
+    private readonly audit: AuditLog,
+    private readonly config: AppConfig,
   ) {}
+
+  /** 403 `email_not_verified` when REQUIRE_VERIFIED_EMAIL is set and the user has not confirmed theirs. */
+  async assertVerifiedWhenRequired(userId: string): Promise<void> {
+    if (!this.config.env.REQUIRE_VERIFIED_EMAIL) return;
+    const user = await this.users.findById(userId);
+    if (!user?.emailVerifiedAt) {
+      throw new DomainError(
+        'email_not_verified',
+        'Confirm your email address first (POST /v1/auth/verify-email/resend sends the link again).',
+      );
+    }
+  }
 
   /**
    * An admin's change to a user's role or status; every instance applies it to the user's existing
    * tokens within a second. Disabling ends the user's sessions, so enabling again revives none of them.
-   * 409 `last_admin` when it would leave no active admin.
+   * 409 `last_admin` when it would leave no active admin. Audited in the same transaction:
+   * `user.role_changed`, `user.disabled`, `user.enabled`.
    */
-  async changeAccess(userId: string, change: { role?: Role; disabled?: boolean }): Promise<AdminUserDto> {
+  async changeAccess(
+    userId: string,
+    change: { role?: Role; disabled?: boolean },
+    by: { adminId: string; origin: RequestOrigin },
+  ): Promise<AdminUserDto> {
     const updated = await this.changes.transaction(async (tx) => {
       await this.users.lockAdmins(tx);
       const user = await this.users.findById(userId, tx);
@@ -36,15 +59,22 @@ export class UsersService {
         { role, disabledAt: disabled ? (user.disabledAt ?? new Date()) : null },
         tx,
       );
-      if (disabled && !user.disabledAt) await this.sessions.end({ userId }, 'disabled', tx);
+      if (disabled && !user.disabledAt) await this.sessions.end({ userId }, 'disabled', { tx });
       await this.changes.publish({ kind: 'identity', userId }, tx);
+      const entry = { actorId: by.adminId, subjectId: userId, origin: by.origin };
+      if (role !== user.role) {
+        await this.audit.record(
+          'user.role_changed',
+          { ...entry, details: { role, previousRole: user.role } },
+          tx,
+        );
+      }
+      if (disabled !== (user.disabledAt !== null)) {
+        await this.audit.record(disabled ? 'user.disabled' : 'user.enabled', entry, tx);
+      }
       return saved;
     });
-    return {
-      ...toUserDto(updated),
-      disabled: updated.disabledAt !== null,
-      createdAt: updated.createdAt.toISOString(),
-    };
+    return toAdminUserDto(updated);
   }
 
   /** Refuses (404, 409 `last_admin`) what `erase` would refuse, before anything outside is changed. */
@@ -61,7 +91,10 @@ export class UsersService {
    * whatever `alsoErase` removes in the same transaction (keys, mail); every instance refuses the
    * user's tokens within a second. Billing records stay, without personal data.
    */
-  async erase(userId: string, alsoErase: (tx: Prisma.TransactionClient) => Promise<void>): Promise<void> {
+  async erase(
+    userId: string,
+    alsoErase: (tx: Prisma.TransactionClient, erased: User) => Promise<void>,
+  ): Promise<void> {
     await this.changes.transaction(async (tx) => {
       await this.users.lockAdmins(tx);
       const user = await this.users.findById(userId, tx);
@@ -70,16 +103,16 @@ export class UsersService {
         throw lastAdmin();
       }
       await this.users.erase(userId, tx);
-      await this.sessions.end({ userId }, 'deleted', tx);
-      await alsoErase(tx);
+      await this.sessions.end({ userId }, 'deleted', { tx });
+      await alsoErase(tx, user);
       await this.changes.publish({ kind: 'identity', userId }, tx);
     });
   }
 
   /** Ends all of the user's sessions (an admin's logout); false when there is no such user. */
-  async endSessions(userId: string): Promise<boolean> {
+  async endSessions(userId: string, by: { adminId: string; origin: RequestOrigin }): Promise<boolean> {
     if (!(await this.users.findById(userId))) return false;
-    await this.sessions.end({ userId }, 'admin_logout');
+    await this.sessions.end({ userId }, 'admin_logout', { by: { actorId: by.adminId, origin: by.origin } });
     return true;
   }
 
@@ -99,8 +132,29 @@ export class UsersService {
   }
 
   /** Null when the email is taken. */
-  register(data: { email: string; name?: string; passwordHash: string }): Promise<User | null> {
-    return this.users.create(data);
+  register(
+    data: { email: string; name?: string; passwordHash: string },
+    tx?: Prisma.TransactionClient,
+  ): Promise<User | null> {
+    return this.users.create(data, tx);
+  }
+
+  async setPassword(userId: string, passwordHash: string, tx: Prisma.TransactionClient): Promise<void> {
+    await this.users.update(userId, { passwordHash }, tx);
+  }
+
+  async markEmailVerified(userId: string, tx: Prisma.TransactionClient): Promise<void> {
+    await this.users.update(userId, { emailVerifiedAt: new Date() }, tx);
+  }
+
+  /** The new address, confirmed; false when another account has it. */
+  changeEmail(userId: string, email: string, tx: Prisma.TransactionClient): Promise<boolean> {
+    return this.users.changeEmail(userId, email, tx);
+  }
+
+  /** The user as stored (deleted ones too), in a transaction. */
+  findInTransaction(userId: string, tx: Prisma.TransactionClient): Promise<User | null> {
+    return this.users.findById(userId, tx);
   }
 
   /** Who the user is for authentication: null when there is no such user. */
@@ -117,14 +171,27 @@ export class UsersService {
     return (await this.users.findById(userId)) !== null;
   }
 
-  /** A page of users in id order, after `cursor`. */
-  async list(
+  /**
+   * A page of users in email order, after `cursor`; with `emailPrefix`, only the emails that start with it
+   * (any case, `%` and `_` taken literally).
+   */
+  async search(
+    emailPrefix: string | undefined,
     cursor: string | undefined,
     limit: number,
-  ): Promise<{ data: UserDto[]; nextCursor: string | null }> {
-    const users = await this.users.page(cursor, limit + 1);
+  ): Promise<{ data: AdminUserDto[]; nextCursor: string | null }> {
+    const afterEmail = cursor === undefined ? undefined : decodeUserSearchCursor(cursor);
+    if (afterEmail === null) {
+      throw DomainError.validation([{ field: 'cursor', message: 'cursor must be a nextCursor value' }]);
+    }
+    const pattern = emailPrefix ? escapeLikePattern(emailPrefix) : undefined;
+    const users = await this.users.searchByEmail(pattern, afterEmail, limit + 1);
     const page = users.slice(0, limit);
-    return { data: page.map(toUserDto), nextCursor: users.length > limit ? (page.at(-1)?.id ?? null) : null };
+    const last = page.at(-1);
+    return {
+      data: page.map(toAdminUserDto),
+      nextCursor: users.length > limit && last ? encodeUserSearchCursor(last.email) : null,
+    };
   }
 }
 
@@ -133,5 +200,15 @@ function lastAdmin(): DomainError {
 }
 
 export function toUserDto(user: User): UserDto {
-  return { id: user.id, email: user.email, name: user.name, role: user.role };
+  return {
+    id: user.id,
+    email: user.email,
+    name: user.name,
+    role: user.role,
+    emailVerified: user.emailVerifiedAt !== null,
+  };
+}
+
+export function toAdminUserDto(user: User): AdminUserDto {
+  return { ...toUserDto(user), disabled: user.disabledAt !== null, createdAt: user.createdAt.toISOString() };
 }

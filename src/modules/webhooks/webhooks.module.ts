@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 
+import { AuditModule } from '../audit/audit.module';
 import { BillingModule } from '../billing/billing.module';
 import { CreditsModule } from '../credits/credits.module';
 import { EntitlementsModule } from '../entitlements/entitlements.module';
@@ -29,7 +30,7 @@ const HANDLERS = [
 ];
 
 @Module({
-  imports: [BillingModule, PlansModule, StripeModule, EntitlementsModule, CreditsModule],
+  imports: [BillingModule, PlansModule, StripeModule, EntitlementsModule, CreditsModule, AuditModule],
   controllers: [StripeWebhookController, AdminWebhookEventsController],
   providers: [
     ...HANDLERS,

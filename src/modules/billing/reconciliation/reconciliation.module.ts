@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 
+import { AuditModule } from '../../audit/audit.module';
 import { StripeModule } from '../../stripe/stripe.module';
 import { UsersModule } from '../../users/users.module';
 import { WebhooksModule } from '../../webhooks/webhooks.module';
@@ -10,7 +11,7 @@ import { ReconciliationService } from './reconciliation.service';
 
 /** Heals what lost webhooks left behind: catch-up from Stripe's event list and periodic re-syncs. */
 @Module({
-  imports: [BillingModule, WebhooksModule, StripeModule, UsersModule],
+  imports: [BillingModule, WebhooksModule, StripeModule, UsersModule, AuditModule],
   controllers: [AdminReconciliationController],
   providers: [ReconciliationService, ReconciliationScheduler],
 })
