@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
+import { IsBoolean, IsIn, IsOptional, IsString, MaxLength } from 'class-validator';
 
+import { PageQueryDto } from '../../common/validation/page-query.dto';
 import { NoNullBytes } from '../../common/validation/text.decorators';
 
 import { Role } from '../../generated/prisma/enums';
@@ -22,26 +22,13 @@ export class UpdateUserAccessDto {
   disabled?: boolean;
 }
 
-export class AdminUsersQueryDto {
+export class AdminUsersQueryDto extends PageQueryDto {
   @ApiPropertyOptional({ description: 'The start of the email, any case (`%` and `_` are literal)' })
   @IsOptional()
   @IsString()
   @MaxLength(320)
   @NoNullBytes()
   query?: string;
-
-  @ApiPropertyOptional({ description: 'nextCursor of the previous page' })
-  @IsOptional()
-  @IsString()
-  cursor?: string;
-
-  @ApiPropertyOptional({ default: 50, minimum: 1, maximum: 200 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(200)
-  limit?: number;
 }
 
 export class AdminUserListDto {

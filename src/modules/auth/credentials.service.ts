@@ -2,9 +2,10 @@ import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 
 import { DomainError } from '../../common/errors/domain-error';
-import { Prisma, User } from '../../generated/prisma/client';
+import { OneTimeTokenPurpose, Prisma, User } from '../../generated/prisma/client';
 import { ChangeFeed } from '../change-feed/change-feed.service';
 import { MailOutbox } from '../mail/mail-outbox.service';
+import type { OutgoingMail } from '../mail/mail.types';
 import type { RequestOrigin } from '../../common/http/request-origin';
 import { AuditLog } from '../audit/audit-log.service';
 import { SessionsService } from '../sessions/sessions.service';
@@ -79,17 +80,11 @@ export class CredentialsService {
     if (!user || user.disabledAt) return;
     if (!(await this.throttle.mailToAddress('password-reset', user.email)).granted) return;
     await this.changes.transaction(async (tx) => {
-      const token = await this.tokens.issue(user.id, 'reset_password', user.email, tx);
-      await this.mail.enqueue(
-        {
-          template: 'password-reset',
-          to: user.email,
-          cause: `password-reset:${randomUUID()}`,
-          userId: user.id,
-          params: { name: user.name, token },
-        },
-        tx,
-      );
+      await this.mailLink(user, 'reset_password', user.email, tx, (token) => ({
+        template: 'password-reset',
+        cause: `password-reset:${randomUUID()}`,
+        params: { name: user.name, token },
+      }));
       await this.audit.record('password.reset_requested', { subjectId: user.id, origin: client }, tx);
     });
   }
@@ -152,17 +147,11 @@ export class CredentialsService {
     const slot = await this.throttle.mailToAddress('email-change', email);
     if (!slot.granted) throw tooManyRequests(slot.windowEndsAt, 'for this address');
     await this.changes.transaction(async (tx) => {
-      const token = await this.tokens.issue(user.id, 'change_email', email, tx);
-      await this.mail.enqueue(
-        {
-          template: 'email-change-confirm',
-          to: email,
-          cause: `email-change:${randomUUID()}`,
-          userId: user.id,
-          params: { name: user.name, newEmail: email, token },
-        },
-        tx,
-      );
+      await this.mailLink(user, 'change_email', email, tx, (token) => ({
+        template: 'email-change-confirm',
+        cause: `email-change:${randomUUID()}`,
+        params: { name: user.name, newEmail: email, token },
+      }));
       await this.audit.record(
         'email.change_requested',
         { actorId: user.id, subjectId: user.id, origin: client },
@@ -199,18 +188,24 @@ export class CredentialsService {
     return toUserDto(updated);
   }
 
-  private async mailVerification(user: User, cause: string, tx: Prisma.TransactionClient): Promise<void> {
-    const token = await this.tokens.issue(user.id, 'verify_email', user.email, tx);
-    await this.mail.enqueue(
-      {
-        template: 'verify-email',
-        to: user.email,
-        cause,
-        userId: user.id,
-        params: { name: user.name, token },
-      },
-      tx,
-    );
+  private mailVerification(user: User, cause: string, tx: Prisma.TransactionClient): Promise<void> {
+    return this.mailLink(user, 'verify_email', user.email, tx, (token) => ({
+      template: 'verify-email',
+      cause,
+      params: { name: user.name, token },
+    }));
+  }
+
+  /** A mail with a link carrying a new single-use token for `address` (it replaces the user's earlier one). */
+  private async mailLink(
+    user: User,
+    purpose: OneTimeTokenPurpose,
+    address: string,
+    tx: Prisma.TransactionClient,
+    compose: (token: string) => DistributiveOmit<OutgoingMail, 'to' | 'userId'>,
+  ): Promise<void> {
+    const token = await this.tokens.issue(user.id, purpose, address, tx);
+    await this.mail.enqueue({ ...compose(token), to: address, userId: user.id }, tx);
   }
 
   private async mailPasswordChanged(user: User, tx: Prisma.TransactionClient): Promise<void> {
@@ -250,6 +245,8 @@ export class CredentialsService {
     return user;
   }
 }
+
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 
 function invalidToken(): DomainError {
   return new DomainError(

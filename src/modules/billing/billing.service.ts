@@ -131,13 +131,7 @@ export class BillingService {
     const subscriptions = await this.subscriptions.historyOf(userId);
     return subscriptions.map((subscription) => ({
       stripeSubscriptionId: subscription.stripeSubscriptionId,
-      status: subscription.status,
-      plan: subscription.price?.plan.key ?? null,
-      priceId: subscription.priceId,
-      currentPeriodEnd: subscription.currentPeriodEnd?.toISOString() ?? null,
-      cancelAtPeriodEnd: subscription.cancelAtPeriodEnd,
-      trialEnd: subscription.trialEnd?.toISOString() ?? null,
-      graceUntil: subscription.graceUntil?.toISOString() ?? null,
+      ...toSubscriptionSummary(subscription),
     }));
   }
 

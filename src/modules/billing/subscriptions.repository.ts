@@ -34,7 +34,7 @@ export class SubscriptionsRepository {
     return this.prisma.subscription.findMany({
       where: { userId },
       orderBy: { stripeCreatedAt: 'desc' },
-      include: { price: { include: { plan: true } } },
+      include: { price: { include: { plan: { include: { features: true } } } } },
     });
   }
 
