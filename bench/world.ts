@@ -18,6 +18,8 @@ export interface Account {
   id: string;
   email: string;
   token: string;
+  /** The session's refresh token, where the service has them. */
+  refreshToken?: string;
 }
 
 export interface Price {
@@ -141,24 +143,13 @@ export class World {
 
   async signUp(label: string): Promise<Account> {
     const email = `${label}-${randomUUID()}@bench.test`;
-    const created = await expectStatus<{ user: { id: string }; accessToken: string }>(
+    const created = await expectStatus<{ user: { id: string }; accessToken: string; refreshToken?: string }>(
       201,
       'POST',
       `${this.primary.url}/v1/auth/signup`,
       { body: { email, password: 'correct horse battery staple' } },
     );
-    return { id: created.user.id, email, token: created.accessToken };
-  }
-
-  /** The refresh token of a new session of the account, or null when the service has no refresh tokens. */
-  async newSession(account: Account): Promise<string | null> {
-    const signedIn = await expectStatus<{ refreshToken?: string }>(
-      200,
-      'POST',
-      `${this.primary.url}/v1/auth/login`,
-      { body: { email: account.email, password: 'correct horse battery staple' } },
-    );
-    return signedIn.refreshToken ?? null;
+    return { id: created.user.id, email, token: created.accessToken, refreshToken: created.refreshToken };
   }
 
   /** The Checkout Session id of a new checkout of `price`. */
