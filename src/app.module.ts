@@ -4,6 +4,7 @@ import { AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/database.module';
 import { AccountModule } from './modules/account/account.module';
+import { AccountsModule } from './modules/accounts/accounts.module';
 import { AdminUsersModule } from './modules/admin-users/admin-users.module';
 import { ApiKeysModule } from './modules/api-keys/api-keys.module';
 import { AuditModule } from './modules/audit/audit.module';
@@ -39,6 +40,7 @@ export class AppModule {
         UsersModule,
         MailModule,
         AccountModule,
+        AccountsModule,
         ApiKeysModule,
         PlansModule,
         BillingModule,

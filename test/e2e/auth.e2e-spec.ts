@@ -57,6 +57,8 @@ describe('accounts: signup, login, /v1/me, API keys', () => {
       subscription: null,
       entitlements: expect.any(Array),
       credits: { balance: 0 },
+      accounts: [{ id: expect.any(String), name: 'Ada', personal: true, role: 'owner' }],
+      account: { id: expect.any(String), name: 'Ada', personal: true, role: 'owner' },
     });
   });
 
@@ -82,7 +84,12 @@ describe('accounts: signup, login, /v1/me, API keys', () => {
     expect(me.body.id).toBe(account.id);
 
     const session = await api(server).get('/v1/auth/session').set('X-API-Key', created.body.key).expect(200);
-    expect(session.body).toEqual({ userId: account.id, email: account.email, role: 'user' });
+    expect(session.body).toEqual({
+      userId: account.id,
+      email: account.email,
+      role: 'user',
+      accountId: created.body.accountId,
+    });
 
     await api(server).delete(`/v1/api-keys/${created.body.id}`).set(bearer(account)).expect(204);
     const afterRevoke = await api(server).get('/v1/me').set('X-API-Key', created.body.key).expect(401);
@@ -133,7 +140,12 @@ describe('accounts: signup, login, /v1/me, API keys', () => {
     await api(server).get('/v1/me').set('X-API-Key', 'tg_unknown').expect(401);
     await api(server).get('/v1/auth/session').set('authorization', `Bearer ${tokens.tampered}`).expect(401);
     const session = await api(server).get('/v1/auth/session').set(bearer(account)).expect(200);
-    expect(session.body).toEqual({ userId: account.id, email: account.email, role: 'user' });
+    expect(session.body).toEqual({
+      userId: account.id,
+      email: account.email,
+      role: 'user',
+      accountId: expect.any(String),
+    });
   });
 
   it('answers bad input with the right 4xx problem', async () => {

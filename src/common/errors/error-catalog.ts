@@ -128,6 +128,12 @@ export const ERROR_CATALOG = {
     description: 'This needs a signed-in user (bearer token), not an API key: keys cannot create keys.',
   },
   not_found: { status: 404, title: 'Not found', description: 'No such resource or route.' },
+  account_not_found: {
+    status: 404,
+    title: 'Account not found',
+    description:
+      'The account (a path id or X-Account-Id) is malformed, unknown, or not one you are a member of; an API key acts only for its own account.',
+  },
   no_subscription: {
     status: 404,
     title: 'No subscription',
@@ -148,6 +154,17 @@ export const ERROR_CATALOG = {
     status: 409,
     title: 'Too many API keys',
     description: 'A user has at most 25 live API keys; revoke one first.',
+  },
+  account_role_required: {
+    status: 403,
+    title: 'Account role required',
+    description:
+      'Your role in the account does not allow this: owners and admins manage it, only an owner makes or unmakes an owner.',
+  },
+  last_owner: {
+    status: 409,
+    title: 'Last owner',
+    description: 'The change would leave the account without an owner; make another member an owner first.',
   },
   last_admin: {
     status: 409,

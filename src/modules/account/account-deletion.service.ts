@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 
 import { DomainError } from '../../common/errors/domain-error';
 import type { RequestOrigin } from '../../common/http/request-origin';
+import { UserAccountsService } from '../accounts/user-accounts.service';
 import { AuditLog } from '../audit/audit-log.service';
 import { MailOutbox } from '../mail/mail-outbox.service';
 import { ApiKeysService } from '../api-keys/api-keys.service';
@@ -13,7 +14,8 @@ import { UsersService } from '../users/users.service';
 /**
  * Deleting an account, by its user or an admin: its Stripe subscriptions are canceled at once (first,
  * so that a Stripe outage leaves the account as it was), then in one transaction its personal data is
- * erased, its sessions end and its keys are revoked. Billing records stay, without personal data.
+ * erased, its sessions end and its keys are revoked, and it leaves the teams it shares with others (409
+ * `last_owner` as the only owner of one). Billing records stay, without personal data.
  */
 @Injectable()
 export class AccountDeletionService {
@@ -24,6 +26,7 @@ export class AccountDeletionService {
     private readonly apiKeys: ApiKeysService,
     private readonly mail: MailOutbox,
     private readonly audit: AuditLog,
+    private readonly accounts: UserAccountsService,
   ) {}
 
   async deleteOwn(caller: AuthenticatedUser, password: string, origin: RequestOrigin): Promise<void> {
@@ -36,8 +39,10 @@ export class AccountDeletionService {
 
   async delete(userId: string, by: { actorId: string; origin: RequestOrigin }): Promise<void> {
     await this.users.assertErasable(userId);
+    await this.accounts.assertErasable(userId);
     await this.billing.cancelAllNow(userId, `account-deleted:${userId}`);
     await this.users.erase(userId, async (tx, erased) => {
+      await this.accounts.erase(userId, tx);
       await this.apiKeys.revokeAll(userId, tx);
       await this.mail.erasePersonalData(userId, tx);
       await this.audit.erasePersonalData(userId, erased.email, tx);

@@ -3,6 +3,7 @@ import { IsString, MaxLength, ValidateIf } from 'class-validator';
 
 import { EmailField, NoNullBytes, TextField } from '../../common/validation/text.decorators';
 
+import { AccountSummaryDto } from '../accounts/accounts.dto';
 import { SubscriptionSummaryDto } from '../billing/billing.dto';
 import { EntitlementDto } from '../paywall/entitlement.dto';
 import { UserDto } from '../users/user.dto';
@@ -21,6 +22,10 @@ export class MeDto extends UserDto {
 
   @ApiProperty({ type: [EntitlementDto] }) entitlements!: EntitlementDto[];
   @ApiProperty({ type: CreditsDto }) credits!: CreditsDto;
+  @ApiProperty({ type: [AccountSummaryDto], description: 'Your accounts, the personal one first' })
+  accounts!: AccountSummaryDto[];
+  @ApiProperty({ type: AccountSummaryDto, description: 'The account this request acts for' })
+  account!: AccountSummaryDto;
 }
 
 export class UpdateMeDto {
@@ -48,6 +53,7 @@ export class AccountExportDto {
   @ApiProperty({ type: Object }) credits!: { balance: number; ledger: object[] };
   @ApiProperty({ type: [Object] }) grants!: object[];
   @ApiProperty({ type: [Object] }) projects!: object[];
+  @ApiProperty({ type: [Object], description: 'Your accounts and your role in each' }) accounts!: object[];
   @ApiProperty({ type: [Object] }) billingEvents!: object[];
 }
 

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 
+import { AccountsModule } from '../accounts/accounts.module';
 import { ApiKeysModule } from '../api-keys/api-keys.module';
 import { AuthModule } from '../auth/auth.module';
 import { BillingModule } from '../billing/billing.module';
@@ -18,6 +19,7 @@ import { MeController } from './me.controller';
 @Module({
   imports: [
     UsersModule,
+    AccountsModule,
     PaywallModule,
     AuthModule,
     SessionsModule,

@@ -1,7 +1,10 @@
 import { Injectable } from '@nestjs/common';
 
 import { DomainError } from '../../common/errors/domain-error';
+import { accountNotFound } from '../accounts/account-errors';
+import { UserAccountsService } from '../accounts/user-accounts.service';
 import { ApiKeysService } from '../api-keys/api-keys.service';
+import type { AuthenticatedUser } from '../auth/identity';
 import { BillingService } from '../billing/billing.service';
 import { CreditsService } from '../credits/credits.service';
 import { EntitlementsService } from '../entitlements/entitlements.service';
@@ -25,30 +28,39 @@ export class AccountService {
     private readonly grants: GrantsService,
     private readonly billingEvents: EntitlementsService,
     private readonly projects: ProjectsService,
+    private readonly userAccounts: UserAccountsService,
   ) {}
 
-  async profile(userId: string): Promise<MeDto> {
-    const user = await this.users.find(userId);
+  async profile(caller: AuthenticatedUser): Promise<MeDto> {
+    const [user, accounts] = await Promise.all([
+      this.users.find(caller.id),
+      this.userAccounts.accountsOf(caller.id),
+    ]);
     if (!user) throw new DomainError('unauthenticated', 'The account no longer exists.');
-    const { entitlements, view } = await this.entitlementView.forUser(userId);
+    // Left it since this request was authenticated.
+    const account = accounts.find((candidate) => candidate.id === caller.account.id);
+    if (!account) throw accountNotFound();
+    const { entitlements, view } = await this.entitlementView.forUser(caller.id);
     return {
       ...user,
       subscription: entitlements.subscription,
       entitlements: view,
       credits: { balance: entitlements.creditBalance },
+      accounts,
+      account,
     };
   }
 
-  async rename(userId: string, name: string | null): Promise<MeDto> {
-    await this.users.rename(userId, name);
-    return this.profile(userId);
+  async rename(caller: AuthenticatedUser, name: string | null): Promise<MeDto> {
+    await this.users.rename(caller.id, name);
+    return this.profile(caller);
   }
 
   /** Everything the service keeps about the user, as JSON (their right of access and portability). */
   async export(userId: string): Promise<AccountExportDto> {
     const user = await this.users.find(userId);
     if (!user) throw new DomainError('unauthenticated', 'The account no longer exists.');
-    const [sessions, apiKeys, subscriptions, balance, ledger, grants, billingEvents, projects] =
+    const [sessions, apiKeys, subscriptions, balance, ledger, grants, billingEvents, projects, accounts] =
       await Promise.all([
         this.sessions.listLive(userId),
         this.apiKeys.list(userId),
@@ -58,6 +70,7 @@ export class AccountService {
         this.grants.active(userId),
         this.billingEvents.recentChanges(userId),
         this.projects.list(userId),
+        this.userAccounts.accountsOf(userId),
       ]);
     return {
       exportedAt: new Date().toISOString(),
@@ -82,6 +95,7 @@ export class AccountService {
       },
       grants,
       projects,
+      accounts,
       billingEvents: billingEvents.map((event) => ({
         kind: event.kind,
         createdAt: event.createdAt.toISOString(),

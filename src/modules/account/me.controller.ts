@@ -39,10 +39,13 @@ export class MeController {
 
   @Get()
   @NoStore()
-  @ApiOperation({ summary: 'The calling user, with subscription, entitlements and credits' })
+  @ApiOperation({
+    summary:
+      'The calling user, with subscription, entitlements and credits, their accounts and the acting one',
+  })
   @ApiOkResponse({ type: MeDto })
   me(@CurrentUser() user: AuthenticatedUser): Promise<MeDto> {
-    return this.account.profile(user.id);
+    return this.account.profile(user);
   }
 
   @Patch()
@@ -51,7 +54,7 @@ export class MeController {
   @ApiOkResponse({ type: MeDto })
   @ApiProblems('validation_failed')
   rename(@CurrentUser() user: AuthenticatedUser, @Body() body: UpdateMeDto): Promise<MeDto> {
-    return this.account.rename(user.id, body.name);
+    return this.account.rename(user, body.name);
   }
 
   @Post('password')

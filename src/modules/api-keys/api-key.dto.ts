@@ -32,6 +32,11 @@ export class CreateApiKeyDto {
 export class ApiKeyDto {
   @ApiProperty({ format: 'uuid' }) id!: string;
   @ApiProperty() name!: string;
+  @ApiProperty({
+    format: 'uuid',
+    description: 'The account the key acts for (the one acted for when it was made)',
+  })
+  accountId!: string;
   @ApiProperty({ description: 'The first characters of the key, to recognise it' }) prefix!: string;
   @ApiProperty() createdAt!: string;
   @ApiProperty({ type: String, nullable: true }) lastUsedAt!: string | null;

@@ -1,15 +1,27 @@
 import { Injectable } from '@nestjs/common';
 
 import { PrismaService } from '../../database/prisma.service';
-import { ApiKey, Prisma, User } from '../../generated/prisma/client';
+import { AccountRole, ApiKey, Prisma, Role } from '../../generated/prisma/client';
 
 export interface NewApiKey {
   userId: string;
+  accountId: string;
   name: string;
   prefix: string;
   keyHash: string;
   scopes: string[];
   expiresAt: Date | null;
+}
+
+export interface UsableApiKey {
+  id: string;
+  scopes: string[];
+  userId: string;
+  email: string;
+  role: Role;
+  accountId: string;
+  accountRole: AccountRole;
+  accountPersonal: boolean;
 }
 
 /** Runs within the transaction that makes the change, so both commit or neither does. */
@@ -41,11 +53,21 @@ export class ApiKeysRepository {
     });
   }
 
-  findActiveByHash(keyHash: string): Promise<(ApiKey & { user: User }) | null> {
-    return this.prisma.apiKey.findFirst({
-      where: { keyHash, ...liveAt(new Date()) },
-      include: { user: true },
-    });
+  /**
+   * The live key with this hash and who uses it, in one query: none when its user is disabled or no
+   * longer a member of the key's account.
+   */
+  async findUsableByHash(keyHash: string): Promise<UsableApiKey | null> {
+    const rows = await this.prisma.$queryRaw<UsableApiKey[]>`
+      SELECT k.id, k.scopes, k.user_id AS "userId", u.email, u.role, k.account_id AS "accountId",
+             m.role AS "accountRole", a.personal AS "accountPersonal"
+        FROM api_keys k
+        JOIN users u ON u.id = k.user_id
+        JOIN memberships m ON m.account_id = k.account_id AND m.user_id = k.user_id
+        JOIN accounts a ON a.id = k.account_id
+       WHERE k.key_hash = ${keyHash} AND k.revoked_at IS NULL
+         AND (k.expires_at IS NULL OR k.expires_at > now()) AND u.disabled_at IS NULL`;
+    return rows[0] ?? null;
   }
 
   /** False when the user has no such active key. */
@@ -64,6 +86,15 @@ export class ApiKeysRepository {
   async revokeAllOf(userId: string, tx: Prisma.TransactionClient = this.prisma): Promise<number> {
     const { count } = await tx.apiKey.updateMany({
       where: { userId, revokedAt: null },
+      data: { revokedAt: new Date() },
+    });
+    return count;
+  }
+
+  /** Revokes the user's keys that act for the account (they left it); answers how many. */
+  async revokeForAccount(userId: string, accountId: string, tx: Prisma.TransactionClient): Promise<number> {
+    const { count } = await tx.apiKey.updateMany({
+      where: { userId, accountId, revokedAt: null },
       data: { revokedAt: new Date() },
     });
     return count;

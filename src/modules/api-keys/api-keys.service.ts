@@ -4,6 +4,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { DomainError } from '../../common/errors/domain-error';
 import type { RequestOrigin } from '../../common/http/request-origin';
 import { ApiKey, Prisma } from '../../generated/prisma/client';
+import { accountNotFound } from '../accounts/account-errors';
 import { AuditLog } from '../audit/audit-log.service';
 import { API_KEY_SCOPES, ApiKeyScope, AuthenticatedUser } from '../auth/identity';
 import { ChangeFeed } from '../change-feed/change-feed.service';
@@ -48,6 +49,7 @@ export class ApiKeysService {
       const created = await this.apiKeys.createWithinCap(
         {
           userId: caller.id,
+          accountId: caller.account.id,
           name: input.name,
           prefix: key.slice(0, 10),
           keyHash: hashApiKey(key),
@@ -76,7 +78,12 @@ export class ApiKeysService {
         );
         await this.audit.record(
           'api_key.created',
-          { actorId: caller.id, subjectId: caller.id, origin, details: { apiKeyId: created.id, scopes } },
+          {
+            actorId: caller.id,
+            subjectId: caller.id,
+            origin,
+            details: { apiKeyId: created.id, scopes, accountId: caller.account.id },
+          },
           tx,
         );
       }
@@ -108,17 +115,37 @@ export class ApiKeysService {
     return this.apiKeys.revokeAllOf(userId, tx);
   }
 
-  async authenticate(key: string): Promise<AuthenticatedUser | null> {
+  /** Revokes the user's keys for an account they no longer belong to, in the caller's transaction. */
+  revokeForAccount(userId: string, accountId: string, tx: Prisma.TransactionClient): Promise<number> {
+    return this.apiKeys.revokeForAccount(userId, accountId, tx);
+  }
+
+  /**
+   * The caller a key names, acting for the key's account: null (401) when the key is unknown, revoked
+   * or expired, or its user disabled or no longer a member of that account. An X-Account-Id naming
+   * another account answers 404 `account_not_found`: a key acts only for its own.
+   */
+  async authenticate(
+    key: string,
+    accountHeader: string | string[] | undefined,
+  ): Promise<AuthenticatedUser | null> {
     if (!key.startsWith(KEY_PREFIX) || key.length > 100) return null;
-    const record = await this.apiKeys.findActiveByHash(hashApiKey(key));
-    if (!record || record.user.disabledAt) return null;
+    const record = await this.apiKeys.findUsableByHash(hashApiKey(key));
+    if (!record) return null;
+    if (
+      accountHeader !== undefined &&
+      (typeof accountHeader !== 'string' || accountHeader.toLowerCase() !== record.accountId)
+    ) {
+      throw accountNotFound();
+    }
     this.apiKeys
       .touch(record.id, new Date(Date.now() - LAST_USED_RESOLUTION_MS))
       .catch((error: Error) => this.logger.warn(`could not record API key use: ${error.message}`));
     return {
-      id: record.user.id,
-      email: record.user.email,
-      role: record.user.role,
+      id: record.userId,
+      email: record.email,
+      role: record.role,
+      account: { id: record.accountId, role: record.accountRole, personal: record.accountPersonal },
       apiKey: { id: record.id, scopes: record.scopes.filter(isScope) },
     };
   }
@@ -133,6 +160,7 @@ function toApiKeyDto(record: ApiKey): ApiKeyDto {
   return {
     id: record.id,
     name: record.name,
+    accountId: record.accountId,
     prefix: record.prefix,
     createdAt: record.createdAt.toISOString(),
     lastUsedAt: record.lastUsedAt?.toISOString() ?? null,

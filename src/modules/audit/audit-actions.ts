@@ -18,6 +18,9 @@ export const AUDIT_ACTIONS = [
   'password.reset',
   'password.changed',
   'user.deleted',
+  'account.created',
+  'member.role_changed',
+  'member.removed',
 ] as const;
 
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];

@@ -57,10 +57,11 @@ export class AuthController {
   @Authenticated()
   @NoStore()
   @ApiOperation({
-    summary: 'Who the credentials belong to, as the token or API key says (no lookup of the profile)',
+    summary:
+      'Who the credentials belong to, as the token or API key says, and the account the request acts for (no lookup of the profile)',
   })
   @ApiOkResponse({ type: SessionDto })
   session(@CurrentUser() user: AuthenticatedUser): SessionDto {
-    return { userId: user.id, email: user.email, role: user.role };
+    return { userId: user.id, email: user.email, role: user.role, accountId: user.account.id };
   }
 }

@@ -5,7 +5,7 @@ import {
   SetMetadata,
   UseInterceptors,
 } from '@nestjs/common';
-import { ApiBearerAuth, ApiSecurity } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiHeader, ApiSecurity } from '@nestjs/swagger';
 
 import { ApiProblems } from '../../common/openapi/api-problems.decorator';
 import { AdminWriteAuditInterceptor } from '../audit/admin-write-audit.interceptor';
@@ -26,8 +26,16 @@ export function Authenticated(options: { role?: Role } = {}) {
   const decorators = [
     ApiBearerAuth(),
     ApiSecurity('api-key'),
+    ApiHeader({
+      name: 'X-Account-Id',
+      required: false,
+      description:
+        'The account to act for (one you are a member of); without it, your personal account. An API key acts only for its own.',
+    }),
     ApiProblems(
-      ...(options.role ? (['unauthenticated', 'forbidden'] as const) : (['unauthenticated'] as const)),
+      ...(options.role
+        ? (['unauthenticated', 'forbidden', 'account_not_found'] as const)
+        : (['unauthenticated', 'account_not_found'] as const)),
     ),
   ];
   if (options.role) decorators.push(SetMetadata(REQUIRED_ROLE, options.role));

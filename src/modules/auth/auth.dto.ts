@@ -64,6 +64,11 @@ export class SessionDto {
   @ApiProperty({ format: 'uuid' }) userId!: string;
   @ApiProperty() email!: string;
   @ApiProperty({ enum: ['user', 'admin'] }) role!: string;
+  @ApiProperty({
+    format: 'uuid',
+    description: 'The account the request acts for (X-Account-Id, else personal)',
+  })
+  accountId!: string;
 }
 
 export class TokenDto {

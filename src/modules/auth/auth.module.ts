@@ -6,6 +6,7 @@ import { PassportModule } from '@nestjs/passport';
 import { ThrottlerModule } from '@nestjs/throttler';
 
 import { AppConfig } from '../../config/app-config';
+import { AccountsModule } from '../accounts/accounts.module';
 import { ApiKeysModule } from '../api-keys/api-keys.module';
 import { MailModule } from '../mail/mail.module';
 import { SessionsModule } from '../sessions/sessions.module';
@@ -30,6 +31,7 @@ import { VerifiedTokens } from './verified-tokens';
 @Module({
   imports: [
     UsersModule,
+    AccountsModule,
     ApiKeysModule,
     SessionsModule,
     AuditModule,

@@ -4,6 +4,7 @@ import { AuthGuard } from '@nestjs/passport';
 
 import { DomainError } from '../../common/errors/domain-error';
 import { sessionEnded } from '../sessions/sessions.service';
+import { ACCOUNT_HEADER } from './acting-account';
 import { IS_PUBLIC } from './auth.decorators';
 import { AuthenticatedUser } from './identity';
 import { RouteMetadata } from './route-metadata';
@@ -31,13 +32,14 @@ export class AuthenticationGuard extends AuthGuard(['jwt', 'api-key']) {
    */
   override canActivate(context: ExecutionContext): Promise<boolean> | boolean {
     if (this.isPublic.of(this.reflector, context)) return true;
-    const request = context
-      .switchToHttp()
-      .getRequest<{ headers: { authorization?: string }; user?: AuthenticatedUser }>();
+    const request = context.switchToHttp().getRequest<{
+      headers: { authorization?: string; [ACCOUNT_HEADER]?: string | string[] };
+      user?: AuthenticatedUser;
+    }>();
     const token = VerifiedTokens.bearerToken(request.headers.authorization);
     const claims = token ? this.verified.claimsOf(token) : undefined;
     if (!claims) return super.canActivate(context) as Promise<boolean>;
-    const user = this.identities.resolve(claims);
+    const user = this.identities.resolve(claims, request.headers[ACCOUNT_HEADER]);
     if (user instanceof Promise) return user.then((resolved) => admit(request, resolved));
     return admit(request, user);
   }

@@ -6,6 +6,7 @@ import { isUUID } from 'class-validator';
 import { Strategy } from 'passport-custom';
 
 import { sessionEnded } from '../sessions/sessions.service';
+import { ACCOUNT_HEADER } from './acting-account';
 import { AuthenticatedUser } from './identity';
 import { AccessTokenPayload, JWT_ALGORITHM, JWT_ISSUER } from './access-token';
 import { IdentityCache } from './identity-cache.service';
@@ -31,7 +32,7 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
     if (!token) return false;
     const claims = this.verified.claimsOf(token) ?? this.verify(token);
     if (!claims) return false;
-    const user = await this.identities.resolve(claims);
+    const user = await this.identities.resolve(claims, request.headers[ACCOUNT_HEADER]);
     if (!user) throw sessionEnded();
     return user;
   }

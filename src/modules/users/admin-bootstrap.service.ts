@@ -5,7 +5,7 @@ import { ConfigurationError } from '../../config/configuration-error';
 import { User } from '../../generated/prisma/client';
 import { PasswordHasher } from './password-hasher';
 import { PasswordPolicy } from './password-policy.service';
-import { UsersRepository } from './users.repository';
+import { UsersService } from './users.service';
 
 /**
  * Creates the ADMIN_EMAIL/ADMIN_PASSWORD account, as an admin, when no account has that email. It never
@@ -20,7 +20,7 @@ export class AdminBootstrapService implements OnApplicationBootstrap {
 
   constructor(
     private readonly config: AppConfig,
-    private readonly users: UsersRepository,
+    private readonly users: UsersService,
     private readonly hasher: PasswordHasher,
     private readonly passwordPolicy: PasswordPolicy,
   ) {}
@@ -38,7 +38,7 @@ export class AdminBootstrapService implements OnApplicationBootstrap {
 
     const passwordHash = await this.hasher.hash(admin.password);
     // The operator chose the address: there is nobody to send a verification link to but themselves.
-    const created = await this.users.create({
+    const created = await this.users.register({
       email: admin.email,
       passwordHash,
       role: 'admin',

@@ -3,6 +3,14 @@ import { Injectable } from '@nestjs/common';
 import { PrismaService } from '../../database/prisma.service';
 import { Prisma, Role, User } from '../../generated/prisma/client';
 
+export interface NewUser {
+  email: string;
+  name?: string;
+  passwordHash: string;
+  role?: Role;
+  emailVerifiedAt?: Date;
+}
+
 @Injectable()
 export class UsersRepository {
   constructor(private readonly prisma: PrismaService) {}
@@ -35,12 +43,10 @@ export class UsersRepository {
 
   /**
    * Null when the email is taken. Inside a transaction it must not fail on the unique index (that would
-   * abort the transaction), hence ON CONFLICT.
+   * abort the transaction), hence ON CONFLICT. Only `UsersService.register` calls it: it makes the
+   * personal account too.
    */
-  async create(
-    data: { email: string; name?: string; passwordHash: string; role?: Role; emailVerifiedAt?: Date },
-    tx: Prisma.TransactionClient = this.prisma,
-  ): Promise<User | null> {
+  async create(data: NewUser, tx: Prisma.TransactionClient): Promise<User | null> {
     const rows = await tx.$queryRaw<{ id: string }[]>`
       INSERT INTO users (id, email, name, password_hash, role, email_verified_at, updated_at)
       VALUES (gen_random_uuid(), ${data.email}, ${data.name ?? null}, ${data.passwordHash},

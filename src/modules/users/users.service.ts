@@ -4,12 +4,13 @@ import { DomainError } from '../../common/errors/domain-error';
 import type { RequestOrigin } from '../../common/http/request-origin';
 import { AppConfig } from '../../config/app-config';
 import { Prisma, Role, User } from '../../generated/prisma/client';
+import { UserAccountsService } from '../accounts/user-accounts.service';
 import { AuditLog } from '../audit/audit-log.service';
 import { ChangeFeed } from '../change-feed/change-feed.service';
 import { SessionsService } from '../sessions/sessions.service';
 import { decodeUserSearchCursor, encodeUserSearchCursor, escapeLikePattern } from './user-search-cursor';
 import { AdminUserDto, UserDto } from './user.dto';
-import { UsersRepository } from './users.repository';
+import { NewUser, UsersRepository } from './users.repository';
 
 @Injectable()
 export class UsersService {
@@ -19,6 +20,7 @@ export class UsersService {
     private readonly sessions: SessionsService,
     private readonly audit: AuditLog,
     private readonly config: AppConfig,
+    private readonly accounts: UserAccountsService,
   ) {}
 
   /** 403 `email_not_verified` when REQUIRE_VERIFIED_EMAIL is set and the user has not confirmed theirs. */
@@ -131,12 +133,15 @@ export class UsersService {
     await this.users.update(userId, { name });
   }
 
-  /** Null when the email is taken. */
-  register(
-    data: { email: string; name?: string; passwordHash: string },
-    tx?: Prisma.TransactionClient,
-  ): Promise<User | null> {
-    return this.users.create(data, tx);
+  /**
+   * The one way a user is made: with their personal account, which they own, in one transaction (the
+   * caller's, or one of its own). Null when the email is taken.
+   */
+  async register(data: NewUser, tx?: Prisma.TransactionClient): Promise<User | null> {
+    if (!tx) return this.changes.transaction((own) => this.register(data, own));
+    const user = await this.users.create(data, tx);
+    if (user) await this.accounts.createPersonal(user, tx);
+    return user;
   }
 
   async setPassword(userId: string, passwordHash: string, tx: Prisma.TransactionClient): Promise<void> {
