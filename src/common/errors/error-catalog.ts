@@ -166,6 +166,16 @@ export const ERROR_CATALOG = {
     title: 'Last owner',
     description: 'The change would leave the account without an owner; make another member an owner first.',
   },
+  already_member: {
+    status: 409,
+    title: 'Already a member',
+    description: 'The invited address belongs to a member of the account already.',
+  },
+  invitation_email_mismatch: {
+    status: 403,
+    title: 'Invitation for another address',
+    description: 'The invitation was sent to another email address: sign in as that user to accept it.',
+  },
   last_admin: {
     status: 409,
     title: 'Last admin',

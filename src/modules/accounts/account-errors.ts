@@ -21,3 +21,18 @@ export function lastOwner(): DomainError {
 export function memberNotFound(): DomainError {
   return new DomainError('not_found', 'No such member of this account.');
 }
+
+export function alreadyMember(): DomainError {
+  return new DomainError('already_member', 'This address belongs to a member of the account already.');
+}
+
+export function invitationEmailMismatch(): DomainError {
+  return new DomainError(
+    'invitation_email_mismatch',
+    'This invitation was sent to another email address: sign in as that user to accept it.',
+  );
+}
+
+export function invitationNotFound(): DomainError {
+  return new DomainError('not_found', 'No such pending invitation in this account.');
+}

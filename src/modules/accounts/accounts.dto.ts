@@ -1,7 +1,7 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { IsIn } from 'class-validator';
 
-import { TextField } from '../../common/validation/text.decorators';
+import { EmailField, TextField } from '../../common/validation/text.decorators';
 import { ACCOUNT_ROLES, type AccountRole } from './account-roles';
 
 export class AccountNameDto {
@@ -39,7 +39,38 @@ export class MemberDto {
   @ApiProperty() joinedAt!: string;
 }
 
+export class InvitationDto {
+  @ApiProperty({ format: 'uuid' }) id!: string;
+  @ApiProperty() email!: string;
+  @ApiProperty({ enum: ACCOUNT_ROLES }) role!: AccountRole;
+  @ApiProperty({ format: 'date-time' }) expiresAt!: string;
+}
+
 export class MemberListDto {
   @ApiProperty({ type: [MemberDto] }) data!: MemberDto[];
-  @ApiProperty({ type: [Object], description: 'Pending invitations' }) invitations!: object[];
+  @ApiProperty({
+    type: [InvitationDto],
+    description: 'Pending invitations: not accepted, revoked or expired',
+  })
+  invitations!: InvitationDto[];
+}
+
+export class InviteDto {
+  @ApiProperty({ example: 'grace@example.com', maxLength: 320 })
+  @EmailField()
+  email!: string;
+
+  @ApiProperty({ enum: ACCOUNT_ROLES, description: 'Only an owner invites an owner' })
+  @IsIn(ACCOUNT_ROLES, { message: `role must be one of ${ACCOUNT_ROLES.join(', ')}` })
+  role!: AccountRole;
+}
+
+export class JoinedAccountDto {
+  @ApiProperty({ format: 'uuid' }) id!: string;
+  @ApiProperty() name!: string;
+  @ApiProperty({ enum: ACCOUNT_ROLES, description: 'Your role in it' }) role!: AccountRole;
+}
+
+export class AcceptedInvitationDto {
+  @ApiProperty({ type: JoinedAccountDto }) account!: JoinedAccountDto;
 }

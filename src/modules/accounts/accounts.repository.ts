@@ -148,6 +148,20 @@ export class AccountsRepository {
     await tx.membership.update({ where: { accountId_userId: { accountId, userId } }, data: { role } });
   }
 
+  /** Whether a member of the account has this (lower-cased) email. */
+  async hasMemberWithEmail(accountId: string, email: string, tx: Prisma.TransactionClient): Promise<boolean> {
+    return (await tx.membership.count({ where: { accountId, user: { email } } })) > 0;
+  }
+
+  async addMember(
+    accountId: string,
+    userId: string,
+    role: AccountRole,
+    tx: Prisma.TransactionClient,
+  ): Promise<void> {
+    await tx.membership.create({ data: { accountId, userId, role } });
+  }
+
   async remove(accountId: string, userId: string, tx: Prisma.TransactionClient): Promise<void> {
     await tx.membership.delete({ where: { accountId_userId: { accountId, userId } } });
   }

@@ -1,5 +1,4 @@
 import { Injectable } from '@nestjs/common';
-import { isUUID } from 'class-validator';
 
 import { DomainError } from '../../common/errors/domain-error';
 import type { RequestOrigin } from '../../common/http/request-origin';
@@ -7,10 +6,13 @@ import { ApiKeysService } from '../api-keys/api-keys.service';
 import { AuditLog } from '../audit/audit-log.service';
 import type { AuthenticatedUser } from '../auth/identity';
 import { ChangeFeed } from '../change-feed/change-feed.service';
+import { Prisma } from '../../generated/prisma/client';
+import { actorAmong, sees, visibleAccountId } from './account-access';
 import { accountNotFound, accountRoleRequired, lastOwner, memberNotFound } from './account-errors';
 import { AccountRole, canChangeRole, canManage, canRemove, leavesNoOwner } from './account-roles';
-import { AccountDto, AccountSummaryDto, MemberDto, MemberListDto } from './accounts.dto';
+import { AccountDto, AccountSummaryDto, InvitationDto, MemberDto, MemberListDto } from './accounts.dto';
 import { AccountOfUser, AccountsRepository, LockedMember, MemberOfAccount } from './accounts.repository';
+import { InvitationsRepository, PendingInvitation } from './invitations.repository';
 import { toAccountSummary } from './user-accounts.service';
 
 /**
@@ -26,6 +28,7 @@ export class AccountsService {
     private readonly changes: ChangeFeed,
     private readonly audit: AuditLog,
     private readonly apiKeys: ApiKeysService,
+    private readonly invitations: InvitationsRepository,
   ) {}
 
   async create(caller: AuthenticatedUser, name: string, origin: RequestOrigin): Promise<AccountDto> {
@@ -47,12 +50,12 @@ export class AccountsService {
 
   async list(caller: AuthenticatedUser): Promise<AccountSummaryDto[]> {
     const accounts = await this.accounts.accountsOf(caller.id);
-    return accounts.filter((account) => this.sees(caller, account.id)).map(toAccountSummary);
+    return accounts.filter((account) => sees(caller, account.id)).map(toAccountSummary);
   }
 
   /** Owners and admins rename an account, personal ones too. */
   async rename(caller: AuthenticatedUser, accountId: string, name: string): Promise<AccountDto> {
-    const id = this.visibleId(caller, accountId);
+    const id = visibleAccountId(caller, accountId);
     const account = await this.changes.transaction(async (tx) => {
       const actor = actorAmong(await this.accounts.lockMembers(id, tx), caller);
       if (!canManage(actor.role)) throw accountRoleRequired();
@@ -63,11 +66,15 @@ export class AccountsService {
     return toAccountDto(account);
   }
 
-  /** Any member reads who belongs. */
+  /** Any member reads who belongs, and who is invited. */
   async members(caller: AuthenticatedUser, accountId: string): Promise<MemberListDto> {
-    const id = this.visibleId(caller, accountId);
+    const id = visibleAccountId(caller, accountId);
     if (!(await this.accounts.accountOf(caller.id, id))) throw accountNotFound();
-    return { data: (await this.accounts.members(id)).map(toMemberDto), invitations: [] };
+    const [members, invitations] = await Promise.all([
+      this.accounts.members(id),
+      this.invitations.pending(id),
+    ]);
+    return { data: members.map(toMemberDto), invitations: invitations.map(toInvitationDto) };
   }
 
   /**
@@ -81,7 +88,7 @@ export class AccountsService {
     role: AccountRole,
     origin: RequestOrigin,
   ): Promise<MemberDto> {
-    const id = this.visibleId(caller, accountId);
+    const id = visibleAccountId(caller, accountId);
     await this.changes.transaction(async (tx) => {
       const members = await this.accounts.lockMembers(id, tx);
       const actor = actorAmong(members, caller);
@@ -121,7 +128,7 @@ export class AccountsService {
     userId: string,
     origin: RequestOrigin,
   ): Promise<void> {
-    const id = this.visibleId(caller, accountId);
+    const id = visibleAccountId(caller, accountId);
     const leaving = userId === caller.id;
     await this.changes.transaction(async (tx) => {
       const members = await this.accounts.lockMembers(id, tx);
@@ -149,24 +156,15 @@ export class AccountsService {
     });
   }
 
-  /** The account id a path names, if the caller may see it: 404 `account_not_found` otherwise. */
-  private visibleId(caller: AuthenticatedUser, accountId: string): string {
-    if (!isUUID(accountId)) throw accountNotFound();
-    const id = accountId.toLowerCase();
-    if (!this.sees(caller, id)) throw accountNotFound();
-    return id;
-  }
-
-  /** A request made with an API key sees only the key's account. */
-  private sees(caller: AuthenticatedUser, accountId: string): boolean {
-    return !caller.apiKey || caller.account.id === accountId;
-  }
-}
-
-function actorAmong(members: LockedMember[], caller: AuthenticatedUser): LockedMember {
-  const actor = members.find((member) => member.userId === caller.id);
-  if (!actor) throw accountNotFound();
-  return actor;
+  /**
+   * Whether the account has a seat for one more invitation, in the transaction that holds its members'
+   * lock. Pending invitations will count against the `seats` cap with the members (SPEC: the owner
+   * counts too), and an account whose plan has no `seats` feature will not be capped; the cap comes
+   * with the account's entitlements (a later slice), so today every account has room (never 402
+   * `limit_reached`).
+   */
+  // eslint-disable-next-line @typescript-eslint/no-unused-vars
+  async assertSeatAvailable(accountId: string, tx: Prisma.TransactionClient): Promise<void> {}
 }
 
 function rolesOf(members: LockedMember[]): AccountRole[] {
@@ -175,6 +173,15 @@ function rolesOf(members: LockedMember[]): AccountRole[] {
 
 function toAccountDto(account: AccountOfUser): AccountDto {
   return { ...toAccountSummary(account), createdAt: account.createdAt.toISOString() };
+}
+
+export function toInvitationDto(invitation: PendingInvitation): InvitationDto {
+  return {
+    id: invitation.id,
+    email: invitation.email,
+    role: invitation.role,
+    expiresAt: invitation.expiresAt.toISOString(),
+  };
 }
 
 function toMemberDto(member: MemberOfAccount): MemberDto {

@@ -21,6 +21,9 @@ export const AUDIT_ACTIONS = [
   'account.created',
   'member.role_changed',
   'member.removed',
+  'member.invited',
+  'member.joined',
+  'invitation.revoked',
 ] as const;
 
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];

@@ -9,6 +9,7 @@ import type { OutgoingMail } from '../mail/mail.types';
 import type { RequestOrigin } from '../../common/http/request-origin';
 import { AuditLog } from '../audit/audit-log.service';
 import { SessionsService } from '../sessions/sessions.service';
+import { invalidLinkToken } from '../users/link-tokens';
 import { OneTimeTokens } from '../users/one-time-tokens.service';
 import { PasswordHasher } from '../users/password-hasher';
 import { PasswordPolicy } from '../users/password-policy.service';
@@ -50,7 +51,7 @@ export class CredentialsService {
       const spent = await this.tokens.consume(token, 'verify_email', tx);
       const user = spent && (await this.users.findInTransaction(spent.userId, tx));
       // A link to an address the account no longer has confirms nothing.
-      if (!spent || !user || user.deletedAt || user.email !== spent.email) throw invalidToken();
+      if (!spent || !user || user.deletedAt || user.email !== spent.email) throw invalidLinkToken();
       await this.users.markEmailVerified(user.id, tx);
       await this.audit.record('email.verified', { actorId: user.id, subjectId: user.id, origin }, tx);
       return { ...user, emailVerifiedAt: new Date() };
@@ -94,7 +95,7 @@ export class CredentialsService {
     await this.changes.transaction(async (tx) => {
       const spent = await this.tokens.consume(token, 'reset_password', tx);
       const user = spent && (await this.users.findInTransaction(spent.userId, tx));
-      if (!spent || !user || user.disabledAt || user.email !== spent.email) throw invalidToken();
+      if (!spent || !user || user.disabledAt || user.email !== spent.email) throw invalidLinkToken();
       // Refused before anything is written: the transaction rolls back and the link still works.
       this.passwordPolicy.assertAcceptable(password, user.email);
       await this.users.setPassword(user.id, await this.hasher.hash(password), tx);
@@ -169,7 +170,7 @@ export class CredentialsService {
     const updated = await this.changes.transaction(async (tx) => {
       const spent = await this.tokens.consume(token, 'change_email', tx);
       const user = spent && spent.userId === caller.id && (await this.users.findInTransaction(caller.id, tx));
-      if (!spent || !user || user.deletedAt) throw invalidToken();
+      if (!spent || !user || user.deletedAt) throw invalidLinkToken();
       if (!(await this.users.changeEmail(user.id, spent.email, tx))) throw emailTaken();
       await this.mail.enqueue(
         {
@@ -247,13 +248,6 @@ export class CredentialsService {
 }
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
-
-function invalidToken(): DomainError {
-  return new DomainError(
-    'invalid_token',
-    'This link is unknown, used already or expired; ask for a new one.',
-  );
-}
 
 function emailTaken(): DomainError {
   return new DomainError('email_taken', 'An account with this email already exists.');

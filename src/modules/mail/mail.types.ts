@@ -21,6 +21,15 @@ export interface MailTemplateParams {
     scopes: string[];
     createdAt: string;
   };
+  /** To an invited address: the link joins the account (7 days). The invitee may have no account yet. */
+  'team-invitation': {
+    name?: string | null;
+    accountName: string;
+    inviterName: string | null;
+    inviterEmail: string;
+    role: string;
+    token: string;
+  };
 }
 
 export type MailTemplate = keyof MailTemplateParams;

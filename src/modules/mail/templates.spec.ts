@@ -22,6 +22,14 @@ const EXAMPLES: { [T in MailTemplate]: MailTemplateParams[T] } = {
     scopes: ['read', 'write'],
     createdAt: '2026-11-30T12:00:00.000Z',
   },
+  'team-invitation': {
+    name: SCRIPT,
+    accountName: SCRIPT,
+    inviterName: SCRIPT,
+    inviterEmail: `"><img src=x onerror=alert(1)>@x.test`,
+    role: 'admin',
+    token: 'tok_invite',
+  },
 };
 
 /** The same parameters with every markup character taken out. */
@@ -64,6 +72,9 @@ describe('mail templates', () => {
     expect(render('verify-email').link).toBe('https://app.example.com/verify-email?token=tok_verify');
     expect(render('password-reset').link).toBe('https://app.example.com/reset-password?token=tok_reset');
     expect(render('email-change-confirm').link).toBe('https://app.example.com/confirm-email?token=tok_c');
+    expect(render('team-invitation').link).toBe(
+      'https://app.example.com/invitations/accept?token=tok_invite',
+    );
     expect(render('verify-email').html).toContain(
       'href="https://app.example.com/verify-email?token=tok_verify"',
     );
@@ -75,6 +86,17 @@ describe('mail templates', () => {
     expect(text).toContain(`named "${SCRIPT}"`);
     expect(text).toContain('tg_abcdefg');
     expect(text).toContain('read, write');
+  });
+
+  it('names the account, the inviter and the role of an invitation', () => {
+    const { text, subject } = renderMail(
+      'team-invitation',
+      { accountName: 'Engines', inviterName: 'Ada', inviterEmail: 'ada@x.test', role: 'admin', token: 't' },
+      context,
+    );
+    expect(subject).toBe('Ada (ada@x.test) invited you to Engines on Tollgate');
+    expect(text).toContain('join the account "Engines" on Tollgate as an admin');
+    expect(text).toContain('expires in 7 days');
   });
 
   it('greets without a name when there is none', () => {
@@ -96,6 +118,7 @@ describe('mail templates', () => {
     expect(secretParamsOf('password-reset')).toEqual(['token']);
     expect(secretParamsOf('email-change-confirm')).toEqual(['token']);
     expect(secretParamsOf('api-key-created')).toEqual([]);
+    expect(secretParamsOf('team-invitation')).toEqual(['token']);
     expect(secretParamsOf('no-such-template')).toEqual([]);
     expect(isMailTemplate('api-key-created')).toBe(true);
     expect(isMailTemplate('toString')).toBe(false);

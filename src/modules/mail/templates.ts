@@ -102,6 +102,28 @@ const TEMPLATES: { [T in MailTemplate]: TemplateDefinition<T> } = {
       closing: 'If you did not create it, revoke it and change your password.',
     }),
   },
+  'team-invitation': {
+    secretParams: ['token'],
+    render: (params, context) => {
+      const inviter = params.inviterName
+        ? `${params.inviterName} (${params.inviterEmail})`
+        : params.inviterEmail;
+      return {
+        subject: `${inviter} invited you to ${params.accountName} on ${context.productName}`,
+        name: params.name,
+        paragraphs: [
+          `${inviter} invited you to join the account "${params.accountName}" on ${context.productName} as ${params.role === 'admin' ? 'an admin' : `a ${params.role}`}.`,
+          `Sign in, or sign up with this email address, then accept the invitation.`,
+        ],
+        action: {
+          label: `Join ${params.accountName}`,
+          link: appLink(context, 'invitations/accept', { token: params.token }),
+        },
+        closing:
+          'The link works once and expires in 7 days. If you do not know the sender, ignore this mail.',
+      };
+    },
+  },
 };
 
 export function isMailTemplate(name: string): name is MailTemplate {

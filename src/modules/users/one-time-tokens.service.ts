@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { createHash, randomBytes } from 'node:crypto';
-
 import { OneTimeTokenPurpose, Prisma } from '../../generated/prisma/client';
+import { hashLinkToken, isWellFormedLinkToken, newLinkToken } from './link-tokens';
 import { OneTimeTokensRepository } from './one-time-tokens.repository';
 
 /** How long each kind of mailed token works (SPEC: verification 24 h, reset 1 h). */
@@ -26,11 +25,11 @@ export class OneTimeTokens {
     email: string,
     tx: Prisma.TransactionClient,
   ): Promise<string> {
-    const token = randomBytes(32).toString('base64url');
+    const { token, tokenHash } = newLinkToken();
     await this.tokens.retire(userId, purpose, tx);
     await this.tokens.create(
       {
-        tokenHash: hashToken(token),
+        tokenHash,
         userId,
         purpose,
         email,
@@ -47,11 +46,7 @@ export class OneTimeTokens {
     purpose: OneTimeTokenPurpose,
     tx: Prisma.TransactionClient,
   ): Promise<{ userId: string; email: string } | null> {
-    if (!/^[A-Za-z0-9_-]{43}$/.test(token)) return Promise.resolve(null);
-    return this.tokens.consume(hashToken(token), purpose, tx);
+    if (!isWellFormedLinkToken(token)) return Promise.resolve(null);
+    return this.tokens.consume(hashLinkToken(token), purpose, tx);
   }
-}
-
-function hashToken(token: string): string {
-  return createHash('sha256').update(token).digest('hex');
 }

@@ -1,4 +1,4 @@
-import { Module } from '@nestjs/common';
+import { forwardRef, Module } from '@nestjs/common';
 
 import { AccountsModule } from '../accounts/accounts.module';
 import { SessionsModule } from '../sessions/sessions.module';
@@ -12,7 +12,7 @@ import { UsersRepository } from './users.repository';
 import { UsersService } from './users.service';
 
 @Module({
-  imports: [SessionsModule, AuditModule, AccountsModule],
+  imports: [SessionsModule, AuditModule, forwardRef(() => AccountsModule)],
   providers: [
     UsersRepository,
     UsersService,
