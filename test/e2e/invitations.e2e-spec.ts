@@ -187,6 +187,14 @@ describe('invitations: mailed, accepted by the invited address, revocable, expir
     }
 
     const invitee = await signUpAs(email);
+    const key = (await first().post('/v1/api-keys').set(bearer(invitee)).send({ name: 'ci' }).expect(201))
+      .body as { key: string };
+    const withKey = await first()
+      .post('/v1/invitations/accept')
+      .set('x-api-key', key.key)
+      .send({ token })
+      .expect(403);
+    expect(withKey.body.code).toBe('forbidden_for_api_key');
     expect((await accept(invitee, token).expect(200)).body.account.role).toBe('member');
   });
 
@@ -271,6 +279,25 @@ describe('invitations: mailed, accepted by the invited address, revocable, expir
     // A new invitation replaces the expired one.
     await invite(owner, accountId, email).expect(201);
     await accept(invitee, invitationToken(await invitationMail(email, 2))).expect(200);
+  });
+
+  it('spends a token once when the same invitee sends it twice at once, on two instances', async () => {
+    const owner = await signUp(instances[0].url, 'owner');
+    const accountId = await team(owner);
+    const email = uniqueEmail('twice');
+    await invite(owner, accountId, email).expect(201);
+    const token = invitationToken(await invitationMail(email));
+    const invitee = await signUpAs(email);
+    const answers = await Promise.all(
+      [first(), second()].map((instance) =>
+        instance.post('/v1/invitations/accept').set(bearer(invitee)).send({ token }),
+      ),
+    );
+    expect(answers.map((answer) => answer.status).sort()).toEqual([200, 400]);
+    const members = await first().get(`/v1/accounts/${accountId}/members`).set(bearer(owner)).expect(200);
+    expect((members.body.data as { userId: string }[]).filter((m) => m.userId === invitee.id)).toHaveLength(
+      1,
+    );
   });
 
   it('records invited, joined and revoked in the audit log, never the token', async () => {

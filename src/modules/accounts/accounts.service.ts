@@ -163,8 +163,7 @@ export class AccountsService {
    * with the account's entitlements (a later slice), so today every account has room (never 402
    * `limit_reached`).
    */
-  // eslint-disable-next-line @typescript-eslint/no-unused-vars
-  async assertSeatAvailable(accountId: string, tx: Prisma.TransactionClient): Promise<void> {}
+  async assertSeatAvailable(_accountId: string, _tx: Prisma.TransactionClient): Promise<void> {}
 }
 
 function rolesOf(members: LockedMember[]): AccountRole[] {
