@@ -6,12 +6,11 @@ import { Client } from 'pg';
 
 import { applyMigrations } from '../../src/database/migrations/migration-runner';
 import { bearer, signUp, TestAccount } from '../support/accounts';
-import { AdminCredentials, adminEnvironment, adminHeaders } from '../support/admin';
-import { isolatedDatabase } from '../support/billing';
 import { msUntil } from '../support/eventually';
 import { must } from '../support/must';
-import { api, startTestServer, TestServer } from '../support/test-app';
+import { api, TestServer } from '../support/test-app';
 import { provideTestDatabase, TestDatabaseServer } from '../support/test-database';
+import { startTwoInstances, stopTwoInstances } from '../support/two-instances';
 
 const PROBLEM = /^application\/problem\+json/;
 
@@ -38,22 +37,13 @@ async function sql<Row extends object = Record<string, unknown>>(
 
 describe('accounts: personal and team accounts, members and roles, acting for an account', () => {
   let database: TestDatabaseServer;
-  let admin: AdminCredentials;
   let instances: [TestServer, TestServer];
   let asAdmin: Record<string, string>;
 
   beforeAll(async () => {
-    database = await isolatedDatabase();
-    admin = adminEnvironment();
-    const env = { ...admin, DATABASE_URL: database.url };
-    const [first, second] = await Promise.all([startTestServer(env), startTestServer(env)]);
-    instances = [first, second];
-    asAdmin = await adminHeaders(first.url, admin);
+    ({ database, instances, asAdmin } = await startTwoInstances());
   });
-  afterAll(async () => {
-    await Promise.all((instances ?? []).map((instance) => instance.stop()));
-    await database?.release();
-  });
+  afterAll(() => stopTwoInstances({ instances, database }));
 
   const [first, second] = [() => api(instances[0]), () => api(instances[1])];
 

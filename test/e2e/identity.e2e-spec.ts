@@ -2,30 +2,20 @@ import jwt from 'jsonwebtoken';
 import { randomUUID } from 'node:crypto';
 
 import { bearer, signUp, TestAccount } from '../support/accounts';
-import { AdminCredentials, adminEnvironment, adminHeaders } from '../support/admin';
-import { isolatedDatabase } from '../support/billing';
 import { msUntil } from '../support/eventually';
-import { api, startTestServer, TEST_JWT_SECRET, TestServer } from '../support/test-app';
+import { api, TEST_JWT_SECRET, TestServer } from '../support/test-app';
 import { TestDatabaseServer } from '../support/test-database';
+import { startTwoInstances, stopTwoInstances } from '../support/two-instances';
 
 describe('who a token belongs to and what they may do come from server state, on every instance', () => {
   let database: TestDatabaseServer;
-  let admin: AdminCredentials;
   let instances: [TestServer, TestServer];
   let asAdmin: Record<string, string>;
 
   beforeAll(async () => {
-    database = await isolatedDatabase();
-    admin = adminEnvironment();
-    const env = { ...admin, DATABASE_URL: database.url };
-    const [first, second] = await Promise.all([startTestServer(env), startTestServer(env)]);
-    instances = [first, second];
-    asAdmin = await adminHeaders(first.url, admin);
+    ({ database, instances, asAdmin } = await startTwoInstances());
   });
-  afterAll(async () => {
-    await Promise.all((instances ?? []).map((instance) => instance.stop()));
-    await database?.release();
-  });
+  afterAll(() => stopTwoInstances({ instances, database }));
 
   function changeAccess(user: TestAccount, body: Record<string, unknown>) {
     return api(instances[0]).patch(`/v1/admin/users/${user.id}`).set(asAdmin).send(body);

@@ -2,12 +2,11 @@ import jwt from 'jsonwebtoken';
 import { randomUUID } from 'node:crypto';
 
 import { bearer, signUp, TestAccount } from '../support/accounts';
-import { AdminCredentials, adminEnvironment, adminHeaders } from '../support/admin';
-import { isolatedDatabase } from '../support/billing';
 import { msUntil } from '../support/eventually';
 import { must } from '../support/must';
-import { api, startTestServer, TestServer } from '../support/test-app';
+import { api, TestServer } from '../support/test-app';
 import { TestDatabaseServer } from '../support/test-database';
+import { startTwoInstances, stopTwoInstances } from '../support/two-instances';
 
 const PROBLEM = /^application\/problem\+json/;
 
@@ -19,22 +18,13 @@ interface Tokens {
 
 describe('sessions: short access tokens, rotating refresh tokens, and ending them on every instance', () => {
   let database: TestDatabaseServer;
-  let admin: AdminCredentials;
   let instances: [TestServer, TestServer];
   let asAdmin: Record<string, string>;
 
   beforeAll(async () => {
-    database = await isolatedDatabase();
-    admin = adminEnvironment();
-    const env = { ...admin, DATABASE_URL: database.url, ACCESS_TOKEN_TTL: '120' };
-    const [first, second] = await Promise.all([startTestServer(env), startTestServer(env)]);
-    instances = [first, second];
-    asAdmin = await adminHeaders(first.url, admin);
+    ({ database, instances, asAdmin } = await startTwoInstances({ ACCESS_TOKEN_TTL: '120' }));
   });
-  afterAll(async () => {
-    await Promise.all((instances ?? []).map((instance) => instance.stop()));
-    await database?.release();
-  });
+  afterAll(() => stopTwoInstances({ instances, database }));
 
   const [first, second] = [() => api(instances[0]), () => api(instances[1])];
 
