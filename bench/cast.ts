@@ -18,6 +18,8 @@ export interface Cast {
   /** Each bought a 1-credit pack: their checkout.session.completed are the templates of credit-pack webhooks. */
   payers: Account[];
   creditPackEvents: EventObject[];
+  /** A team the subscriber owns (null when the service has no accounts): the guard acting for a team. */
+  subscriberTeamId: string | null;
   /** One refresh token per live session of one account (empty when the service has no refresh tokens). */
   refreshTokens: string[];
 }
@@ -94,7 +96,10 @@ export async function createCast(world: World): Promise<Cast> {
     refreshTokens.push(...refreshers.flatMap((refresher) => refresher.refreshToken ?? []));
   }
 
+  const subscriberTeamId = await world.createTeam(subscriber, 'Bench team');
+
   return {
+    subscriberTeamId,
     pro,
     monthly,
     free,

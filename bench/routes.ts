@@ -8,6 +8,7 @@ export const ROUTES = {
   session: 'GET /v1/auth/session',
   refresh: 'POST /v1/auth/refresh (rotation)',
   reportsAccess: 'GET /v1/reports/access (granted)',
+  reportsAccessTeam: 'GET /v1/reports/access (granted, acting for a team)',
   reportsGranted: 'GET /v1/reports/summary (granted)',
   reportsDenied: 'GET /v1/reports/summary (402)',
   projectsGranted: 'POST /v1/projects (201, unlimited)',

@@ -38,7 +38,13 @@ function numberFrom(name: string, fallback: number): number {
  * The routes the performance budget compares with each other: measured in interleaved rounds, so that
  * the machine's drift over a run (shared cores) does not decide a ratio.
  */
-const INTERLEAVED = new Set<string>([ROUTES.nest, ROUTES.health, ROUTES.session, ROUTES.reportsAccess]);
+const INTERLEAVED = new Set<string>([
+  ROUTES.nest,
+  ROUTES.health,
+  ROUTES.session,
+  ROUTES.reportsAccess,
+  ROUTES.reportsAccessTeam,
+]);
 
 function describe(result: LoadResult): string {
   const rounds = result.roundRps ? ` (rounds: ${result.roundRps.map(Math.round).join(', ')})` : '';

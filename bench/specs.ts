@@ -96,6 +96,19 @@ export function loadSpecs(world: World, cast: Cast, bare: BareApps, present: Set
           },
         ]
       : []),
+    ...(present.has('/v1/reports/access') && cast.subscriberTeamId
+      ? [
+          {
+            group: 'paywall',
+            name: ROUTES.reportsAccessTeam,
+            url: `${app}/v1/reports/access`,
+            expectStatus: 200,
+            note: "@RequiresFeature('reports') with X-Account-Id of a team the caller owns; no DB",
+            headers: { ...as(cast.subscriber).headers, 'x-account-id': cast.subscriberTeamId },
+            ...tollgate,
+          },
+        ]
+      : []),
     {
       group: 'paywall',
       name: ROUTES.reportsGranted,

@@ -85,6 +85,12 @@ export function evaluate(report: Report): void {
       });
     }
   });
+  const team = load(ROUTES.reportsAccessTeam);
+  ratio(
+    'granted guarded acting for a team ÷ for the personal account (reports/access) — target ≥ 0.95×',
+    team,
+    access,
+  );
   ratio('402 guarded (reports/summary, no handler) ÷ bare NestJS ping', load(ROUTES.reportsDenied), nest);
   ratio('unguarded authenticated, no DB (auth/session) ÷ bare NestJS ping', session, nest);
   ratio('GET /health (tollgate, no auth, no DB) ÷ bare NestJS ping', load(ROUTES.health), nest);
@@ -127,6 +133,14 @@ export function evaluate(report: Report): void {
         met: added < 1,
       },
     );
+  }
+  if (team && access) {
+    const value = throughputRatio(team, access);
+    targets.push({
+      target: 'acting for a team within 5% of acting for the personal account',
+      measured: `${x(value)} (reports/access)`,
+      met: value >= 0.95,
+    });
   }
   if (report.cacheHits.length > 0) {
     targets.push({

@@ -205,6 +205,15 @@ export class World {
     return me.credits.balance;
   }
 
+  /** A team account owned by `account`, or null when the service has no accounts. */
+  async createTeam(account: Account, name: string): Promise<string | null> {
+    const reply = await call<{ id: string }>('POST', `${this.primary.url}/v1/accounts`, {
+      token: account.token,
+      body: { name },
+    });
+    return reply.status === 201 ? reply.body.id : null;
+  }
+
   async createProject(account: Account, name: string): Promise<string> {
     const project = await expectStatus<{ id: string }>(201, 'POST', `${this.primary.url}/v1/projects`, {
       token: account.token,
