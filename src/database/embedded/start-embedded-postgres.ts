@@ -31,18 +31,37 @@ const SUPERUSER = 'postgres';
 const SUPERUSER_PASSWORD = 'postgres';
 const HOST = '127.0.0.1';
 
+/** Ports tried when any free port will do: another process may take the one found before PostgreSQL binds it. */
+const FREE_PORT_ATTEMPTS = 3;
+
 export async function startEmbeddedPostgres(options: EmbeddedDatabaseOptions): Promise<EmbeddedDatabase> {
   const dataDir = path.resolve(options.dataDir);
-  const port = options.port || (await findFreePort(HOST));
   const databaseName = options.databaseName ?? DEFAULT_EMBEDDED_DATABASE_NAME;
-  const output = new OutputTail(options.log);
-  const server = await newEmbeddedPostgres(dataDir, port, output, await prepareForPostgresUser(dataDir));
+  const libraryFile = await prepareForPostgresUser(dataDir);
+  for (let attempt = 1; ; attempt++) {
+    const port = options.port || (await findFreePort(HOST));
+    const output = new OutputTail(options.log);
+    const server = await newEmbeddedPostgres(dataDir, port, output, libraryFile);
+    if (!(await isCluster(dataDir))) await server.initialise();
+    await clearLeftoverPostmaster(dataDir);
+    const started = await server.start().then(
+      () => true,
+      () => false,
+    );
+    if (started) return connect(server, dataDir, port, databaseName);
+    const portTaken = output.text().includes('Address already in use');
+    if (options.port || !portTaken || attempt === FREE_PORT_ATTEMPTS) {
+      throw new Error(`PostgreSQL did not start on port ${port} with data in ${dataDir}:\n${output.text()}`);
+    }
+  }
+}
 
-  if (!(await isCluster(dataDir))) await server.initialise();
-  await clearLeftoverPostmaster(dataDir);
-  await server.start().catch(() => {
-    throw new Error(`PostgreSQL did not start on port ${port} with data in ${dataDir}:\n${output.text()}`);
-  });
+async function connect(
+  server: EmbeddedPostgres,
+  dataDir: string,
+  port: number,
+  databaseName: string,
+): Promise<EmbeddedDatabase> {
   const stop = stopOnce(server, await readPostmasterPid(dataDir));
 
   try {
