@@ -6,7 +6,7 @@ import { DomainError } from '../../common/errors/domain-error';
 import type { RequestOrigin } from '../../common/http/request-origin';
 import { User } from '../../generated/prisma/client';
 import { AuditLog } from '../audit/audit-log.service';
-import { sessionEnded, SessionsService, StartedSession } from '../sessions/sessions.service';
+import { SessionsService, StartedSession } from '../sessions/sessions.service';
 import { PasswordHasher } from '../users/password-hasher';
 import { PasswordPolicy } from '../users/password-policy.service';
 import { toUserDto, UsersService } from '../users/users.service';
@@ -73,8 +73,6 @@ export class AuthService {
   /** The next access and refresh tokens of a live session (see `SessionsService.refresh`). */
   async refresh(refreshToken: string, origin: RequestOrigin): Promise<TokensDto> {
     const session = await this.sessions.refresh(refreshToken, origin);
-    const user = await this.users.identity(session.userId);
-    if (!user || user.disabledAt) throw sessionEnded();
     return this.tokens(session.userId, session);
   }
 

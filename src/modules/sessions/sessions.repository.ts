@@ -1,12 +1,11 @@
 import { Injectable } from '@nestjs/common';
 
+import type { RequestOrigin } from '../../common/http/request-origin';
 import { PrismaService } from '../../database/prisma.service';
 import { Prisma, Session } from '../../generated/prisma/client';
 
-export interface ClientInfo {
-  ip: string | null;
-  userAgent: string | null;
-}
+/** What a session records of its client: the request origin's IP and user agent. */
+export type ClientInfo = Pick<RequestOrigin, 'ip' | 'userAgent'>;
 
 export interface NewSession extends ClientInfo {
   id: string;
@@ -45,20 +44,22 @@ export class SessionsRepository {
   }
 
   /**
-   * Replaces the presented refresh token with the next one, if it is the session's current one and
-   * the session is live; one statement, so two uses of one token cannot both pass. The user's id, or
-   * null when nothing matched.
+   * Replaces the presented refresh token with the next one, if it is the session's current one, the
+   * session is live and its user not disabled; one statement, so two uses of one token cannot both pass.
+   * The user's id, or null when nothing matched.
    */
   async rotate(rotation: Rotation): Promise<string | null> {
     const rows = await this.prisma.$queryRaw<{ user_id: string }[]>`
-      UPDATE sessions
+      UPDATE sessions AS s
          SET refresh_token_hash = ${rotation.nextHash}, refresh_counter = refresh_counter + 1,
              last_used_at = now(), expires_at = ${rotation.expiresAt},
              ip = ${rotation.ip}, user_agent = ${rotation.userAgent}
-       WHERE id = ${rotation.sessionId}::uuid AND refresh_counter = ${rotation.counter}
-         AND refresh_token_hash = ${rotation.presentedHash}
-         AND ended_at IS NULL AND expires_at > now()
-      RETURNING user_id`;
+        FROM users AS u
+       WHERE s.id = ${rotation.sessionId}::uuid AND s.refresh_counter = ${rotation.counter}
+         AND s.refresh_token_hash = ${rotation.presentedHash}
+         AND s.ended_at IS NULL AND s.expires_at > now()
+         AND u.id = s.user_id AND u.disabled_at IS NULL
+      RETURNING s.user_id`;
     return rows[0]?.user_id ?? null;
   }
 
