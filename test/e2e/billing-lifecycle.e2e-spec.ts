@@ -60,10 +60,12 @@ describe('billing lifecycle: checkout, payments, grace, cancellation', () => {
       stripe.requests({ method: 'POST', path: '/v1/checkout/sessions' })[0],
       'a checkout request',
     );
+    // The account pays: the user's personal account, named on the session.
+    const accountId = (await me(server, user)).account.id;
     expect(created.body).toMatchObject({
       mode: 'subscription',
-      client_reference_id: user.id,
-      metadata: { userId: user.id },
+      client_reference_id: accountId,
+      metadata: { accountId },
       line_items: [{ price: monthly.stripePriceId, quantity: '1' }],
       customer: expect.stringMatching(/^cus_/),
     });

@@ -164,12 +164,13 @@ describe('webhooks have effect once, whatever the delivery order or count', () =
     await holder.connect();
     try {
       await holder.query('BEGIN');
+      const account = `(SELECT id FROM accounts WHERE personal_user_id = $1)`;
       await holder.query(
-        `INSERT INTO credit_balances (user_id, balance, updated_at) VALUES ($1, 0, now())
-         ON CONFLICT (user_id) DO NOTHING`,
+        `INSERT INTO credit_balances (account_id, balance, updated_at) VALUES (${account}, 0, now())
+         ON CONFLICT (account_id) DO NOTHING`,
         [user.id],
       );
-      await holder.query('SELECT 1 FROM credit_balances WHERE user_id = $1 FOR UPDATE', [user.id]);
+      await holder.query(`SELECT 1 FROM credit_balances WHERE account_id = ${account} FOR UPDATE`, [user.id]);
       const syncs = Promise.all(
         instances.map((instance) =>
           api(instance).post(`/v1/billing/checkout/${sessionId}/sync`).set(bearer(user)),

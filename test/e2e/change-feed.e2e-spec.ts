@@ -28,16 +28,16 @@ describe('the change feed between two instances on one database', () => {
 
   it('never announces a change whose transaction rolled back', () => {
     expect(outcome.heardBySecond).not.toContainEqual(
-      expect.objectContaining({ userId: '00000000-0000-4000-8000-00000000000a' }),
+      expect.objectContaining({ accountId: '00000000-0000-4000-8000-00000000000a' }),
     );
     expect(outcome.heardByFirst).not.toContainEqual(
-      expect.objectContaining({ userId: '00000000-0000-4000-8000-00000000000a' }),
+      expect.objectContaining({ accountId: '00000000-0000-4000-8000-00000000000a' }),
     );
   });
 
   it('delivers committed changes, in a transaction or by a single statement, to the other instance within a second', () => {
     expect(outcome.heardBySecond).toEqual([
-      { kind: 'entitlements', userId: '00000000-0000-4000-8000-00000000000b' },
+      { kind: 'entitlements', accountId: '00000000-0000-4000-8000-00000000000b' },
       { kind: 'catalog' },
     ]);
     expect(outcome.committedArrivedInMs).toBeLessThan(1_000);

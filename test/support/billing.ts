@@ -254,6 +254,8 @@ export interface Entitlement {
 
 export interface MeBody {
   id: string;
+  /** The account the request acted for. */
+  account: { id: string; name: string; personal: boolean; role: string };
   subscription: SubscriptionSummary | null;
   entitlements: Entitlement[];
   credits: { balance: number };

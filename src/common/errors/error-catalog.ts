@@ -161,6 +161,12 @@ export const ERROR_CATALOG = {
     description:
       'Your role in the account does not allow this: owners and admins manage it, only an owner makes or unmakes an owner.',
   },
+  billing_role_required: {
+    status: 403,
+    title: 'Billing role required',
+    description:
+      "Checkout, the portal and subscription changes need the account's owner or an admin; members share what it bought.",
+  },
   last_owner: {
     status: 409,
     title: 'Last owner',

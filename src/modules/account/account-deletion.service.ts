@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 
 import { DomainError } from '../../common/errors/domain-error';
 import type { RequestOrigin } from '../../common/http/request-origin';
+import { MembershipChanges } from '../accounts/membership-changes';
 import { UserAccountsService } from '../accounts/user-accounts.service';
 import { AuditLog } from '../audit/audit-log.service';
 import { MailOutbox } from '../mail/mail-outbox.service';
@@ -12,7 +13,8 @@ import { BillingService } from '../billing/billing.service';
 import { UsersService } from '../users/users.service';
 
 /**
- * Deleting an account, by its user or an admin: its Stripe subscriptions are canceled at once (first,
+ * Deleting a user, by themselves or an admin: the Stripe subscriptions of the accounts only they belong
+ * to (their personal account, teams nobody joined) are canceled at once (first,
  * so that a Stripe outage leaves the account as it was), then in one transaction its personal data is
  * erased, its sessions end and its keys are revoked, and it leaves the teams it shares with others (409
  * `last_owner` as the only owner of one). Billing records stay, without personal data.
@@ -27,6 +29,7 @@ export class AccountDeletionService {
     private readonly mail: MailOutbox,
     private readonly audit: AuditLog,
     private readonly accounts: UserAccountsService,
+    private readonly membershipChanges: MembershipChanges,
   ) {}
 
   async deleteOwn(caller: AuthenticatedUser, password: string, origin: RequestOrigin): Promise<void> {
@@ -40,9 +43,13 @@ export class AccountDeletionService {
   async delete(userId: string, by: { actorId: string; origin: RequestOrigin }): Promise<void> {
     await this.users.assertErasable(userId);
     await this.accounts.assertErasable(userId);
-    await this.billing.cancelAllNow(userId, `account-deleted:${userId}`);
+    const soleAccounts = await this.accounts.soleAccountsOf(userId);
+    for (const accountId of soleAccounts) {
+      await this.billing.cancelAllNow(accountId, `account-deleted:${userId}`);
+    }
+    let teamsLeft: string[] = [];
     await this.users.erase(userId, async (tx, erased) => {
-      await this.accounts.erase(userId, tx);
+      teamsLeft = await this.accounts.erase(userId, tx);
       await this.apiKeys.revokeAll(userId, tx);
       await this.mail.erasePersonalData(userId, tx);
       await this.audit.erasePersonalData(userId, erased.email, tx);
@@ -52,5 +59,6 @@ export class AccountDeletionService {
         tx,
       );
     });
+    for (const accountId of teamsLeft) await this.membershipChanges.changed(accountId);
   }
 }

@@ -40,7 +40,7 @@ export class AccountService {
     // Left it since this request was authenticated.
     const account = accounts.find((candidate) => candidate.id === caller.account.id);
     if (!account) throw accountNotFound();
-    const { entitlements, view } = await this.entitlementView.forUser(caller.id);
+    const { entitlements, view } = await this.entitlementView.forAccount(caller.account.id);
     return {
       ...user,
       subscription: entitlements.subscription,
@@ -60,16 +60,18 @@ export class AccountService {
   async export(userId: string): Promise<AccountExportDto> {
     const user = await this.users.find(userId);
     if (!user) throw new DomainError('unauthenticated', 'The account no longer exists.');
+    // The user's own billing is their personal account's; a team's belongs to the team.
+    const personal = await this.userAccounts.personalAccountOf(userId);
     const [sessions, apiKeys, subscriptions, balance, ledger, grants, billingEvents, projects, accounts] =
       await Promise.all([
         this.sessions.listLive(userId),
         this.apiKeys.list(userId),
-        this.billing.history(userId),
-        this.credits.balance(userId),
-        this.credits.ledger(userId),
-        this.grants.active(userId),
-        this.billingEvents.recentChanges(userId),
-        this.projects.list(userId),
+        this.billing.history(personal),
+        this.credits.balance(personal),
+        this.credits.ledger(personal),
+        this.grants.active(personal),
+        this.billingEvents.recentChanges(personal),
+        this.projects.list(personal),
         this.userAccounts.accountsOf(userId),
       ]);
     return {

@@ -7,6 +7,11 @@ export function canManage(actor: AccountRole): boolean {
   return actor === 'owner' || actor === 'admin';
 }
 
+/** Owners and admins spend the account's money: checkout, portal, plan changes, cancel and resume. */
+export function canBill(actor: AccountRole): boolean {
+  return canManage(actor);
+}
+
 /** Owners and admins change roles; only an owner makes someone an owner or takes it away. */
 export function canChangeRole(actor: AccountRole, target: AccountRole, next: AccountRole): boolean {
   if (!canManage(actor)) return false;

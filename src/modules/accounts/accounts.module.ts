@@ -2,6 +2,7 @@ import { forwardRef, Module } from '@nestjs/common';
 
 import { ApiKeysModule } from '../api-keys/api-keys.module';
 import { MailModule } from '../mail/mail.module';
+import { PaywallModule } from '../paywall/paywall.module';
 import { UsersModule } from '../users/users.module';
 import { AccountsController } from './accounts.controller';
 import { AccountsRepository } from './accounts.repository';
@@ -9,6 +10,7 @@ import { AccountsService } from './accounts.service';
 import { InvitationsController } from './invitations.controller';
 import { InvitationsRepository } from './invitations.repository';
 import { InvitationsService } from './invitations.service';
+import { MembershipChanges } from './membership-changes';
 import { UserAccountsService } from './user-accounts.service';
 
 /**
@@ -18,7 +20,7 @@ import { UserAccountsService } from './user-accounts.service';
  * the two modules refer to each other through `forwardRef`.
  */
 @Module({
-  imports: [ApiKeysModule, MailModule, forwardRef(() => UsersModule)],
+  imports: [ApiKeysModule, MailModule, PaywallModule, forwardRef(() => UsersModule)],
   controllers: [AccountsController, InvitationsController],
   providers: [
     AccountsRepository,
@@ -26,7 +28,8 @@ import { UserAccountsService } from './user-accounts.service';
     UserAccountsService,
     InvitationsRepository,
     InvitationsService,
+    MembershipChanges,
   ],
-  exports: [UserAccountsService],
+  exports: [UserAccountsService, MembershipChanges],
 })
 export class AccountsModule {}

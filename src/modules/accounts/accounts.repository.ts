@@ -131,6 +131,30 @@ export class AccountsRepository {
        WHERE account_id = ${accountId}::uuid ORDER BY user_id FOR UPDATE`;
   }
 
+  find(accountId: string) {
+    return this.prisma.account.findUnique({
+      where: { id: accountId },
+      select: { id: true, name: true, personal: true, createdAt: true },
+    });
+  }
+
+  async personalAccountOf(userId: string): Promise<string | null> {
+    const account = await this.prisma.account.findUnique({
+      where: { personalUserId: userId },
+      select: { id: true },
+    });
+    return account?.id ?? null;
+  }
+
+  /** Accounts the user alone belongs to: their personal account and teams nobody else joined. */
+  async soleAccountsOf(userId: string): Promise<string[]> {
+    const rows = await this.prisma.$queryRaw<{ accountId: string }[]>`
+      SELECT m.account_id AS "accountId" FROM memberships m
+       WHERE m.user_id = ${userId}::uuid
+         AND NOT EXISTS (SELECT 1 FROM memberships o WHERE o.account_id = m.account_id AND o.user_id <> m.user_id)`;
+    return rows.map((row) => row.accountId);
+  }
+
   async rename(accountId: string, name: string, tx: Prisma.TransactionClient): Promise<void> {
     await tx.account.update({ where: { id: accountId }, data: { name } });
   }

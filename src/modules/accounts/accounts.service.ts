@@ -6,14 +6,15 @@ import { ApiKeysService } from '../api-keys/api-keys.service';
 import { AuditLog } from '../audit/audit-log.service';
 import type { AuthenticatedUser } from '../auth/identity';
 import { ChangeFeed } from '../change-feed/change-feed.service';
-import { Prisma } from '../../generated/prisma/client';
+import { PaywallService } from '../paywall/paywall.service';
 import { actorAmong, sees, visibleAccountId } from './account-access';
 import { accountNotFound, accountRoleRequired, lastOwner, memberNotFound } from './account-errors';
 import { AccountRole, canChangeRole, canManage, canRemove, leavesNoOwner } from './account-roles';
 import { AccountDto, AccountSummaryDto, InvitationDto, MemberDto, MemberListDto } from './accounts.dto';
-import { AccountOfUser, AccountsRepository, LockedMember, MemberOfAccount } from './accounts.repository';
+import { AccountOfUser, AccountsRepository, LockedMember } from './accounts.repository';
 import { InvitationsRepository, PendingInvitation } from './invitations.repository';
-import { toAccountSummary } from './user-accounts.service';
+import { MembershipChanges } from './membership-changes';
+import { toAccountSummary, toMemberDto } from './user-accounts.service';
 
 /**
  * Accounts and their members, as the caller sees them: only accounts they belong to exist for them
@@ -29,6 +30,8 @@ export class AccountsService {
     private readonly audit: AuditLog,
     private readonly apiKeys: ApiKeysService,
     private readonly invitations: InvitationsRepository,
+    private readonly paywall: PaywallService,
+    private readonly membershipChanges: MembershipChanges,
   ) {}
 
   async create(caller: AuthenticatedUser, name: string, origin: RequestOrigin): Promise<AccountDto> {
@@ -60,6 +63,8 @@ export class AccountsService {
       const actor = actorAmong(await this.accounts.lockMembers(id, tx), caller);
       if (!canManage(actor.role)) throw accountRoleRequired();
       await this.accounts.rename(id, name, tx);
+      // The name is in every 402 body the account's entitlements build.
+      await this.changes.publish({ kind: 'entitlements', accountId: id }, tx);
       return this.accounts.accountOf(caller.id, id, tx);
     });
     if (!account) throw accountNotFound();
@@ -154,17 +159,30 @@ export class AccountsService {
         tx,
       );
     });
+    await this.membershipChanges.changed(id);
   }
 
   /**
-   * Whether the account has a seat for one more invitation, in the transaction that holds its members'
-   * lock. Pending invitations will count against the `seats` cap with the members (SPEC: the owner
-   * counts too), and an account whose plan has no `seats` feature will not be capped; the cap comes
-   * with the account's entitlements (a later slice), so today every account has room (never 402
-   * `limit_reached`).
+   * 402 `limit_reached` (feature `seats`) unless the account has room for `joining` more: every member
+   * (owners too) and every pending invitation holds a seat, so invitations cannot promise more seats
+   * than the plan has. An account whose entitlements have no `seats` feature, or no limit on it, is not
+   * capped. Called in the transaction that holds the members' lock.
    */
-  async assertSeatAvailable(_accountId: string, _tx: Prisma.TransactionClient): Promise<void> {}
+  async assertSeatAvailable(
+    accountId: string,
+    seats: { members: number; pendingInvitations: number },
+    route: string,
+  ): Promise<void> {
+    await this.paywall.assertRoomUnderCap(
+      { accountId, route },
+      SEATS_FEATURE,
+      seats.members + seats.pendingInvitations,
+    );
+  }
 }
+
+/** The plan feature whose limit caps an account's members (SPEC, Teams and seats). */
+export const SEATS_FEATURE = 'seats';
 
 function rolesOf(members: LockedMember[]): AccountRole[] {
   return members.map((member) => member.role);
@@ -180,15 +198,5 @@ export function toInvitationDto(invitation: PendingInvitation): InvitationDto {
     email: invitation.email,
     role: invitation.role,
     expiresAt: invitation.expiresAt.toISOString(),
-  };
-}
-
-function toMemberDto(member: MemberOfAccount): MemberDto {
-  return {
-    userId: member.userId,
-    email: member.email,
-    name: member.name,
-    role: member.role,
-    joinedAt: member.joinedAt.toISOString(),
   };
 }

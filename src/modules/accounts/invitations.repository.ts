@@ -43,6 +43,23 @@ export class InvitationsRepository {
     });
   }
 
+  /** How many invitations of the account are pending, leaving out the one to `exceptEmail`. */
+  pendingCount(
+    accountId: string,
+    { exceptEmail }: { exceptEmail: string },
+    tx: Prisma.TransactionClient,
+  ): Promise<number> {
+    return tx.invitation.count({
+      where: {
+        accountId,
+        acceptedAt: null,
+        revokedAt: null,
+        expiresAt: { gt: new Date() },
+        email: { not: exceptEmail },
+      },
+    });
+  }
+
   /** Revokes the account's invitation if it is open; whether it was. */
   async revoke(accountId: string, invitationId: string, tx: Prisma.TransactionClient): Promise<boolean> {
     const { count } = await tx.invitation.updateMany({

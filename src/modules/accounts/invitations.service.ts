@@ -21,6 +21,11 @@ import { AcceptedInvitationDto, InvitationDto } from './accounts.dto';
 import { AccountsRepository } from './accounts.repository';
 import { AccountsService, toInvitationDto } from './accounts.service';
 import { InvitationsRepository } from './invitations.repository';
+import { MembershipChanges } from './membership-changes';
+
+/** The routes a seats 402 names (its body's `route`). */
+const INVITATIONS_ROUTE = '/v1/accounts/:id/invitations';
+const ACCEPT_ROUTE = '/v1/invitations/accept';
 
 /** SPEC: an invitation's link works for 7 days. */
 export const INVITATION_TTL_MS = 7 * 24 * 3_600_000;
@@ -41,6 +46,7 @@ export class InvitationsService {
     private readonly mail: MailOutbox,
     private readonly changes: ChangeFeed,
     private readonly audit: AuditLog,
+    private readonly membershipChanges: MembershipChanges,
   ) {}
 
   /**
@@ -56,13 +62,20 @@ export class InvitationsService {
     const id = visibleAccountId(caller, accountId);
     await this.users.assertVerifiedWhenRequired(caller.id);
     const invitation = await this.changes.transaction(async (tx) => {
-      const actor = actorAmong(await this.accounts.lockMembers(id, tx), caller);
+      const members = await this.accounts.lockMembers(id, tx);
+      const actor = actorAmong(members, caller);
       if (!canManage(actor.role)) throw accountRoleRequired();
       if (!canChangeRole(actor.role, 'member', invitee.role)) {
         throw accountRoleRequired('Only an owner invites an owner.');
       }
       if (await this.accounts.hasMemberWithEmail(id, invitee.email, tx)) throw alreadyMember();
-      await this.accountsService.assertSeatAvailable(id, tx);
+      // A new invitation to an address replaces its pending one: that one's seat is this one's.
+      const pendingInvitations = await this.invitations.pendingCount(id, { exceptEmail: invitee.email }, tx);
+      await this.accountsService.assertSeatAvailable(
+        id,
+        { members: members.length, pendingInvitations },
+        INVITATIONS_ROUTE,
+      );
       const [account, inviter] = await Promise.all([
         this.accounts.accountOf(caller.id, id, tx),
         this.accounts.member(id, caller.id),
@@ -149,13 +162,19 @@ export class InvitationsService {
     const tokenHash = hashLinkToken(token);
     const accountId = await this.invitations.accountOfToken(tokenHash);
     if (!accountId) throw invalidLinkToken();
-    return this.changes.transaction(async (tx) => {
+    const accepted = await this.changes.transaction(async (tx) => {
       // The members first, as inviting does: then the invitation row (no deadlock with a re-invite).
       const members = await this.accounts.lockMembers(accountId, tx);
       const invitation = await this.invitations.accept(tokenHash, tx);
       if (!invitation) throw invalidLinkToken();
       if (invitation.email !== caller.email.toLowerCase()) throw invitationEmailMismatch();
       if (members.some((member) => member.userId === caller.id)) throw alreadyMember();
+      // Its seat was held since the invitation; only a cap lowered meanwhile (a downgrade) refuses it.
+      await this.accountsService.assertSeatAvailable(
+        accountId,
+        { members: members.length, pendingInvitations: 0 },
+        ACCEPT_ROUTE,
+      );
       await this.accounts.addMember(accountId, caller.id, invitation.role, tx);
       await this.changes.publish({ kind: 'identity', userId: caller.id }, tx);
       await this.audit.record(
@@ -172,5 +191,7 @@ export class InvitationsService {
       if (!account) throw accountNotFound();
       return { account: { id: account.id, name: account.name, role: account.role } };
     });
+    await this.membershipChanges.changed(accountId);
+    return accepted;
   }
 }

@@ -49,7 +49,10 @@ export class AdminUsersController {
 
   @Get('users/:id')
   @NoStore()
-  @ApiOperation({ summary: 'A user with subscription, entitlements, credit ledger and billing events' })
+  @ApiOperation({
+    summary:
+      "A user with their personal account's subscription, entitlements, credit ledger and billing events",
+  })
   @ApiOkResponse({ type: AdminUserDetailDto })
   @ApiProblems('validation_failed', 'not_found')
   detail(@Param('id', UuidParam) id: string): Promise<AdminUserDetailDto> {
@@ -114,7 +117,9 @@ export class AdminUsersController {
 
   @Post('users/:id/grants')
   @NoStore()
-  @ApiOperation({ summary: 'Open a feature for the user whatever the plan (a comp), until expiresAt' })
+  @ApiOperation({
+    summary: "Open a feature for the user's personal account whatever the plan (a comp), until expiresAt",
+  })
   @ApiCreatedResponse({ type: GrantDto })
   @ApiProblems('validation_failed', 'not_found')
   async grant(
@@ -122,8 +127,7 @@ export class AdminUsersController {
     @Param('id', UuidParam) id: string,
     @Body() body: CreateGrantDto,
   ): Promise<GrantDto> {
-    await this.users.assertExists(id);
-    return this.grants.grant(id, body, admin.id);
+    return this.grants.grant(await this.users.personalAccountOf(id), body, admin.id);
   }
 
   @Delete('users/:id/grants/:grantId')
@@ -131,11 +135,11 @@ export class AdminUsersController {
   @ApiOperation({ summary: 'Revoke a grant' })
   @ApiNoContentResponse()
   @ApiProblems('validation_failed', 'not_found')
-  revokeGrant(
+  async revokeGrant(
     @CurrentUser() admin: AuthenticatedUser,
     @Param('id', UuidParam) id: string,
     @Param('grantId', UuidParam) grantId: string,
   ): Promise<void> {
-    return this.grants.revoke(id, grantId, admin.id);
+    return this.grants.revoke(await this.users.personalAccountOf(id), grantId, admin.id);
   }
 }

@@ -5,6 +5,7 @@ import { PageQueryDto } from '../../common/validation/page-query.dto';
 import { NoNullBytes } from '../../common/validation/text.decorators';
 
 import { Role } from '../../generated/prisma/enums';
+import { MemberDto } from '../accounts/accounts.dto';
 import { SubscriptionSummaryDto } from '../billing/billing.dto';
 import { GrantDto } from '../entitlements/grant.dto';
 import { EntitlementDto } from '../paywall/entitlement.dto';
@@ -64,8 +65,8 @@ export class PaymentRequiredEventDto {
   @ApiProperty() createdAt!: string;
 }
 
-export class AdminUserDetailDto {
-  @ApiProperty({ type: UserDto }) user!: UserDto;
+/** An account's billing as an admin reads it. */
+export class AdminBillingDto {
   @ApiProperty({ type: SubscriptionSummaryDto, nullable: true }) subscription!: SubscriptionSummaryDto | null;
   @ApiProperty({ type: [EntitlementDto] }) entitlements!: EntitlementDto[];
   @ApiProperty({ type: AdminCreditsDto }) credits!: AdminCreditsDto;
@@ -73,4 +74,22 @@ export class AdminUserDetailDto {
   @ApiProperty({ type: [PaymentRequiredEventDto], description: 'Recent 402 answers, newest first' })
   recentPaymentRequired!: PaymentRequiredEventDto[];
   @ApiProperty({ type: [BillingEventDto] }) billingEvents!: BillingEventDto[];
+}
+
+export class AdminUserDetailDto extends AdminBillingDto {
+  @ApiProperty({ type: UserDto }) user!: UserDto;
+  @ApiProperty({ format: 'uuid', description: 'The personal account whose billing this is' })
+  accountId!: string;
+}
+
+export class AdminAccountDto {
+  @ApiProperty({ format: 'uuid' }) id!: string;
+  @ApiProperty() name!: string;
+  @ApiProperty() personal!: boolean;
+  @ApiProperty() createdAt!: string;
+  @ApiProperty({ type: [MemberDto] }) members!: MemberDto[];
+}
+
+export class AdminAccountDetailDto extends AdminBillingDto {
+  @ApiProperty({ type: AdminAccountDto }) account!: AdminAccountDto;
 }

@@ -7,7 +7,15 @@ import { GrantsService } from '../entitlements/grants.service';
 import { EntitlementViewService } from '../paywall/entitlement-view.service';
 import { PaymentRequiredLog } from '../paywall/payment-required.log';
 import { UsersService } from '../users/users.service';
-import { AdminUserDetailDto, AdminUserListDto, AdminUsersQueryDto } from './admin-users.dto';
+import { accountNotFound } from '../accounts/account-errors';
+import { UserAccountsService } from '../accounts/user-accounts.service';
+import {
+  AdminAccountDetailDto,
+  AdminBillingDto,
+  AdminUserDetailDto,
+  AdminUserListDto,
+  AdminUsersQueryDto,
+} from './admin-users.dto';
 
 @Injectable()
 export class AdminUsersService {
@@ -18,6 +26,7 @@ export class AdminUsersService {
     private readonly credits: CreditsService,
     private readonly grants: GrantsService,
     private readonly paymentRequiredLog: PaymentRequiredLog,
+    private readonly accounts: UserAccountsService,
   ) {}
 
   search(query: AdminUsersQueryDto): Promise<AdminUserListDto> {
@@ -27,15 +36,35 @@ export class AdminUsersService {
   async detail(userId: string): Promise<AdminUserDetailDto> {
     const user = await this.users.find(userId);
     if (!user) throw new DomainError('not_found', 'No such user.');
+    const accountId = await this.accounts.personalAccountOf(userId);
+    return { user, accountId, ...(await this.billingOf(accountId)) };
+  }
+
+  async accountDetail(accountId: string): Promise<AdminAccountDetailDto> {
+    const account = await this.accounts.describe(accountId);
+    if (!account) throw accountNotFound();
+    return { account, ...(await this.billingOf(accountId)) };
+  }
+
+  /** The user's personal account: what `/v1/admin/users/:id/...` acts on (404 for no such user). */
+  async personalAccountOf(userId: string): Promise<string> {
+    await this.assertExists(userId);
+    return this.accounts.personalAccountOf(userId);
+  }
+
+  async assertAccountExists(accountId: string): Promise<void> {
+    if (!(await this.accounts.describe(accountId))) throw accountNotFound();
+  }
+
+  private async billingOf(accountId: string): Promise<AdminBillingDto> {
     const [{ entitlements, view }, ledger, changes, grants, paymentRequired] = await Promise.all([
-      this.entitlementView.forUser(userId),
-      this.credits.ledger(userId),
-      this.audit.recentChanges(userId),
-      this.grants.active(userId),
-      this.paymentRequiredLog.recent(userId),
+      this.entitlementView.forAccount(accountId),
+      this.credits.ledger(accountId),
+      this.audit.recentChanges(accountId),
+      this.grants.active(accountId),
+      this.paymentRequiredLog.recent(accountId),
     ]);
     return {
-      user,
       subscription: entitlements.subscription,
       entitlements: view,
       credits: {

@@ -34,6 +34,7 @@ export class BillingController {
     'not_found',
     'already_subscribed',
     'email_not_verified',
+    'billing_role_required',
     ...STRIPE_PROBLEMS,
   )
   checkout(
@@ -42,7 +43,7 @@ export class BillingController {
     @Headers('idempotency-key') idempotencyKey?: string,
   ): Promise<CheckoutSessionDto> {
     const key = idempotencyKey && /^[\w-]{1,100}$/.test(idempotencyKey) ? idempotencyKey : undefined;
-    return this.billing.checkout(user.id, body.priceId, key);
+    return this.billing.checkout(user, body.priceId, key);
   }
 
   @Post('checkout/:sessionId/sync')
@@ -54,16 +55,16 @@ export class BillingController {
     @CurrentUser() user: AuthenticatedUser,
     @Param('sessionId') sessionId: string,
   ): Promise<BillingStateDto> {
-    return this.billing.syncCheckout(user.id, sessionId);
+    return this.billing.syncCheckout(user.account.id, sessionId);
   }
 
   @Post('portal')
   @NoStore()
   @ApiOperation({ summary: 'A Stripe customer portal session' })
   @ApiCreatedResponse({ type: PortalSessionDto })
-  @ApiProblems('no_billing_account', ...STRIPE_PROBLEMS)
+  @ApiProblems('no_billing_account', 'billing_role_required', ...STRIPE_PROBLEMS)
   portal(@CurrentUser() user: AuthenticatedUser): Promise<PortalSessionDto> {
-    return this.billing.portal(user.id);
+    return this.billing.portal(user);
   }
 
   @Get('subscription')
@@ -71,18 +72,25 @@ export class BillingController {
   @ApiOkResponse({ type: SubscriptionSummaryDto })
   @ApiProblems('no_subscription')
   subscription(@CurrentUser() user: AuthenticatedUser): Promise<SubscriptionSummaryDto> {
-    return this.billing.subscription(user.id);
+    return this.billing.subscription(user.account.id);
   }
 
   @Post('subscription/change')
   @HttpCode(200)
   @ApiOperation({ summary: 'Swap the subscription to another recurring price (prorated)' })
   @ApiOkResponse({ type: SubscriptionSummaryDto })
-  @ApiProblems('validation_failed', 'not_found', 'no_subscription', 'conflict', ...STRIPE_PROBLEMS)
+  @ApiProblems(
+    'validation_failed',
+    'not_found',
+    'no_subscription',
+    'conflict',
+    'billing_role_required',
+    ...STRIPE_PROBLEMS,
+  )
   change(
     @CurrentUser() user: AuthenticatedUser,
     @Body() body: PriceChoiceDto,
   ): Promise<SubscriptionSummaryDto> {
-    return this.billing.changePlan(user.id, body.priceId);
+    return this.billing.changePlan(user, body.priceId);
   }
 }

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 
+import { AccountsModule } from '../accounts/accounts.module';
 import { CreditsModule } from '../credits/credits.module';
 import { EntitlementsModule } from '../entitlements/entitlements.module';
 import { PlansModule } from '../plans/plans.module';
@@ -11,11 +12,13 @@ import { CheckoutSessionsService } from './checkout-sessions.service';
 import { CreditPackService } from './credit-pack.service';
 import { CustomersRepository } from './customers.repository';
 import { CustomersService } from './customers.service';
+import { SeatsRepository } from './seats.repository';
+import { SeatsService } from './seats.service';
 import { SubscriptionSyncService } from './subscription-sync.service';
 import { SubscriptionsRepository } from './subscriptions.repository';
 
 @Module({
-  imports: [PlansModule, StripeModule, EntitlementsModule, CreditsModule, UsersModule],
+  imports: [PlansModule, StripeModule, EntitlementsModule, CreditsModule, UsersModule, AccountsModule],
   controllers: [BillingController],
   providers: [
     BillingService,
@@ -25,8 +28,11 @@ import { SubscriptionsRepository } from './subscriptions.repository';
     SubscriptionSyncService,
     CreditPackService,
     CheckoutSessionsService,
+    SeatsRepository,
+    SeatsService,
   ],
   exports: [
+    SeatsService,
     BillingService,
     CustomersService,
     SubscriptionSyncService,

@@ -10,11 +10,14 @@ import { isLive } from '../entitlements/access-policy';
 import { EntitlementsService, toSubscriptionSummary } from '../entitlements/entitlements.service';
 import { PlansService } from '../plans/plans.service';
 import { StripeGateway } from '../stripe/stripe.gateway';
+import { canBill } from '../accounts/account-roles';
+import type { AuthenticatedUser } from '../auth/identity';
 import { UsersService } from '../users/users.service';
 import { BillingStateDto, CheckoutSessionDto, PortalSessionDto, SubscriptionSummaryDto } from './billing.dto';
 import { CheckoutSessionsService } from './checkout-sessions.service';
 import { CreditPackService } from './credit-pack.service';
 import { CustomersService } from './customers.service';
+import { SeatsService } from './seats.service';
 import { SubscriptionSyncService } from './subscription-sync.service';
 import { SubscriptionsRepository } from './subscriptions.repository';
 
@@ -31,21 +34,30 @@ export class BillingService {
     private readonly checkoutSessions: CheckoutSessionsService,
     private readonly subscriptions: SubscriptionsRepository,
     private readonly users: UsersService,
+    private readonly seats: SeatsService,
   ) {}
 
-  async checkout(userId: string, priceId: string, idempotencyKey?: string): Promise<CheckoutSessionDto> {
-    await this.users.assertVerifiedWhenRequired(userId);
+  async checkout(
+    caller: AuthenticatedUser,
+    priceId: string,
+    idempotencyKey?: string,
+  ): Promise<CheckoutSessionDto> {
+    const accountId = billingAccountOf(caller);
+    await this.users.assertVerifiedWhenRequired(caller.id);
     const price = await this.sellablePrice(priceId);
     const recurring = price.interval !== 'one_time';
-    if (recurring) await this.assertNotSubscribed(userId);
-    const customer = await this.customers.ensureCustomer(userId);
-    const metadata = { userId, priceId: price.id };
+    if (recurring) await this.assertNotSubscribed(accountId);
+    const [customer, quantity] = await Promise.all([
+      this.customers.ensureCustomer(accountId),
+      this.seats.quantityFor(accountId, price),
+    ]);
+    const metadata = { accountId, priceId: price.id };
     const params: Stripe.Checkout.SessionCreateParams = {
       mode: recurring ? 'subscription' : 'payment',
       customer,
-      client_reference_id: userId,
+      client_reference_id: accountId,
       metadata,
-      line_items: [{ price: price.stripePriceId!, quantity: 1 }],
+      line_items: [{ price: price.stripePriceId!, quantity }],
       success_url: `${this.appUrl}/billing/success?session_id={CHECKOUT_SESSION_ID}`,
       cancel_url: `${this.appUrl}/billing/cancel`,
       ...(recurring
@@ -57,7 +69,7 @@ export class BillingService {
           }
         : { payment_intent_data: { metadata } }),
     };
-    const key = `tollgate-checkout-${userId}-${idempotencyKey ?? randomUUID()}`;
+    const key = `tollgate-checkout-${accountId}-${idempotencyKey ?? randomUUID()}`;
     const session = await this.stripe.call('checkout.sessions.create', (stripe) =>
       stripe.checkout.sessions.create(params, { idempotencyKey: key }),
     );
@@ -65,11 +77,11 @@ export class BillingService {
   }
 
   /** What the success page calls: the session's outcome now, without waiting for the webhook. */
-  async syncCheckout(userId: string, sessionId: string): Promise<BillingStateDto> {
+  async syncCheckout(accountId: string, sessionId: string): Promise<BillingStateDto> {
     if (!/^cs_[A-Za-z0-9_]{1,250}$/.test(sessionId))
       throw new DomainError('not_found', 'No such checkout session.');
     const session = await this.checkoutSessions.retrieve(sessionId);
-    if (!session || (await this.checkoutSessions.owner(session)) !== userId) {
+    if (!session || (await this.checkoutSessions.owner(session)) !== accountId) {
       throw new DomainError('not_found', 'No such checkout session.');
     }
     const cause = `checkout-sync:${session.id}`;
@@ -78,26 +90,28 @@ export class BillingService {
         typeof session.subscription === 'string' ? session.subscription : session.subscription.id;
       await this.subscriptionSync.syncById(subscriptionId, cause);
     }
-    await this.creditPacks.creditPaidSession(session, cause, userId);
-    return this.state(userId);
+    await this.creditPacks.creditPaidSession(session, cause, accountId);
+    return this.state(accountId);
   }
 
-  async portal(userId: string): Promise<PortalSessionDto> {
-    const customer = await this.customers.existingCustomer(userId);
+  async portal(caller: AuthenticatedUser): Promise<PortalSessionDto> {
+    const accountId = billingAccountOf(caller);
+    const customer = await this.customers.existingCustomer(accountId);
     const session = await this.stripe.call('billingPortal.sessions.create', (stripe) =>
       stripe.billingPortal.sessions.create({ customer, return_url: `${this.appUrl}/account` }),
     );
     return { url: session.url };
   }
 
-  async subscription(userId: string): Promise<SubscriptionSummaryDto> {
-    const subscription = await this.entitlements.currentSubscription(userId);
+  async subscription(accountId: string): Promise<SubscriptionSummaryDto> {
+    const subscription = await this.entitlements.currentSubscription(accountId);
     if (!subscription) throw new DomainError('no_subscription');
     return toSubscriptionSummary(subscription);
   }
 
-  async changePlan(userId: string, priceId: string): Promise<SubscriptionSummaryDto> {
-    const current = await this.entitlements.currentSubscription(userId);
+  async changePlan(caller: AuthenticatedUser, priceId: string): Promise<SubscriptionSummaryDto> {
+    const accountId = billingAccountOf(caller);
+    const current = await this.entitlements.currentSubscription(accountId);
     if (!current || !isLive(current.status)) throw new DomainError('no_subscription');
     const price = await this.sellablePrice(priceId);
     if (price.interval === 'one_time') {
@@ -108,6 +122,7 @@ export class BillingService {
     // A key of this request's own: the same swap asked again later (pro → team → pro → team) is a new
     // change, which a key derived from the prices would have Stripe replay as the old one's answer.
     const idempotencyKey = `tollgate-change-${current.stripeSubscriptionId}-${randomUUID()}`;
+    const quantity = await this.seats.quantityFor(accountId, price);
     await this.stripe.call('subscriptions.update', async (stripe) => {
       const remote = await stripe.subscriptions.retrieve(current.stripeSubscriptionId);
       const [item] = remote.items.data;
@@ -115,20 +130,20 @@ export class BillingService {
       return stripe.subscriptions.update(
         remote.id,
         {
-          items: [{ id: item.id, price: price.stripePriceId! }],
+          items: [{ id: item.id, price: price.stripePriceId!, quantity }],
           proration_behavior: 'create_prorations',
-          metadata: { userId, priceId: price.id },
+          metadata: { accountId, priceId: price.id },
         },
         { idempotencyKey },
       );
     });
-    await this.subscriptionSync.syncById(current.stripeSubscriptionId, `plan-change:${userId}`);
-    return this.subscription(userId);
+    await this.subscriptionSync.syncById(current.stripeSubscriptionId, `plan-change:${accountId}`);
+    return this.subscription(accountId);
   }
 
-  /** Every subscription the user has had, newest first, as Stripe last told us (for their data export). */
-  async history(userId: string): Promise<(SubscriptionSummaryDto & { stripeSubscriptionId: string })[]> {
-    const subscriptions = await this.subscriptions.historyOf(userId);
+  /** Every subscription the account has had, newest first, as Stripe last told us (for their data export). */
+  async history(accountId: string): Promise<(SubscriptionSummaryDto & { stripeSubscriptionId: string })[]> {
+    const subscriptions = await this.subscriptions.historyOf(accountId);
     return subscriptions.map((subscription) => ({
       stripeSubscriptionId: subscription.stripeSubscriptionId,
       ...toSubscriptionSummary(subscription),
@@ -136,12 +151,12 @@ export class BillingService {
   }
 
   /**
-   * Cancels at once, in Stripe, every live subscription of the user (their account is being deleted).
+   * Cancels at once, in Stripe, every live subscription of the account (it or its user is being deleted).
    * A subscription Stripe has ended already is only brought up to date. Throws (503) when Stripe cannot
    * be reached, so that nothing else of the deletion happens before the billing has stopped.
    */
-  async cancelAllNow(userId: string, cause: string): Promise<number> {
-    const live = (await this.subscriptions.listForUser(userId)).filter((subscription) =>
+  async cancelAllNow(accountId: string, cause: string): Promise<number> {
+    const live = (await this.subscriptions.listForAccount(accountId)).filter((subscription) =>
       isLive(subscription.status),
     );
     for (const { stripeSubscriptionId: id } of live) {
@@ -161,10 +176,10 @@ export class BillingService {
     return live.length;
   }
 
-  async state(userId: string): Promise<BillingStateDto> {
+  async state(accountId: string): Promise<BillingStateDto> {
     const [subscription, balance] = await Promise.all([
-      this.entitlements.currentSubscription(userId),
-      this.entitlements.creditBalance(userId),
+      this.entitlements.currentSubscription(accountId),
+      this.entitlements.creditBalance(accountId),
     ]);
     return { subscription: subscription ? toSubscriptionSummary(subscription) : null, credits: { balance } };
   }
@@ -177,8 +192,8 @@ export class BillingService {
     return price;
   }
 
-  private async assertNotSubscribed(userId: string): Promise<void> {
-    const current = await this.entitlements.currentSubscription(userId);
+  private async assertNotSubscribed(accountId: string): Promise<void> {
+    const current = await this.entitlements.currentSubscription(accountId);
     if (current && isLive(current.status)) {
       throw new DomainError(
         'already_subscribed',
@@ -190,4 +205,10 @@ export class BillingService {
   private get appUrl(): string {
     return this.config.env.APP_URL.replace(/\/$/, '');
   }
+}
+
+/** The account a billing action spends for: only its owners and admins may (403 `billing_role_required`). */
+function billingAccountOf(caller: AuthenticatedUser): string {
+  if (!canBill(caller.account.role)) throw new DomainError('billing_role_required');
+  return caller.account.id;
 }

@@ -25,15 +25,19 @@ export class CheckoutSessionsService {
   }
 
   /**
-   * The user the session was created for, only when its customer is the one this service created for
-   * that user: a session naming one user on another's customer, or on a customer the service never
-   * created, belongs to nobody.
+   * The account the session was created for, only when its customer is the one this service created
+   * for that account: a session naming one account on another's customer, or on a customer the service
+   * never created, belongs to nobody. Sessions created before teams name the user whose personal account
+   * the customer now belongs to (`metadata.userId`).
    */
   async owner(session: Stripe.Checkout.Session): Promise<string | null> {
-    const named = session.client_reference_id ?? session.metadata?.userId;
-    if (!named || (session.metadata?.userId && session.metadata.userId !== named)) return null;
+    const named = session.client_reference_id ?? session.metadata?.accountId ?? session.metadata?.userId;
+    const metadataNames = session.metadata?.accountId ?? session.metadata?.userId;
+    if (!named || (metadataNames && metadataNames !== named)) return null;
     const customerId = typeof session.customer === 'string' ? session.customer : session.customer?.id;
     if (!customerId) return null;
-    return (await this.customers.userIdForCustomer(customerId)) === named ? named : null;
+    const account = await this.customers.accountForCustomer(customerId);
+    if (!account) return null;
+    return account.id === named || account.personalUserId === named ? account.id : null;
   }
 }

@@ -18,13 +18,13 @@ export class CreditPackService {
   ) {}
 
   /**
-   * `session`: as retrieved from Stripe with `line_items` (CheckoutSessionsService), and `userId` its
+   * `session`: as retrieved from Stripe with `line_items` (CheckoutSessionsService), and `accountId` its
    * verified owner; a webhook's payload is never fulfilled.
    */
   async creditPaidSession(
     session: Stripe.Checkout.Session,
     cause: string | null,
-    userId: string,
+    accountId: string,
   ): Promise<boolean> {
     const settled = session.payment_status === 'paid' || session.payment_status === 'no_payment_required';
     if (session.mode !== 'payment' || !settled) return false;
@@ -36,7 +36,7 @@ export class CreditPackService {
     const paymentIntent =
       typeof session.payment_intent === 'string' ? session.payment_intent : session.payment_intent?.id;
     return this.credits.purchase({
-      userId,
+      accountId,
       credits,
       sourceKey: `checkout:${session.id}`,
       stripePaymentIntentId: paymentIntent ?? null,

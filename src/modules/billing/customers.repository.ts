@@ -2,36 +2,60 @@ import { Injectable } from '@nestjs/common';
 
 import { PrismaService } from '../../database/prisma.service';
 
-/** The link from a user to their Stripe customer (kept on the user's row). */
+export interface CustomerAccount {
+  id: string;
+  /** Set for a personal account: what Checkout Sessions created before teams name. */
+  personalUserId: string | null;
+}
+
+/** The link from an account to its Stripe customer (kept on the account's row). */
 @Injectable()
 export class CustomersRepository {
   constructor(private readonly prisma: PrismaService) {}
 
-  billingContact(userId: string) {
-    return this.prisma.user.findUnique({
-      where: { id: userId },
-      select: { email: true, name: true, stripeCustomerId: true },
+  /** The account's name and customer, and the address Stripe mails: its first owner's. */
+  async billingContact(accountId: string) {
+    const account = await this.prisma.account.findUnique({
+      where: { id: accountId },
+      select: {
+        name: true,
+        stripeCustomerId: true,
+        memberships: {
+          where: { role: 'owner' },
+          orderBy: { joinedAt: 'asc' },
+          take: 1,
+          select: { user: { select: { email: true } } },
+        },
+      },
     });
+    if (!account) return null;
+    return {
+      name: account.name,
+      stripeCustomerId: account.stripeCustomerId,
+      email: account.memberships[0]?.user.email ?? null,
+    };
   }
 
-  /** Stores the customer unless the user has one already (a concurrent first checkout stored it). */
-  async link(userId: string, stripeCustomerId: string): Promise<void> {
-    await this.prisma.user.updateMany({
-      where: { id: userId, stripeCustomerId: null },
+  /** Stores the customer unless the account has one already (a concurrent first checkout stored it). */
+  async link(accountId: string, stripeCustomerId: string): Promise<void> {
+    await this.prisma.account.updateMany({
+      where: { id: accountId, stripeCustomerId: null },
       data: { stripeCustomerId },
     });
   }
 
-  async customerOf(userId: string): Promise<string | null> {
-    const user = await this.prisma.user.findUnique({
-      where: { id: userId },
+  async customerOf(accountId: string): Promise<string | null> {
+    const account = await this.prisma.account.findUnique({
+      where: { id: accountId },
       select: { stripeCustomerId: true },
     });
-    return user?.stripeCustomerId ?? null;
+    return account?.stripeCustomerId ?? null;
   }
 
-  async userOf(stripeCustomerId: string): Promise<string | null> {
-    const user = await this.prisma.user.findUnique({ where: { stripeCustomerId }, select: { id: true } });
-    return user?.id ?? null;
+  accountOf(stripeCustomerId: string): Promise<CustomerAccount | null> {
+    return this.prisma.account.findUnique({
+      where: { stripeCustomerId },
+      select: { id: true, personalUserId: true },
+    });
   }
 }

@@ -20,6 +20,7 @@ const SYNC_TRANSACTION = { timeout: 10_000, maxWait: 5_000 };
 const AUDITED_FIELDS = [
   'status',
   'priceId',
+  'quantity',
   'cancelAtPeriodEnd',
   'graceUntil',
   'pausedAt',
@@ -62,7 +63,8 @@ export class SubscriptionSyncService {
     const result = await this.changes.transaction(async (tx) => {
       await this.subscriptions.lock(stripeSubscriptionId, tx);
       const applied = await this.apply(snapshot, ticket, cause, tx, payment);
-      if (applied.changed) await this.changes.publish({ kind: 'entitlements', userId: snapshot.userId }, tx);
+      if (applied.changed)
+        await this.changes.publish({ kind: 'entitlements', accountId: snapshot.accountId }, tx);
       return applied;
     }, SYNC_TRANSACTION);
     return result.subscription;
@@ -98,7 +100,7 @@ export class SubscriptionSyncService {
       const pick = (row: Subscription | null) =>
         row ? Object.fromEntries(changed.map((field) => [field, jsonValue(row[field])])) : null;
       await this.audit.recordChange(
-        subscription.userId,
+        subscription.accountId,
         previous ? 'subscription.changed' : 'subscription.created',
         cause,
         {
@@ -114,8 +116,8 @@ export class SubscriptionSyncService {
 
   private async snapshot(remote: Stripe.Subscription): Promise<SubscriptionSnapshot | null> {
     const stripeCustomerId = typeof remote.customer === 'string' ? remote.customer : remote.customer.id;
-    const userId = await this.customers.userIdForCustomer(stripeCustomerId);
-    if (!userId) {
+    const accountId = await this.customers.accountIdForCustomer(stripeCustomerId);
+    if (!accountId) {
       this.logger.warn({ msg: 'subscription of an unknown customer ignored', subscription: remote.id });
       return null;
     }
@@ -123,12 +125,13 @@ export class SubscriptionSyncService {
     const stripePriceId = item?.price.id ?? null;
     const price = stripePriceId ? await this.plans.findPriceByStripeId(stripePriceId) : null;
     return {
-      userId,
+      accountId,
       stripeSubscriptionId: remote.id,
       stripeCustomerId,
       status: remote.status,
       priceId: price?.id ?? null,
       stripePriceId,
+      quantity: item?.quantity ?? 1,
       currentPeriodEnd: fromUnix(item?.current_period_end),
       cancelAtPeriodEnd: remote.cancel_at_period_end,
       trialEnd: fromUnix(remote.trial_end),

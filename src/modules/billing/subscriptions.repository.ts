@@ -4,12 +4,13 @@ import { PrismaService } from '../../database/prisma.service';
 import { Prisma, Subscription } from '../../generated/prisma/client';
 
 export interface SubscriptionSnapshot {
-  userId: string;
+  accountId: string;
   stripeSubscriptionId: string;
   stripeCustomerId: string;
   status: string;
   priceId: string | null;
   stripePriceId: string | null;
+  quantity: number;
   currentPeriodEnd: Date | null;
   cancelAtPeriodEnd: boolean;
   trialEnd: Date | null;
@@ -25,14 +26,14 @@ export class SubscriptionsRepository {
     return client.subscription.findUnique({ where: { stripeSubscriptionId } });
   }
 
-  listForUser(userId: string): Promise<Subscription[]> {
-    return this.prisma.subscription.findMany({ where: { userId }, orderBy: { stripeCreatedAt: 'desc' } });
+  listForAccount(accountId: string): Promise<Subscription[]> {
+    return this.prisma.subscription.findMany({ where: { accountId }, orderBy: { stripeCreatedAt: 'desc' } });
   }
 
-  /** The user's subscriptions with their plans, newest first. */
-  historyOf(userId: string) {
+  /** The account's subscriptions with their plans, newest first. */
+  historyOf(accountId: string) {
     return this.prisma.subscription.findMany({
-      where: { userId },
+      where: { accountId },
       orderBy: { stripeCreatedAt: 'desc' },
       include: { price: { include: { plan: { include: { features: true } } } } },
     });

@@ -1,7 +1,7 @@
 /** What changed, as every instance hears it. A new kind of change is a new member here. */
 export type Change =
-  /** A user's entitlements may differ now (subscription, grant, credits). */
-  | { kind: 'entitlements'; userId: string }
+  /** An account's entitlements may differ now (subscription, grant, credits). */
+  | { kind: 'entitlements'; accountId: string }
   /** Who a user is or may be changed: their role, their account disabled or deleted. */
   | { kind: 'identity'; userId: string }
   /** Plans, features or prices changed. */

@@ -6,7 +6,7 @@ import { CreditEntry, Prisma } from '../../generated/prisma/client';
 import { ChangeFeed } from '../change-feed/change-feed.service';
 
 export interface CreditPurchase {
-  userId: string;
+  accountId: string;
   credits: number;
   /** Makes the purchase count once (the Checkout Session id). */
   sourceKey: string;
@@ -40,19 +40,19 @@ const PURCHASE = `
       floor($2::int * amount_refunded::numeric / amount)::int AS credits
     FROM payment WHERE amount_refunded > 0
   ), counted AS (
-    INSERT INTO credit_balances AS current (user_id, balance, updated_at)
+    INSERT INTO credit_balances AS current (account_id, balance, updated_at)
     SELECT $1::uuid, $2::int - COALESCE((SELECT credits FROM refunded), 0), now()
     WHERE NOT EXISTS (SELECT 1 FROM credit_entries WHERE source_key = $3::text)
-    ON CONFLICT (user_id) DO UPDATE SET balance = current.balance + EXCLUDED.balance, updated_at = now()
+    ON CONFLICT (account_id) DO UPDATE SET balance = current.balance + EXCLUDED.balance, updated_at = now()
     RETURNING balance
   ), entry AS (
-    INSERT INTO credit_entries (id, user_id, delta, balance_after, reason, source_key, stripe_payment_intent_id, stripe_event_id)
+    INSERT INTO credit_entries (id, account_id, delta, balance_after, reason, source_key, stripe_payment_intent_id, stripe_event_id)
     SELECT gen_random_uuid(), $1::uuid, $2::int, balance + COALESCE((SELECT credits FROM refunded), 0),
       'purchase', $3::text, $4::text, $5::text
     FROM counted
     RETURNING id
   ), refund_entry AS (
-    INSERT INTO credit_entries (id, user_id, delta, balance_after, reason, source_key, stripe_payment_intent_id, amount_refunded, stripe_event_id)
+    INSERT INTO credit_entries (id, account_id, delta, balance_after, reason, source_key, stripe_payment_intent_id, amount_refunded, stripe_event_id)
     SELECT gen_random_uuid(), $1::uuid, -refunded.credits, counted.balance, 'refund',
       'refund:' || refunded.stripe_charge_id || ':' || refunded.amount_refunded, $4::text,
       refunded.amount_refunded, refunded.stripe_event_id
@@ -71,15 +71,15 @@ export class CreditsRepository {
    * other instances are told (NOTIFY, sent when it commits) in the same round trip.
    */
   async purchase(purchase: CreditPurchase): Promise<boolean> {
-    const { userId, credits, sourceKey, stripePaymentIntentId, stripeEventId } = purchase;
+    const { accountId, credits, sourceKey, stripePaymentIntentId, stripeEventId } = purchase;
     try {
       const inserted = await this.prisma.prepared<{ id: string }>('credit-purchase', PURCHASE, [
-        userId,
+        accountId,
         credits,
         sourceKey,
         stripePaymentIntentId,
         stripeEventId,
-        ChangeFeed.encode({ kind: 'entitlements', userId }),
+        ChangeFeed.encode({ kind: 'entitlements', accountId }),
       ]);
       return inserted.length > 0;
     } catch (error) {
@@ -98,25 +98,25 @@ export class CreditsRepository {
   async refund(
     refund: CreditRefund,
     tx: Prisma.TransactionClient,
-  ): Promise<{ userId: string; taken: number } | null> {
+  ): Promise<{ accountId: string; taken: number } | null> {
     await recordRefund(tx, refund);
     const purchase = await tx.creditEntry.findFirst({
       where: { stripePaymentIntentId: refund.stripePaymentIntentId, reason: 'purchase' },
     });
     if (!purchase) return null;
-    const balance = await lockBalance(tx, purchase.userId);
+    const balance = await lockBalance(tx, purchase.accountId);
     const settled = await tx.creditEntry.aggregate({
       where: { stripePaymentIntentId: refund.stripePaymentIntentId, reason: 'refund' },
       _max: { amountRefunded: true },
     });
     const previouslyRefunded = settled._max.amountRefunded ?? 0;
-    if (refund.amountRefunded <= previouslyRefunded) return { userId: purchase.userId, taken: 0 };
+    if (refund.amountRefunded <= previouslyRefunded) return { accountId: purchase.accountId, taken: 0 };
     const share = (amountRefunded: number) => Math.floor((purchase.delta * amountRefunded) / refund.amount);
     const owed = share(refund.amountRefunded) - share(previouslyRefunded);
     const taken = Math.min(owed, balance);
     await tx.creditEntry.create({
       data: {
-        userId: purchase.userId,
+        accountId: purchase.accountId,
         delta: -taken,
         balanceAfter: balance - taken,
         reason: 'refund',
@@ -127,44 +127,44 @@ export class CreditsRepository {
       },
     });
     await tx.creditBalance.update({
-      where: { userId: purchase.userId },
+      where: { accountId: purchase.accountId },
       data: { balance: { decrement: taken } },
     });
-    return { userId: purchase.userId, taken };
+    return { accountId: purchase.accountId, taken };
   }
 
   /** Spends credits only if the balance covers them; returns the balance left, or null when it does not. */
-  async spend(userId: string, credits: number, reason: string): Promise<number | null> {
+  async spend(accountId: string, credits: number, reason: string): Promise<number | null> {
     const [spent] = await this.prisma.$queryRaw<{ balance_after: number }[]>`
       WITH spent AS (
         UPDATE credit_balances SET balance = balance - ${credits}, updated_at = now()
-        WHERE user_id = ${userId}::uuid AND balance >= ${credits}
+        WHERE account_id = ${accountId}::uuid AND balance >= ${credits}
         RETURNING balance)
-      INSERT INTO credit_entries (id, user_id, delta, balance_after, reason)
-      SELECT gen_random_uuid(), ${userId}::uuid, ${-credits}, balance, ${reason} FROM spent
+      INSERT INTO credit_entries (id, account_id, delta, balance_after, reason)
+      SELECT gen_random_uuid(), ${accountId}::uuid, ${-credits}, balance, ${reason} FROM spent
       RETURNING balance_after`;
     return spent ? spent.balance_after : null;
   }
 
   /** Returns credits spent on a request that then failed. */
-  async giveBack(userId: string, credits: number, reason: string): Promise<void> {
+  async giveBack(accountId: string, credits: number, reason: string): Promise<void> {
     await this.prisma.$executeRaw`
       WITH given AS (
-        INSERT INTO credit_balances AS current (user_id, balance, updated_at)
-        VALUES (${userId}::uuid, ${credits}, now())
-        ON CONFLICT (user_id) DO UPDATE SET balance = current.balance + EXCLUDED.balance, updated_at = now()
+        INSERT INTO credit_balances AS current (account_id, balance, updated_at)
+        VALUES (${accountId}::uuid, ${credits}, now())
+        ON CONFLICT (account_id) DO UPDATE SET balance = current.balance + EXCLUDED.balance, updated_at = now()
         RETURNING balance)
-      INSERT INTO credit_entries (id, user_id, delta, balance_after, reason)
-      SELECT gen_random_uuid(), ${userId}::uuid, ${credits}, balance, ${reason} FROM given`;
+      INSERT INTO credit_entries (id, account_id, delta, balance_after, reason)
+      SELECT gen_random_uuid(), ${accountId}::uuid, ${credits}, balance, ${reason} FROM given`;
   }
 
-  async balance(userId: string): Promise<number> {
-    const row = await this.prisma.creditBalance.findUnique({ where: { userId } });
+  async balance(accountId: string): Promise<number> {
+    const row = await this.prisma.creditBalance.findUnique({ where: { accountId } });
     return row?.balance ?? 0;
   }
 
-  ledger(userId: string, take = 100): Promise<CreditEntry[]> {
-    return this.prisma.creditEntry.findMany({ where: { userId }, orderBy: { createdAt: 'desc' }, take });
+  ledger(accountId: string, take = 100): Promise<CreditEntry[]> {
+    return this.prisma.creditEntry.findMany({ where: { accountId }, orderBy: { createdAt: 'desc' }, take });
   }
 }
 
@@ -184,12 +184,12 @@ async function recordRefund(tx: Prisma.TransactionClient, refund: CreditRefund):
       updated_at = now()`;
 }
 
-async function lockBalance(tx: Prisma.TransactionClient, userId: string): Promise<number> {
+async function lockBalance(tx: Prisma.TransactionClient, accountId: string): Promise<number> {
   await tx.$executeRaw`
-    INSERT INTO credit_balances (user_id, balance, updated_at) VALUES (${userId}::uuid, 0, now())
-    ON CONFLICT (user_id) DO NOTHING`;
+    INSERT INTO credit_balances (account_id, balance, updated_at) VALUES (${accountId}::uuid, 0, now())
+    ON CONFLICT (account_id) DO NOTHING`;
   const [row] = await tx.$queryRaw<{ balance: number }[]>`
-    SELECT balance FROM credit_balances WHERE user_id = ${userId}::uuid FOR UPDATE`;
-  if (!row) throw new Error(`No credit balance row for user ${userId} right after creating it`);
+    SELECT balance FROM credit_balances WHERE account_id = ${accountId}::uuid FOR UPDATE`;
+  if (!row) throw new Error(`No credit balance row for user ${accountId} right after creating it`);
   return row.balance;
 }

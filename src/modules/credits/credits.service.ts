@@ -14,7 +14,7 @@ export class CreditsService {
   async purchase(purchase: CreditPurchase): Promise<boolean> {
     const added = await this.credits.purchase(purchase);
     // The purchase's own statement notified the other instances.
-    if (added) this.changes.published({ kind: 'entitlements', userId: purchase.userId });
+    if (added) this.changes.published({ kind: 'entitlements', accountId: purchase.accountId });
     return added;
   }
 
@@ -22,26 +22,26 @@ export class CreditsService {
     const result = await this.changes.transaction(async (tx) => {
       const taken = await this.credits.refund(refund, tx);
       if (taken && taken.taken > 0)
-        await this.changes.publish({ kind: 'entitlements', userId: taken.userId }, tx);
+        await this.changes.publish({ kind: 'entitlements', accountId: taken.accountId }, tx);
       return taken;
     });
     return result?.taken ?? 0;
   }
 
   /** Spends credits only if the balance covers them; returns the balance left, or null when it does not. */
-  spend(userId: string, credits: number, reason: string): Promise<number | null> {
-    return this.credits.spend(userId, credits, reason);
+  spend(accountId: string, credits: number, reason: string): Promise<number | null> {
+    return this.credits.spend(accountId, credits, reason);
   }
 
-  giveBack(userId: string, credits: number, reason: string): Promise<void> {
-    return this.credits.giveBack(userId, credits, reason);
+  giveBack(accountId: string, credits: number, reason: string): Promise<void> {
+    return this.credits.giveBack(accountId, credits, reason);
   }
 
-  balance(userId: string): Promise<number> {
-    return this.credits.balance(userId);
+  balance(accountId: string): Promise<number> {
+    return this.credits.balance(accountId);
   }
 
-  ledger(userId: string): Promise<CreditEntry[]> {
-    return this.credits.ledger(userId);
+  ledger(accountId: string): Promise<CreditEntry[]> {
+    return this.credits.ledger(accountId);
   }
 }

@@ -15,10 +15,11 @@ export interface SubscriptionState {
  */
 export type PlanAccess = { grants: 'plan' } | { grants: 'default'; denial: DenialCode };
 
-const LIVE_STATUSES = new Set(['active', 'trialing', 'past_due', 'incomplete', 'paused', 'unpaid']);
+export const LIVE_STATUSES = ['active', 'trialing', 'past_due', 'incomplete', 'paused', 'unpaid'] as const;
+const LIVE = new Set<string>(LIVE_STATUSES);
 
 export function isLive(status: string): boolean {
-  return LIVE_STATUSES.has(status);
+  return LIVE.has(status);
 }
 
 /** SPEC's access policy table. */

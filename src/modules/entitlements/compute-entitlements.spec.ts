@@ -28,7 +28,8 @@ function pro(overrides: Partial<SubscriptionWithPlanFeatures> = {}): Subscriptio
 
 function compute(overrides: Partial<EntitlementInputs>) {
   const inputs: EntitlementInputs = {
-    userId: 'user-1',
+    accountId: 'account-1',
+    accountName: 'Acme',
     subscription: null,
     defaultFeatures: FREE,
     grants: [],

@@ -4,14 +4,15 @@ import { Entitlements, FeatureEntitlement, SubscriptionSummary } from './entitle
 
 type FeatureLimit = Pick<PlanFeature, 'key' | 'limit'>;
 
-/** The user's current subscription with its plan, as the entitlements read it. */
+/** The account's current subscription with its plan, as the entitlements read it. */
 export type SubscriptionWithPlanFeatures = Pick<
   Subscription,
   'status' | 'priceId' | 'currentPeriodEnd' | 'cancelAtPeriodEnd' | 'trialEnd' | 'graceUntil'
 > & { price: { plan: { key: string; features: FeatureLimit[] } } | null };
 
 export interface EntitlementInputs {
-  userId: string;
+  accountId: string;
+  accountName: string;
   subscription: SubscriptionWithPlanFeatures | null;
   defaultFeatures: FeatureLimit[];
   /** Grants not revoked and not expired at `now`. */
@@ -41,7 +42,8 @@ export function computeEntitlements(inputs: EntitlementInputs, now: Date): Entit
 
   const liveSubscription = subscription && isLive(subscription.status) ? subscription : null;
   return {
-    userId: inputs.userId,
+    accountId: inputs.accountId,
+    accountName: inputs.accountName,
     subscription: subscription ? toSubscriptionSummary(subscription) : null,
     subscribedPlanKey: liveSubscription?.price?.plan.key ?? null,
     subscribedPlanFeatures: new Set(

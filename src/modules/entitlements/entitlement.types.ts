@@ -18,11 +18,13 @@ export interface FeatureEntitlement {
   until?: Date | null;
 }
 
-/** Everything the guard needs to answer for one user, computed in one place. */
+/** Everything the guard needs to answer for one account, computed in one place. */
 export interface Entitlements {
-  userId: string;
+  accountId: string;
+  /** The account's name, for the 402 body. */
+  accountName: string;
   subscription: SubscriptionSummary | null;
-  /** The plan of the user's live subscription (also while its paid features are withheld). */
+  /** The plan of the account's live subscription (also while its paid features are withheld). */
   subscribedPlanKey: string | null;
   /** The features of that plan, granted or not. */
   subscribedPlanFeatures: Set<string>;

@@ -5,7 +5,7 @@ import { PlanFeature, Prisma, Subscription } from '../../generated/prisma/client
 import { isLive } from './access-policy';
 
 export type SubscriptionWithPlan = Subscription & {
-  price: { id: string; plan: { key: string; features: PlanFeature[] } } | null;
+  price: { id: string; perSeat: boolean; plan: { key: string; features: PlanFeature[] } } | null;
 };
 
 /** The reads behind an entitlement computation. */
@@ -14,36 +14,50 @@ export class EntitlementsRepository {
   constructor(private readonly prisma: PrismaService) {}
 
   /** The subscription that decides access: a live one first, else the most recent. */
-  async currentSubscription(userId: string): Promise<SubscriptionWithPlan | null> {
+  async currentSubscription(accountId: string): Promise<SubscriptionWithPlan | null> {
     const subscriptions = await this.prisma.subscription.findMany({
-      where: { userId },
-      include: { price: { select: { id: true, plan: { select: { key: true, features: true } } } } },
+      where: { accountId },
+      include: {
+        price: { select: { id: true, perSeat: true, plan: { select: { key: true, features: true } } } },
+      },
       orderBy: { stripeCreatedAt: 'desc' },
       take: 10,
     });
     return subscriptions.find((subscription) => isLive(subscription.status)) ?? subscriptions[0] ?? null;
   }
 
+  async accountName(accountId: string): Promise<string | null> {
+    const account = await this.prisma.account.findUnique({
+      where: { id: accountId },
+      select: { name: true },
+    });
+    return account?.name ?? null;
+  }
+
   defaultPlanFeatures(): Promise<PlanFeature[]> {
     return this.prisma.planFeature.findMany({ where: { plan: { isDefault: true, active: true } } });
   }
 
-  async creditBalance(userId: string): Promise<number> {
-    const row = await this.prisma.creditBalance.findUnique({ where: { userId } });
+  async creditBalance(accountId: string): Promise<number> {
+    const row = await this.prisma.creditBalance.findUnique({ where: { accountId } });
     return row?.balance ?? 0;
   }
 
   recordChange(
-    userId: string,
+    accountId: string,
     kind: string,
     cause: string,
     details: Prisma.InputJsonValue,
     client: Prisma.TransactionClient = this.prisma,
   ): Promise<unknown> {
-    return client.entitlementEvent.create({ data: { userId, kind, cause, details } });
+    return client.entitlementEvent.create({ data: { accountId, kind, cause, details } });
   }
 
-  recentChanges(userId: string, take = 50) {
-    return this.prisma.entitlementEvent.findMany({ where: { userId }, orderBy: { createdAt: 'desc' }, take });
+  recentChanges(accountId: string, take = 50) {
+    return this.prisma.entitlementEvent.findMany({
+      where: { accountId },
+      orderBy: { createdAt: 'desc' },
+      take,
+    });
   }
 }

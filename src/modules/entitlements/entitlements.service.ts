@@ -18,34 +18,38 @@ export class EntitlementsService {
 
   /** Records a change to what the user may do (the billing events admins read), inside the change's transaction. */
   recordChange(
-    userId: string,
+    accountId: string,
     kind: string,
     cause: string,
     details: Prisma.InputJsonValue,
     tx?: Prisma.TransactionClient,
   ): Promise<unknown> {
-    return this.repository.recordChange(userId, kind, cause, details, tx);
+    return this.repository.recordChange(accountId, kind, cause, details, tx);
   }
 
-  currentSubscription(userId: string): Promise<SubscriptionWithPlan | null> {
-    return this.repository.currentSubscription(userId);
+  currentSubscription(accountId: string): Promise<SubscriptionWithPlan | null> {
+    return this.repository.currentSubscription(accountId);
   }
 
-  creditBalance(userId: string): Promise<number> {
-    return this.repository.creditBalance(userId);
+  creditBalance(accountId: string): Promise<number> {
+    return this.repository.creditBalance(accountId);
   }
 
-  recentChanges(userId: string) {
-    return this.repository.recentChanges(userId);
+  recentChanges(accountId: string) {
+    return this.repository.recentChanges(accountId);
   }
 
-  async compute(userId: string, now = new Date()): Promise<Entitlements> {
-    const [subscription, defaultFeatures, grants, creditBalance] = await Promise.all([
-      this.repository.currentSubscription(userId),
+  async compute(accountId: string, now = new Date()): Promise<Entitlements> {
+    const [accountName, subscription, defaultFeatures, grants, creditBalance] = await Promise.all([
+      this.repository.accountName(accountId),
+      this.repository.currentSubscription(accountId),
       this.repository.defaultPlanFeatures(),
-      this.grants.active(userId, now),
-      this.repository.creditBalance(userId),
+      this.grants.active(accountId, now),
+      this.repository.creditBalance(accountId),
     ]);
-    return computeEntitlements({ userId, subscription, defaultFeatures, grants, creditBalance }, now);
+    return computeEntitlements(
+      { accountId, accountName: accountName ?? '', subscription, defaultFeatures, grants, creditBalance },
+      now,
+    );
   }
 }

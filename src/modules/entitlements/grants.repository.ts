@@ -4,7 +4,7 @@ import { PrismaService } from '../../database/prisma.service';
 import { Grant, Prisma } from '../../generated/prisma/client';
 
 export interface NewGrant {
-  userId: string;
+  accountId: string;
   feature: string;
   limit: number | null;
   expiresAt: Date | null;
@@ -20,17 +20,17 @@ export class GrantsRepository {
   }
 
   /** Revokes an active grant; false when there is none with that id for the user. */
-  async revoke(userId: string, grantId: string, tx: Prisma.TransactionClient): Promise<boolean> {
+  async revoke(accountId: string, grantId: string, tx: Prisma.TransactionClient): Promise<boolean> {
     const { count } = await tx.grant.updateMany({
-      where: { id: grantId, userId, revokedAt: null },
+      where: { id: grantId, accountId, revokedAt: null },
       data: { revokedAt: new Date() },
     });
     return count === 1;
   }
 
-  active(userId: string, now: Date): Promise<Grant[]> {
+  active(accountId: string, now: Date): Promise<Grant[]> {
     return this.prisma.grant.findMany({
-      where: { userId, revokedAt: null, OR: [{ expiresAt: null }, { expiresAt: { gt: now } }] },
+      where: { accountId, revokedAt: null, OR: [{ expiresAt: null }, { expiresAt: { gt: now } }] },
     });
   }
 }

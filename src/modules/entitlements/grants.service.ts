@@ -16,18 +16,18 @@ export class GrantsService {
     private readonly changes: ChangeFeed,
   ) {}
 
-  async grant(userId: string, input: CreateGrantDto, adminId: string): Promise<GrantDto> {
+  async grant(accountId: string, input: CreateGrantDto, adminId: string): Promise<GrantDto> {
     const expiresAt = input.expiresAt ? new Date(input.expiresAt) : null;
     if (expiresAt && expiresAt <= new Date()) {
       throw DomainError.validation([{ field: 'expiresAt', message: 'expiresAt must be in the future' }]);
     }
     const grant = await this.changes.transaction(async (tx) => {
       const created = await this.grants.create(
-        { userId, feature: input.feature, limit: input.limit ?? null, expiresAt, createdBy: adminId },
+        { accountId, feature: input.feature, limit: input.limit ?? null, expiresAt, createdBy: adminId },
         tx,
       );
       await this.audit.recordChange(
-        userId,
+        accountId,
         'grant.created',
         `admin:${adminId}`,
         {
@@ -38,24 +38,24 @@ export class GrantsService {
         },
         tx,
       );
-      await this.changes.publish({ kind: 'entitlements', userId }, tx);
+      await this.changes.publish({ kind: 'entitlements', accountId }, tx);
       return created;
     });
     return toGrantDto(grant);
   }
 
-  async revoke(userId: string, grantId: string, adminId: string): Promise<void> {
+  async revoke(accountId: string, grantId: string, adminId: string): Promise<void> {
     await this.changes.transaction(async (tx) => {
-      if (!(await this.grants.revoke(userId, grantId, tx))) {
+      if (!(await this.grants.revoke(accountId, grantId, tx))) {
         throw new DomainError('not_found', 'No such active grant for this user.');
       }
-      await this.audit.recordChange(userId, 'grant.revoked', `admin:${adminId}`, { grantId }, tx);
-      await this.changes.publish({ kind: 'entitlements', userId }, tx);
+      await this.audit.recordChange(accountId, 'grant.revoked', `admin:${adminId}`, { grantId }, tx);
+      await this.changes.publish({ kind: 'entitlements', accountId }, tx);
     });
   }
 
-  async active(userId: string): Promise<GrantDto[]> {
-    return (await this.grants.active(userId, new Date())).map(toGrantDto);
+  async active(accountId: string): Promise<GrantDto[]> {
+    return (await this.grants.active(accountId, new Date())).map(toGrantDto);
   }
 }
 

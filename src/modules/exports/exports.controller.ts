@@ -24,7 +24,7 @@ export class ExportsController {
     @Body() body: CreateExportDto,
     @Req() request: PaywalledRequest,
   ): Promise<ExportDto> {
-    const created = await this.exports.create(user.id, body.projectId);
+    const created = await this.exports.create(user.account.id, body.projectId);
     return { ...created, creditsRemaining: request.paywall?.creditsRemaining ?? 0 };
   }
 }

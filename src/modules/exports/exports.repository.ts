@@ -7,11 +7,11 @@ import { Export } from '../../generated/prisma/client';
 export class ExportsRepository {
   constructor(private readonly prisma: PrismaService) {}
 
-  create(userId: string, projectId: string): Promise<Export> {
-    return this.prisma.export.create({ data: { userId, projectId } });
+  create(accountId: string, projectId: string): Promise<Export> {
+    return this.prisma.export.create({ data: { accountId, projectId } });
   }
 
-  count(userId: string): Promise<number> {
-    return this.prisma.export.count({ where: { userId } });
+  count(accountId: string): Promise<number> {
+    return this.prisma.export.count({ where: { accountId } });
   }
 }

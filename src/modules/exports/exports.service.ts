@@ -12,16 +12,16 @@ export class ExportsService {
   ) {}
 
   async create(
-    userId: string,
+    accountId: string,
     projectId: string,
   ): Promise<{ id: string; projectId: string; createdAt: string }> {
-    if (!(await this.projects.exists(userId, projectId)))
+    if (!(await this.projects.exists(accountId, projectId)))
       throw new DomainError('not_found', 'No such project.');
-    const created = await this.exports.create(userId, projectId);
+    const created = await this.exports.create(accountId, projectId);
     return { id: created.id, projectId: created.projectId, createdAt: created.createdAt.toISOString() };
   }
 
-  count(userId: string): Promise<number> {
-    return this.exports.count(userId);
+  count(accountId: string): Promise<number> {
+    return this.exports.count(accountId);
   }
 }

@@ -9,7 +9,8 @@ function entitlements(overrides: {
   denial?: DenialCode | null;
 }): Entitlements {
   return {
-    userId: 'user-1',
+    accountId: 'account-1',
+    accountName: 'Acme',
     subscription: null,
     subscribedPlanKey: overrides.plan ?? null,
     subscribedPlanFeatures: new Set(overrides.planFeatures ?? []),

@@ -48,7 +48,7 @@ export class CreditSpendingInterceptor implements NestInterceptor {
             await this.paywall.giveBackCredits(subject, credits).catch((giveBackError: unknown) =>
               this.logger.error({
                 msg: 'credits of a failed request not given back',
-                userId: subject.userId,
+                accountId: subject.accountId,
                 credits,
                 reason: (giveBackError as Error).message,
               }),

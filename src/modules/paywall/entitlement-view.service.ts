@@ -18,13 +18,13 @@ export class EntitlementViewService {
     private readonly usage: UsageCounters,
   ) {}
 
-  async forUser(userId: string): Promise<{ entitlements: Entitlements; view: EntitlementView[] }> {
-    const entitlements = await this.entitlements.compute(userId);
+  async forAccount(accountId: string): Promise<{ entitlements: Entitlements; view: EntitlementView[] }> {
+    const entitlements = await this.entitlements.compute(accountId);
     const view = await Promise.all(
       [...entitlements.features].map(async ([feature, entitlement]) => ({
         feature,
         limit: entitlement.limit,
-        used: await this.usage.used(feature, userId),
+        used: await this.usage.used(feature, accountId),
       })),
     );
     return { entitlements, view: view.sort((a, b) => a.feature.localeCompare(b.feature)) };

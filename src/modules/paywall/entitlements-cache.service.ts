@@ -14,18 +14,18 @@ export class EntitlementsCache {
   private readonly cache: InvalidatedCache<Entitlements>;
 
   constructor(entitlements: EntitlementsService, changes: ChangeFeed) {
-    this.cache = new InvalidatedCache((userId) => entitlements.compute(userId), {
+    this.cache = new InvalidatedCache((accountId) => entitlements.compute(accountId), {
       max: 50_000,
       ttlMs: 60_000,
       ttlOf: (computed) => (computed.validUntil ? computed.validUntil.getTime() - Date.now() : Infinity),
     });
-    changes.subscribe('entitlements', (change) => this.cache.invalidate(change.userId));
+    changes.subscribe('entitlements', (change) => this.cache.invalidate(change.accountId));
     // A plan's features may have changed: every user's entitlements may differ.
     changes.subscribe('catalog', () => this.cache.invalidateAll());
     changes.onGap(() => this.cache.invalidateAll());
   }
 
-  get(userId: string): Promise<Entitlements> | Entitlements {
-    return this.cache.get(userId);
+  get(accountId: string): Promise<Entitlements> | Entitlements {
+    return this.cache.get(accountId);
   }
 }

@@ -43,13 +43,13 @@ export class PaymentRequiredFactory {
     this.metrics.recordPaymentRequired(context.code, featureLabel, context.route);
     this.logger.log({
       msg: 'payment required',
-      userId: context.entitlements.userId,
+      accountId: context.entitlements.accountId,
       code: context.code,
       feature: featureLabel,
       route: context.route,
     });
     this.log.record({
-      userId: context.entitlements.userId,
+      accountId: context.entitlements.accountId,
       code: context.code,
       feature: featureLabel,
       route: context.route,
@@ -61,6 +61,7 @@ export class PaymentRequiredFactory {
       describe(context, plans),
       {
         feature: context.feature,
+        account: { id: context.entitlements.accountId, name: context.entitlements.accountName },
         subscription: context.entitlements.subscription,
         plans,
         actions: ACTIONS,

@@ -25,7 +25,7 @@ export class PaymentRequiredLog implements OnModuleDestroy {
   }
 
   record(record: Omit<PaymentRequiredRecord, 'createdAt'>): void {
-    const key = `${record.userId} ${record.code} ${record.feature} ${record.route}`;
+    const key = `${record.accountId} ${record.code} ${record.feature} ${record.route}`;
     const existing = this.buffer.get(key);
     if (existing) existing.createdAt = new Date();
     else if (this.buffer.size < MAX_BUFFERED) this.buffer.set(key, { ...record, createdAt: new Date() });
@@ -47,8 +47,8 @@ export class PaymentRequiredLog implements OnModuleDestroy {
     }
   }
 
-  recent(userId: string, take = 20) {
-    return this.repository.recent(userId, take);
+  recent(accountId: string, take = 20) {
+    return this.repository.recent(accountId, take);
   }
 
   async onModuleDestroy(): Promise<void> {

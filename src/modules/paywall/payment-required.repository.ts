@@ -4,7 +4,7 @@ import { PrismaService } from '../../database/prisma.service';
 import { PaymentRequiredEvent } from '../../generated/prisma/client';
 
 export interface PaymentRequiredRecord {
-  userId: string;
+  accountId: string;
   code: string;
   feature: string;
   route: string;
@@ -19,9 +19,9 @@ export class PaymentRequiredRepository {
     await this.prisma.paymentRequiredEvent.createMany({ data: records });
   }
 
-  recent(userId: string, take: number): Promise<PaymentRequiredEvent[]> {
+  recent(accountId: string, take: number): Promise<PaymentRequiredEvent[]> {
     return this.prisma.paymentRequiredEvent.findMany({
-      where: { userId },
+      where: { accountId },
       orderBy: { createdAt: 'desc' },
       take,
     });

@@ -7,7 +7,7 @@ export const PAYWALL_REQUIREMENTS = 'paywall:requirements';
 
 /** Whose entitlements a paywalled call is judged on, and the route it is made through (for the 402 log). */
 export interface PaywallSubject {
-  userId: string;
+  accountId: string;
   route: string;
 }
 

@@ -29,12 +29,12 @@ export class PaywallService {
   static subjectOf(request: FastifyRequest & { user?: AuthenticatedUser }): PaywallSubject {
     // Authentication runs first on every route that is not public; a paywalled public route is a bug.
     if (!request.user) throw new DomainError('unauthenticated', 'This route needs a caller.');
-    return { userId: request.user.id, route: request.routeOptions.url ?? request.url };
+    return { accountId: request.user.account.id, route: request.routeOptions.url ?? request.url };
   }
 
   /** 402 unless the subject's plan (or a grant) includes the feature; returns its limit (null: none). */
   async assertFeature(subject: PaywallSubject, feature: string): Promise<number | null> {
-    const entitlements = await this.cache.get(subject.userId);
+    const entitlements = await this.cache.get(subject.accountId);
     const decision = decideFeature(entitlements, feature);
     if (decision.granted) return decision.limit;
     throw await this.paymentRequired.create({
@@ -49,7 +49,7 @@ export class PaywallService {
   async assertBelowLimit(subject: PaywallSubject, feature: string): Promise<number | null> {
     const limit = await this.assertFeature(subject, feature);
     if (limit === null) return null;
-    const used = await this.counters.used(feature, subject.userId);
+    const used = await this.counters.used(feature, subject.accountId);
     if (used >= limit) throw await this.limitReached(subject, feature, limit, used);
     return limit;
   }
@@ -67,9 +67,9 @@ export class PaywallService {
     const limit = await this.assertFeature(subject, feature);
     if (limit === null) return create();
     const outcome = await this.locks.withLock<{ created: T } | { full: number }>(
-      `${feature}:${subject.userId}`,
+      `${feature}:${subject.accountId}`,
       async (tx) => {
-        const used = await this.counters.used(feature, subject.userId, tx);
+        const used = await this.counters.used(feature, subject.accountId, tx);
         return used >= limit ? { full: used } : { created: await create(tx) };
       },
     );
@@ -77,13 +77,22 @@ export class PaywallService {
     throw await this.limitReached(subject, feature, limit, outcome.full);
   }
 
+  /**
+   * 402 `limit_reached` when `used` fills the account's cap on the feature. Unlike `assertFeature`, a
+   * feature the account's entitlements lack is no cap at all (an account without `seats` has any number).
+   */
+  async assertRoomUnderCap(subject: PaywallSubject, feature: string, used: number): Promise<void> {
+    const limit = (await this.cache.get(subject.accountId)).features.get(feature)?.limit ?? null;
+    if (limit !== null && used >= limit) throw await this.limitReached(subject, feature, limit, used);
+  }
+
   /** Spends credits or raises 402 `insufficient_credits`; returns the balance left. */
   async spendCredits(subject: PaywallSubject, credits: number): Promise<number> {
-    const remaining = await this.credits.spend(subject.userId, credits, `spend:${subject.route}`);
+    const remaining = await this.credits.spend(subject.accountId, credits, `spend:${subject.route}`);
     if (remaining !== null) return remaining;
     const [entitlements, balance] = await Promise.all([
-      this.cache.get(subject.userId),
-      this.credits.balance(subject.userId),
+      this.cache.get(subject.accountId),
+      this.credits.balance(subject.accountId),
     ]);
     throw await this.paymentRequired.create({
       code: 'insufficient_credits',
@@ -95,7 +104,7 @@ export class PaywallService {
   }
 
   giveBackCredits(subject: PaywallSubject, credits: number): Promise<void> {
-    return this.credits.giveBack(subject.userId, credits, 'refund:failed_request');
+    return this.credits.giveBack(subject.accountId, credits, 'refund:failed_request');
   }
 
   private async limitReached(subject: PaywallSubject, feature: string, limit: number, used: number) {
@@ -103,7 +112,7 @@ export class PaywallService {
       code: 'limit_reached',
       feature,
       route: subject.route,
-      entitlements: await this.cache.get(subject.userId),
+      entitlements: await this.cache.get(subject.accountId),
       limit: { limit, used },
     });
   }

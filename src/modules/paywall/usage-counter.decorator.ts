@@ -7,7 +7,7 @@ export const USAGE_COUNTER = 'paywall:usageCounter';
 /** A provider that counts how much of a limited feature a user uses (e.g. the repository of the resource). */
 export interface UsageCounter {
   /** Counts inside the given transaction when one is given (the limit's lock is held there). */
-  countUsage(userId: string, tx?: Prisma.TransactionClient): Promise<number>;
+  countUsage(accountId: string, tx?: Prisma.TransactionClient): Promise<number>;
 }
 
 /**

@@ -38,9 +38,9 @@ export class UsageCounters implements OnApplicationBootstrap {
   }
 
   /** How much of the feature the user uses now; 0 for a feature nothing counts (e.g. a flag). */
-  used(feature: string, userId: string, tx?: Prisma.TransactionClient): Promise<number> {
+  used(feature: string, accountId: string, tx?: Prisma.TransactionClient): Promise<number> {
     const counter = this.counters.get(feature);
-    return counter ? counter.countUsage(userId, tx) : Promise.resolve(0);
+    return counter ? counter.countUsage(accountId, tx) : Promise.resolve(0);
   }
 
   private *limitedRoutes(): Generator<{ route: string; feature: string }> {

@@ -72,6 +72,22 @@ export class CreatePriceDto {
   @Min(1)
   @Max(1_000_000_000)
   credits?: number;
+
+  @ApiPropertyOptional({
+    description:
+      "Per seat (recurring prices only): the subscription's quantity follows the account's member count",
+    default: false,
+  })
+  @IsOptional()
+  @ValidateBy({
+    name: 'perSeatOnlyOnRecurring',
+    validator: {
+      validate: (value, args) => value !== true || (args?.object as CreatePriceDto).interval !== 'one_time',
+      defaultMessage: () => 'perSeat only goes with a recurring interval',
+    },
+  })
+  @IsBoolean({ message: 'perSeat must be true or false' })
+  perSeat?: boolean;
 }
 
 export class CreatePlanDto {
@@ -154,6 +170,7 @@ export class PriceDto {
   @ApiProperty() amount!: number;
   @ApiProperty({ example: 'usd' }) currency!: string;
   @ApiProperty({ type: Number, nullable: true }) credits!: number | null;
+  @ApiProperty({ description: 'Billed per member of the account' }) perSeat!: boolean;
   @ApiProperty() active!: boolean;
 }
 

@@ -166,6 +166,7 @@ function toPriceFields(input: CreatePriceDto): PriceFields {
     amount: input.amount,
     currency: input.currency.toLowerCase(),
     credits: input.interval === 'one_time' ? (input.credits ?? null) : null,
+    perSeat: input.interval !== 'one_time' && input.perSeat === true,
   };
 }
 
@@ -176,7 +177,8 @@ function countAlike(fields: PriceFields, prices: PriceFields[]): number {
       price.interval === fields.interval &&
       price.amount === fields.amount &&
       price.currency === fields.currency &&
-      price.credits === fields.credits,
+      price.credits === fields.credits &&
+      price.perSeat === fields.perSeat,
   ).length;
 }
 
@@ -185,6 +187,7 @@ function replaces(fields: PriceFields, existing: Price): boolean {
   return (
     existing.interval === fields.interval &&
     existing.currency === fields.currency &&
-    (fields.interval !== 'one_time' || existing.credits === fields.credits)
+    (fields.interval !== 'one_time' || existing.credits === fields.credits) &&
+    existing.perSeat === fields.perSeat
   );
 }

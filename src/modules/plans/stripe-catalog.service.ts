@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import Stripe from 'stripe';
 
 import { StripeGateway } from '../stripe/stripe.gateway';
-import { CREDITS_METADATA, PriceFields } from './stripe-price-fields';
+import { CREDITS_METADATA, PER_SEAT_METADATA, PriceFields } from './stripe-price-fields';
 
 export type { PriceFields } from './stripe-price-fields';
 
@@ -62,6 +62,7 @@ export class StripeCatalogService {
       metadata: {
         [PLAN_KEY_METADATA]: planKey,
         ...(fields.credits !== null ? { [CREDITS_METADATA]: String(fields.credits) } : {}),
+        ...(fields.perSeat ? { [PER_SEAT_METADATA]: 'true' } : {}),
       },
     };
     return this.stripe.call('prices.create', (stripe) =>

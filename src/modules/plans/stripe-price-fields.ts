@@ -4,12 +4,15 @@ import type { Price } from '../../generated/prisma/client';
 import type { PriceIntervalName } from './plan.dto';
 
 export const CREDITS_METADATA = 'tollgate_credits';
+/** Stripe has no "per seat" on a price: a licensed price's quantity is what we set, so we mark it. */
+export const PER_SEAT_METADATA = 'tollgate_per_seat';
 
 export interface PriceFields {
   interval: PriceIntervalName;
   amount: number;
   currency: string;
   credits: number | null;
+  perSeat: boolean;
 }
 
 /** A Stripe price as our price row holds it. */
@@ -28,6 +31,7 @@ export function priceFieldsFromStripe(price: Stripe.Price): PriceFields | null {
     amount: price.unit_amount,
     currency: price.currency,
     credits: Number.isInteger(credits) && credits > 0 ? credits : null,
+    perSeat: price.recurring !== null && price.metadata?.[PER_SEAT_METADATA] === 'true',
   };
 }
 

@@ -36,7 +36,7 @@ export class ProjectsController {
   @Authenticated()
   @ApiOkResponse({ type: ProjectListDto })
   async list(@CurrentUser() user: AuthenticatedUser): Promise<ProjectListDto> {
-    return { data: await this.projects.list(user.id) };
+    return { data: await this.projects.list(user.account.id) };
   }
 
   @Get(':id')
@@ -44,7 +44,7 @@ export class ProjectsController {
   @ApiOkResponse({ type: ProjectDto })
   @ApiProblems('validation_failed', 'not_found')
   get(@CurrentUser() user: AuthenticatedUser, @Param('id', UuidParam) id: string): Promise<ProjectDto> {
-    return this.projects.get(user.id, id);
+    return this.projects.get(user.account.id, id);
   }
 
   @Delete(':id')
@@ -53,6 +53,6 @@ export class ProjectsController {
   @ApiNoContentResponse()
   @ApiProblems('validation_failed', 'not_found')
   delete(@CurrentUser() user: AuthenticatedUser, @Param('id', UuidParam) id: string): Promise<void> {
-    return this.projects.delete(user.id, id);
+    return this.projects.delete(user.account.id, id);
   }
 }

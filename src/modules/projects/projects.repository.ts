@@ -10,24 +10,24 @@ import { PROJECTS_FEATURE } from './projects.feature';
 export class ProjectsRepository implements UsageCounter {
   constructor(private readonly prisma: PrismaService) {}
 
-  countUsage(userId: string, tx: Prisma.TransactionClient = this.prisma): Promise<number> {
-    return tx.project.count({ where: { userId } });
+  countUsage(accountId: string, tx: Prisma.TransactionClient = this.prisma): Promise<number> {
+    return tx.project.count({ where: { accountId } });
   }
 
-  create(userId: string, name: string, tx: Prisma.TransactionClient = this.prisma): Promise<Project> {
-    return tx.project.create({ data: { userId, name } });
+  create(accountId: string, name: string, tx: Prisma.TransactionClient = this.prisma): Promise<Project> {
+    return tx.project.create({ data: { accountId, name } });
   }
 
-  list(userId: string): Promise<Project[]> {
-    return this.prisma.project.findMany({ where: { userId }, orderBy: { createdAt: 'asc' } });
+  list(accountId: string): Promise<Project[]> {
+    return this.prisma.project.findMany({ where: { accountId }, orderBy: { createdAt: 'asc' } });
   }
 
-  find(userId: string, id: string): Promise<Project | null> {
-    return this.prisma.project.findFirst({ where: { id, userId } });
+  find(accountId: string, id: string): Promise<Project | null> {
+    return this.prisma.project.findFirst({ where: { id, accountId } });
   }
 
-  async delete(userId: string, id: string): Promise<boolean> {
-    const { count } = await this.prisma.project.deleteMany({ where: { id, userId } });
+  async delete(accountId: string, id: string): Promise<boolean> {
+    const { count } = await this.prisma.project.deleteMany({ where: { id, accountId } });
     return count === 1;
   }
 }

@@ -17,32 +17,32 @@ export class ProjectsService {
 
   async create(subject: PaywallSubject, name: string): Promise<ProjectDto> {
     const project = await this.paywall.createWithinLimit(subject, PROJECTS_FEATURE, (tx) =>
-      this.projects.create(subject.userId, name, tx),
+      this.projects.create(subject.accountId, name, tx),
     );
     return toProjectDto(project);
   }
 
-  async list(userId: string): Promise<ProjectDto[]> {
-    return (await this.projects.list(userId)).map(toProjectDto);
+  async list(accountId: string): Promise<ProjectDto[]> {
+    return (await this.projects.list(accountId)).map(toProjectDto);
   }
 
-  async get(userId: string, id: string): Promise<ProjectDto> {
-    const project = await this.projects.find(userId, id);
+  async get(accountId: string, id: string): Promise<ProjectDto> {
+    const project = await this.projects.find(accountId, id);
     if (!project) throw new DomainError('not_found', 'No such project.');
     return toProjectDto(project);
   }
 
-  async delete(userId: string, id: string): Promise<void> {
-    if (!(await this.projects.delete(userId, id))) throw new DomainError('not_found', 'No such project.');
+  async delete(accountId: string, id: string): Promise<void> {
+    if (!(await this.projects.delete(accountId, id))) throw new DomainError('not_found', 'No such project.');
   }
 
-  count(userId: string): Promise<number> {
-    return this.projects.countUsage(userId);
+  count(accountId: string): Promise<number> {
+    return this.projects.countUsage(accountId);
   }
 
   /** Whether the project is the user's. */
-  async exists(userId: string, id: string): Promise<boolean> {
-    return (await this.projects.find(userId, id)) !== null;
+  async exists(accountId: string, id: string): Promise<boolean> {
+    return (await this.projects.find(accountId, id)) !== null;
   }
 }
 

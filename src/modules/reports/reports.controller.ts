@@ -29,6 +29,6 @@ export class ReportsController {
   @ApiOperation({ summary: 'A summary of your projects and exports (feature `reports`)' })
   @ApiOkResponse({ type: ReportSummaryDto })
   summary(@CurrentUser() user: AuthenticatedUser): Promise<ReportSummaryDto> {
-    return this.reports.summary(user.id);
+    return this.reports.summary(user.account.id);
   }
 }

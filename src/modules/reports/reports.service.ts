@@ -11,8 +11,11 @@ export class ReportsService {
     private readonly exports: ExportsService,
   ) {}
 
-  async summary(userId: string): Promise<ReportSummaryDto> {
-    const [projects, exports] = await Promise.all([this.projects.count(userId), this.exports.count(userId)]);
+  async summary(accountId: string): Promise<ReportSummaryDto> {
+    const [projects, exports] = await Promise.all([
+      this.projects.count(accountId),
+      this.exports.count(accountId),
+    ]);
     return { projects, exports, generatedAt: new Date().toISOString() };
   }
 }

@@ -2,6 +2,7 @@ import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@ne
 
 import { AppConfig } from '../../../config/app-config';
 import { InstanceLivenessService } from '../../../database/instance-liveness.service';
+import { SeatsService } from '../seats.service';
 import { ReconciliationService } from './reconciliation.service';
 
 const RECONCILE_LOCK_ID = 0x72656364; // 'recd'
@@ -16,6 +17,7 @@ export class ReconciliationScheduler implements OnApplicationBootstrap, OnModule
     private readonly config: AppConfig,
     private readonly liveness: InstanceLivenessService,
     private readonly reconciliation: ReconciliationService,
+    private readonly seats: SeatsService,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -35,7 +37,8 @@ export class ReconciliationScheduler implements OnApplicationBootstrap, OnModule
       return await this.liveness.withSessionLock(RECONCILE_LOCK_ID, async () => {
         const events = await this.reconciliation.catchUpEvents();
         const resynced = await this.reconciliation.resyncStaleSubscriptions(new Date(Date.now() - interval));
-        this.logger.log({ msg: 'reconciliation pass', ...events, resynced });
+        const seatsHealed = await this.seats.healAll('reconcile');
+        this.logger.log({ msg: 'reconciliation pass', ...events, resynced, seatsHealed });
       });
     } catch (error) {
       this.logger.warn({ msg: 'reconciliation pass failed', reason: (error as Error).message });

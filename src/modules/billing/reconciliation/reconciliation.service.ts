@@ -7,6 +7,7 @@ import { BillingService } from '../billing.service';
 import { CheckoutSessionsService } from '../checkout-sessions.service';
 import { CreditPackService } from '../credit-pack.service';
 import { CustomersService } from '../customers.service';
+import { SeatsService } from '../seats.service';
 import { SubscriptionSyncService } from '../subscription-sync.service';
 
 /**
@@ -32,11 +33,15 @@ export class ReconciliationService {
     private readonly checkoutSessions: CheckoutSessionsService,
     private readonly billing: BillingService,
     private readonly inbox: WebhookIntakeService,
+    private readonly seats: SeatsService,
   ) {}
 
-  /** Re-syncs every subscription and paid credit pack of one user from Stripe. */
-  async reconcileUser(userId: string): Promise<BillingStateDto> {
-    const customer = await this.customers.existingCustomer(userId);
+  /**
+   * Re-syncs every subscription and paid credit pack of one account from Stripe, and brings a per-seat
+   * subscription's quantity to the member count.
+   */
+  async reconcileAccount(accountId: string): Promise<BillingStateDto> {
+    const customer = await this.customers.existingCustomer(accountId);
     const cause = `reconcile:${new Date().toISOString()}`;
     const [subscriptions, sessions] = await this.stripe.call('reconcile.list', (stripe) =>
       Promise.all([
@@ -46,10 +51,11 @@ export class ReconciliationService {
     );
     for (const subscription of subscriptions) await this.subscriptionSync.syncById(subscription.id, cause);
     for (const session of sessions) {
-      if ((await this.checkoutSessions.owner(session)) !== userId) continue;
-      await this.creditPacks.creditPaidSession(session, cause, userId);
+      if ((await this.checkoutSessions.owner(session)) !== accountId) continue;
+      await this.creditPacks.creditPaidSession(session, cause, accountId);
     }
-    return this.billing.state(userId);
+    await this.seats.sync(accountId, cause);
+    return this.billing.state(accountId);
   }
 
   /**

@@ -28,8 +28,8 @@ export class CheckoutEventsHandler implements WebhookHandler {
     const delivered = event.data.object as Stripe.Checkout.Session;
     // Stripe's fulfilment guidance: act on the session as Stripe has it now, never on the payload.
     const session = await this.checkoutSessions.retrieve(delivered.id);
-    const userId = session ? await this.checkoutSessions.owner(session) : null;
-    if (!session || !userId) {
+    const accountId = session ? await this.checkoutSessions.owner(session) : null;
+    if (!session || !accountId) {
       this.logger.warn({
         msg: 'checkout session ignored: not one this service created for the user it names',
         session: delivered.id,
@@ -39,12 +39,12 @@ export class CheckoutEventsHandler implements WebhookHandler {
       return 'ignored';
     }
     if (event.type === 'checkout.session.async_payment_failed') {
-      await this.audit.recordChange(userId, 'checkout.payment_failed', event.id, { session: session.id });
+      await this.audit.recordChange(accountId, 'checkout.payment_failed', event.id, { session: session.id });
       return 'processed';
     }
     const subscriptionId = idOf(session.subscription);
     if (subscriptionId) await this.subscriptionSync.syncById(subscriptionId, event.id);
-    await this.creditPacks.creditPaidSession(session, event.id, userId);
+    await this.creditPacks.creditPaidSession(session, event.id, accountId);
     return 'processed';
   }
 }

@@ -37,7 +37,7 @@ export class SubscriptionEventsHandler implements WebhookHandler {
     );
     if (!subscription) return 'ignored';
     if (event.type === 'customer.subscription.trial_will_end') {
-      await this.audit.recordChange(subscription.userId, 'subscription.trial_will_end', event.id, {
+      await this.audit.recordChange(subscription.accountId, 'subscription.trial_will_end', event.id, {
         trialEnd: subscription.trialEnd?.toISOString() ?? null,
       });
     }
