@@ -3,6 +3,7 @@ export type { CheckoutCompletionOptions } from './billing/checkout';
 export type { RecordedRequest, RequestFilter } from './request-log';
 export { ScenarioError } from './scenario-error';
 export type { PaymentOverride, ScenarioEvents, ScenarioResult, Scenarios } from './scenarios';
+export type { StoreSnapshot } from './store';
 export { signedWebhook, type SignedWebhook, type SigningOptions } from './signing';
 export {
   StripeDouble,

@@ -60,6 +60,31 @@ export class Collection<T extends StripeObject> {
   }
 }
 
+/**
+ * Every object but events, as JSON: what one double holds, for a later double to start from (a test
+ * of a database filled long ago against another double, whose ids the database names).
+ */
+export interface StoreSnapshot {
+  objects: Record<SnapshotCollection, StripeObject[]>;
+  checkoutSessionExtras: Record<string, CheckoutSessionExtras>;
+  pendingProrations: Record<string, InvoiceLineItemObject[]>;
+}
+
+const SNAPSHOT_COLLECTIONS = [
+  'customers',
+  'products',
+  'prices',
+  'checkoutSessions',
+  'subscriptions',
+  'invoices',
+  'invoicePayments',
+  'paymentIntents',
+  'charges',
+  'refunds',
+  'portalSessions',
+] as const;
+type SnapshotCollection = (typeof SNAPSHOT_COLLECTIONS)[number];
+
 /** The store's state before a request, to undo what a failed request had already changed. */
 export interface StoreCheckpoint {
   collections: Map<string, StripeObject>[];
@@ -138,6 +163,29 @@ export class Store {
     }
     replaceMap(this.checkoutSessionExtras, checkpoint.checkoutSessionExtras);
     replaceMap(this.pendingProrations, checkpoint.pendingProrations);
+  }
+
+  snapshot(): StoreSnapshot {
+    return structuredClone({
+      objects: Object.fromEntries(
+        SNAPSHOT_COLLECTIONS.map((name) => [name, (this[name] as Collection<StripeObject>).all()]),
+      ) as StoreSnapshot['objects'],
+      checkoutSessionExtras: Object.fromEntries(this.checkoutSessionExtras),
+      pendingProrations: Object.fromEntries(this.pendingProrations),
+    });
+  }
+
+  /** Adds a snapshot's objects, in their creation order, to what the store holds. */
+  restore(snapshot: StoreSnapshot): void {
+    const copy = structuredClone(snapshot);
+    for (const name of SNAPSHOT_COLLECTIONS) {
+      const collection = this[name] as Collection<StripeObject>;
+      for (const object of copy.objects[name] ?? []) collection.insert(object);
+    }
+    for (const [id, extras] of Object.entries(copy.checkoutSessionExtras)) {
+      this.checkoutSessionExtras.set(id, extras);
+    }
+    for (const [id, lines] of Object.entries(copy.pendingProrations)) this.pendingProrations.set(id, lines);
   }
 
   clear(): void {

@@ -655,6 +655,33 @@ describe('StripeDouble, driven by the real stripe client', () => {
     });
   });
 
+  describe('snapshot and restore', () => {
+    it('hands a later double the objects, ids included, in a state its scenarios go on from', async () => {
+      const { subscription, session } = await subscribe();
+      const original = double.retrieve(subscription.id);
+      const snapshot = JSON.parse(JSON.stringify(double.snapshot())) as ReturnType<StripeDouble['snapshot']>;
+      const later = await StripeDouble.start();
+      try {
+        later.restore(snapshot);
+        const client = new Stripe('sk_test_self_test', { ...later.clientOptions(), maxNetworkRetries: 0 });
+
+        expect(await client.subscriptions.retrieve(subscription.id)).toEqual(
+          await stripe.subscriptions.retrieve(subscription.id),
+        );
+        expect(await client.checkout.sessions.listLineItems(session.id)).toEqual(
+          await stripe.checkout.sessions.listLineItems(session.id),
+        );
+        expect(later.events()).toEqual([]);
+        const renewal = later.scenarios.renewSubscription(subscription.id);
+        expect(renewal.events.map((event) => event.type)).toContain('invoice.paid');
+        expect(later.retrieve(subscription.id)).not.toEqual(original);
+        expect(double.retrieve(subscription.id)).toEqual(original);
+      } finally {
+        await later.stop();
+      }
+    });
+  });
+
   describe('stripe trigger request sequences', () => {
     const triggersDir = join(__dirname, 'fixtures', 'cli-triggers');
     interface TriggerFixture {

@@ -10,7 +10,7 @@ import { routes } from './resources';
 import { Scenarios } from './scenarios';
 import { LoopbackServer } from './server';
 import { signedWebhook, type SignedWebhook, type SigningOptions } from './signing';
-import { Store } from './store';
+import { Store, type StoreSnapshot } from './store';
 import { StripeClock } from './time';
 import type { EventObject, StripeObject } from './types';
 
@@ -178,6 +178,16 @@ export class StripeDouble {
   /** How many more requests armed faults will intercept. */
   pendingFaults(): number {
     return this.parts.faults.pendingCount();
+  }
+
+  /** Every object but events, as JSON (see `restore`). */
+  snapshot(): StoreSnapshot {
+    return this.store.snapshot();
+  }
+
+  /** Starts from another double's objects, ids included (events are not carried over). */
+  restore(snapshot: StoreSnapshot): void {
+    this.store.restore(snapshot);
   }
 
   signedWebhook(event: object, secret: string, options: SigningOptions = {}): SignedWebhook {
