@@ -65,7 +65,7 @@ describe('billing lifecycle: checkout, payments, grace, cancellation', () => {
     expect(created.body).toMatchObject({
       mode: 'subscription',
       client_reference_id: accountId,
-      metadata: { accountId },
+      metadata: { accountId, userId: user.id },
       line_items: [{ price: monthly.stripePriceId, quantity: '1' }],
       customer: expect.stringMatching(/^cus_/),
     });

@@ -51,7 +51,8 @@ export class BillingService {
       this.customers.ensureCustomer(accountId),
       this.seats.quantityFor(accountId, price),
     ]);
-    const metadata = { accountId, priceId: price.id };
+    // Who started it, for the record; the account is who pays (and whom the session is for).
+    const metadata = { accountId, userId: caller.id, priceId: price.id };
     const params: Stripe.Checkout.SessionCreateParams = {
       mode: recurring ? 'subscription' : 'payment',
       customer,
