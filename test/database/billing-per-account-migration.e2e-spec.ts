@@ -308,10 +308,16 @@ describe('the billing_per_account migration on a database filled before accounts
       await stripe?.stop();
     });
 
+    const signedIn = new Map<string, Record<string, string>>();
+    /** Signs in once per user (a password check costs a few hundred ms) and reuses the token. */
     async function logIn(email: string, password = fixture.password): Promise<Record<string, string>> {
+      const known = signedIn.get(email);
+      if (known) return known;
       const response = await api(server).post('/v1/auth/login').send({ email, password });
       expect({ email, status: response.status }).toEqual({ email, status: 200 });
-      return bearer(response.body as { accessToken: string });
+      const caller = bearer(response.body as { accessToken: string });
+      signedIn.set(email, caller);
+      return caller;
     }
     async function meAs(caller: Record<string, string>): Promise<MeBody & { account: { id: string } }> {
       return (await api(server).get('/v1/me').set(caller).expect(200)).body as MeBody & {
