@@ -56,12 +56,13 @@ export class AdminAccountsController {
   @HttpCode(204)
   @ApiOperation({ summary: "Revoke one of the account's grants" })
   @ApiNoContentResponse()
-  @ApiProblems('validation_failed', 'not_found')
-  revokeGrant(
+  @ApiProblems('validation_failed', 'account_not_found', 'not_found')
+  async revokeGrant(
     @CurrentUser() admin: AuthenticatedUser,
     @Param('id', UuidParam) id: string,
     @Param('grantId', UuidParam) grantId: string,
   ): Promise<void> {
+    await this.admin.assertAccountExists(id);
     return this.grants.revoke(id, grantId, admin.id);
   }
 }
