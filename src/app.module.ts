@@ -13,12 +13,14 @@ import { BillingModule } from './modules/billing/billing.module';
 import { ReconciliationModule } from './modules/billing/reconciliation/reconciliation.module';
 import { ChangeFeedModule } from './modules/change-feed/change-feed.module';
 import { HealthModule } from './modules/health/health.module';
+import { AnalysesModule } from './modules/analyses/analyses.module';
 import { ExportsModule } from './modules/exports/exports.module';
 import { MailModule } from './modules/mail/mail.module';
 import { MetricsModule } from './modules/metrics/metrics.module';
 import { PaywallModule } from './modules/paywall/paywall.module';
 import { PlansModule } from './modules/plans/plans.module';
 import { ProjectsModule } from './modules/projects/projects.module';
+import { QuotasModule } from './modules/quotas/quotas.module';
 import { ReportsModule } from './modules/reports/reports.module';
 import { UsersModule } from './modules/users/users.module';
 import { WebhooksModule } from './modules/webhooks/webhooks.module';
@@ -51,6 +53,8 @@ export class AppModule {
         ProjectsModule,
         ReportsModule,
         ExportsModule,
+        QuotasModule,
+        AnalysesModule,
       ],
     };
   }

@@ -121,7 +121,11 @@ describe('plans catalog, kept in step with Stripe', () => {
       });
     }
     const free = listed.body.data.find((candidate: PlanBody) => candidate.key === 'free');
-    expect(free).toMatchObject({ isDefault: true, prices: [], features: [{ key: 'projects', limit: 3 }] });
+    expect(free).toMatchObject({ isDefault: true, prices: [], features: [
+        { key: 'analyses', limit: 20, period: 'day' },
+        { key: 'projects', limit: 3 },
+      ],
+    });
   });
 
   it('changes a price by creating a new Stripe price and archiving the old one', async () => {

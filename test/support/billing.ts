@@ -317,7 +317,10 @@ export function features(entitlements: Entitlement[]): { feature: string; limit:
     .sort((a, b) => a.feature.localeCompare(b.feature));
 }
 
-export const FREE_FEATURES = [{ feature: 'projects', limit: 3 }];
+export const FREE_FEATURES = [
+  { feature: 'analyses', limit: 20 },
+  { feature: 'projects', limit: 3 },
+];
 export const PAID_FEATURES = [
   { feature: 'projects', limit: null },
   { feature: 'reports', limit: null },

@@ -106,6 +106,12 @@ export const ERROR_CATALOG = {
     description:
       "You have reached your plan's limit for the feature (`limit: {limit, used}`); upgrade for more.",
   },
+  quota_exhausted: {
+    status: 402,
+    title: 'Payment required',
+    description:
+      "You have used this period's quota of the feature (`quota: {limit, used, period, resetsAt}`); it resets at `resetsAt` (`Retry-After`), or upgrade for more.",
+  },
   insufficient_credits: {
     status: 402,
     title: 'Payment required',

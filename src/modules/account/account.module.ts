@@ -9,6 +9,7 @@ import { EntitlementsModule } from '../entitlements/entitlements.module';
 import { MailModule } from '../mail/mail.module';
 import { PaywallModule } from '../paywall/paywall.module';
 import { ProjectsModule } from '../projects/projects.module';
+import { QuotasModule } from '../quotas/quotas.module';
 import { SessionsModule } from '../sessions/sessions.module';
 import { UsersModule } from '../users/users.module';
 import { AccountDeletionService } from './account-deletion.service';
@@ -29,6 +30,7 @@ import { MeController } from './me.controller';
     EntitlementsModule,
     ProjectsModule,
     MailModule,
+    QuotasModule,
   ],
   controllers: [MeController],
   providers: [AccountService, AccountDeletionService],

@@ -11,6 +11,7 @@ import { EntitlementsService } from '../entitlements/entitlements.service';
 import { GrantsService } from '../entitlements/grants.service';
 import { EntitlementViewService } from '../paywall/entitlement-view.service';
 import { ProjectsService } from '../projects/projects.service';
+import { QuotaService } from '../quotas/quota.service';
 import { SessionsService } from '../sessions/sessions.service';
 import { UsersService } from '../users/users.service';
 import { AccountExportDto, MeDto } from './account.dto';
@@ -29,6 +30,7 @@ export class AccountService {
     private readonly billingEvents: EntitlementsService,
     private readonly projects: ProjectsService,
     private readonly userAccounts: UserAccountsService,
+    private readonly quotas: QuotaService,
   ) {}
 
   async profile(caller: AuthenticatedUser): Promise<MeDto> {
@@ -44,7 +46,7 @@ export class AccountService {
     return {
       ...user,
       subscription: entitlements.subscription,
-      entitlements: view,
+      entitlements: await this.quotas.withPeriodUse(caller.account.id, view),
       credits: { balance: entitlements.creditBalance },
       accounts,
       account,

@@ -2,7 +2,8 @@ import type { Grant, PlanFeature, Subscription } from '../../generated/prisma/cl
 import { isLive, planAccess } from './access-policy';
 import { Entitlements, FeatureEntitlement, SubscriptionSummary } from './entitlement.types';
 
-type FeatureLimit = Pick<PlanFeature, 'key' | 'limit'>;
+type FeatureLimit = Pick<PlanFeature, 'key' | 'limit'> &
+  Partial<Pick<PlanFeature, 'period' | 'overagePriceId' | 'overageEventName'>>;
 
 /** The account's current subscription with its plan, as the entitlements read it. */
 export type SubscriptionWithPlanFeatures = Pick<
@@ -29,15 +30,23 @@ export function computeEntitlements(inputs: EntitlementInputs, now: Date): Entit
   const access = planAccess(subscription, now);
   const features = new Map<string, FeatureEntitlement>();
   for (const feature of inputs.defaultFeatures) {
-    features.set(feature.key, { limit: feature.limit, source: 'default' });
+    features.set(feature.key, { limit: feature.limit, source: 'default', ...quotaOf(feature) });
   }
   if (access.grants === 'plan') {
     for (const feature of subscription?.price?.plan.features ?? []) {
-      features.set(feature.key, { limit: feature.limit, source: 'plan' });
+      features.set(feature.key, { limit: feature.limit, source: 'plan', ...quotaOf(feature) });
     }
   }
   for (const grant of grants) {
-    features.set(grant.feature, { limit: grant.limit, source: 'grant', until: grant.expiresAt });
+    // A grant replaces the limit, not the way it is counted: a quota stays a quota.
+    const counted = features.get(grant.feature);
+    features.set(grant.feature, {
+      limit: grant.limit,
+      source: 'grant',
+      until: grant.expiresAt,
+      period: counted?.period ?? null,
+      overage: counted?.overage ?? null,
+    });
   }
 
   const liveSubscription = subscription && isLive(subscription.status) ? subscription : null;
@@ -77,4 +86,14 @@ function earliest(moments: (Date | null | undefined)[]): Date[] {
   return moments
     .filter((moment): moment is Date => moment instanceof Date)
     .sort((a, b) => a.getTime() - b.getTime());
+}
+
+function quotaOf(feature: FeatureLimit): Pick<FeatureEntitlement, 'period' | 'overage'> {
+  return {
+    period: feature.period ?? null,
+    overage:
+      feature.overagePriceId && feature.overageEventName
+        ? { priceId: feature.overagePriceId, eventName: feature.overageEventName }
+        : null,
+  };
 }

@@ -1,3 +1,4 @@
+import type { QuotaPeriod } from '../../generated/prisma/client';
 import { DenialCode } from './access-policy';
 
 export interface SubscriptionSummary {
@@ -14,6 +15,10 @@ export interface FeatureEntitlement {
   /** null = unlimited */
   limit: number | null;
   source: 'plan' | 'default' | 'grant';
+  /** Set on a quota: the limit counts uses in this period. */
+  period?: QuotaPeriod | null;
+  /** Set on a quota with overage: uses past the limit pass and are billed on this metered price. */
+  overage?: { priceId: string; eventName: string } | null;
   /** When a grant gives it: when that grant ends (null = never). */
   until?: Date | null;
 }

@@ -7,7 +7,7 @@ import { MetricsService } from '../metrics/metrics.service';
 import { OfferedPlan, PaywallCatalog } from './paywall-catalog.service';
 import { PaymentRequiredLog } from './payment-required.log';
 
-export type PaymentRequiredCode = DenialCode | 'limit_reached' | 'insufficient_credits';
+export type PaymentRequiredCode = DenialCode | 'limit_reached' | 'quota_exhausted' | 'insufficient_credits';
 
 export interface PaymentRequiredContext {
   code: PaymentRequiredCode;
@@ -16,6 +16,7 @@ export interface PaymentRequiredContext {
   entitlements: Entitlements;
   limit?: { limit: number; used: number };
   credits?: { required: number; balance: number };
+  quota?: { limit: number; used: number; period: string; resetsAt: Date; retryAfterSeconds: number };
 }
 
 /** Seconds after which a pending first payment is worth checking again. */
@@ -56,6 +57,7 @@ export class PaymentRequiredFactory {
     });
     const headers: Record<string, string> = { 'cache-control': 'no-store' };
     if (context.code === 'payment_pending') headers['retry-after'] = String(PAYMENT_PENDING_RETRY_AFTER);
+    if (context.quota) headers['retry-after'] = String(context.quota.retryAfterSeconds);
     return new DomainError(
       context.code,
       describe(context, plans),
@@ -67,6 +69,16 @@ export class PaymentRequiredFactory {
         actions: ACTIONS,
         ...(context.limit ? { limit: context.limit } : {}),
         ...(context.credits ? { credits: context.credits } : {}),
+        ...(context.quota
+          ? {
+              quota: {
+                limit: context.quota.limit,
+                used: context.quota.used,
+                period: context.quota.period,
+                resetsAt: context.quota.resetsAt.toISOString(),
+              },
+            }
+          : {}),
       },
       headers,
     );
@@ -76,6 +88,9 @@ export class PaymentRequiredFactory {
     if (context.code === 'insufficient_credits') return this.catalog.creditPacks();
     if (context.code === 'limit_reached' && context.feature && context.limit) {
       return this.catalog.plansAboveLimit(context.feature, context.limit.limit);
+    }
+    if (context.code === 'quota_exhausted' && context.feature && context.quota) {
+      return this.catalog.plansAboveLimit(context.feature, context.quota.limit);
     }
     return this.catalog.plansWithFeature(context.feature ?? '');
   }
@@ -99,6 +114,8 @@ function describe(context: PaymentRequiredContext, plans: OfferedPlan[]): string
       return `Your subscription is paused. Resume it to unlock ${feature.toLowerCase()}.`;
     case 'limit_reached':
       return `You have used ${context.limit?.used} of the ${context.limit?.limit} ${feature.toLowerCase()} your plan allows. Upgrade to ${offered} for more.`;
+    case 'quota_exhausted':
+      return `You have used all ${context.quota?.limit} ${feature.toLowerCase()} of this ${context.quota?.period === 'day' ? 'day' : context.quota?.period === 'month' ? 'month' : 'billing period'}; they reset at ${context.quota?.resetsAt.toISOString()}. Upgrade to ${offered} for more.`;
     case 'insufficient_credits':
       return `This needs ${context.credits?.required} credit${context.credits?.required === 1 ? '' : 's'} and your balance is ${context.credits?.balance}. Buy a credit pack to continue.`;
   }

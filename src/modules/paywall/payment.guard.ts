@@ -7,20 +7,24 @@ import { RouteMetadata } from '../auth/route-metadata';
 import { PaywallService } from './paywall.service';
 import { PAYWALL_REQUIREMENTS, PaywalledRequest, PaywallRequirement } from './paywall.requirements';
 
-type GuardedRequirement = Exclude<PaywallRequirement, { kind: 'credits' }>;
+type GuardedRequirement = Exclude<PaywallRequirement, { kind: 'credits' } | { kind: 'quota' }>;
 type GuardedRequest = FastifyRequest & PaywalledRequest & { user?: AuthenticatedUser };
 
 /**
  * Global, after authentication (401 first) and roles (403): answers 402 per the access policy for the
  * routes with `@RequiresFeature` or `@WithinLimit`. Features are decided from the in-process cache;
- * limits count current use. Credits are spent by `CreditSpendingInterceptor`, around the handler.
+ * limits count current use. Credits are spent by `CreditSpendingInterceptor` and quotas taken by
+ * `QuotaInterceptor`, around the handler (so a failed handler gives them back).
  */
 @Injectable()
 export class PaymentGuard implements CanActivate {
   private readonly requirements = new RouteMetadata<GuardedRequirement[]>((reflector, targets) =>
     reflector
       .getAllAndMerge<PaywallRequirement[]>(PAYWALL_REQUIREMENTS, targets)
-      .filter((requirement): requirement is GuardedRequirement => requirement.kind !== 'credits'),
+      .filter(
+        (requirement): requirement is GuardedRequirement =>
+          requirement.kind !== 'credits' && requirement.kind !== 'quota',
+      ),
   );
 
   constructor(

@@ -6,7 +6,7 @@ import { ApiProblems } from '../../common/openapi/api-problems.decorator';
 import { CreditSpendingInterceptor } from './credit-spending.interceptor';
 import { PAYWALL_REQUIREMENTS, PaywallRequirement } from './paywall.requirements';
 
-const POLICY_CODES: ErrorCode[] = [
+export const POLICY_CODES: ErrorCode[] = [
   'subscription_required',
   'feature_not_in_plan',
   'payment_pending',
@@ -15,7 +15,7 @@ const POLICY_CODES: ErrorCode[] = [
 ];
 
 /** Adds a requirement to the route's list (several paywall decorators stack), read by the global PaymentGuard. */
-function paywall(requirement: PaywallRequirement, codes: ErrorCode[]) {
+export function paywall(requirement: PaywallRequirement, codes: ErrorCode[]) {
   return applyDecorators(
     (target: object, _key?: string | symbol, descriptor?: PropertyDescriptor) => {
       const holder = (descriptor?.value as object | undefined) ?? target;

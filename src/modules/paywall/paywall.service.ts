@@ -2,13 +2,20 @@ import { Injectable } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 
 import { DomainError } from '../../common/errors/domain-error';
-import { Prisma } from '../../generated/prisma/client';
+import { Prisma, QuotaPeriod } from '../../generated/prisma/client';
 import { AuthenticatedUser } from '../auth/identity';
 import { CreditsService } from '../credits/credits.service';
 import { decideFeature } from './access-decision';
 import { EntitlementsCache } from './entitlements-cache.service';
 import { PaymentRequiredFactory } from './payment-required.factory';
 import { PaywallSubject } from './paywall.requirements';
+
+export interface QuotaEntitlement {
+  limit: number | null;
+  period: QuotaPeriod;
+  overage: { priceId: string; eventName: string } | null;
+  billingPeriodEnd: Date | null;
+}
 import { UsageCounters } from './usage-counters.service';
 import { UsageLockRepository } from './usage-lock.repository';
 
@@ -42,6 +49,38 @@ export class PaywallService {
       feature,
       route: subject.route,
       entitlements,
+    });
+  }
+
+  /**
+   * The subject's entitlement to a quota feature (402 as `assertFeature` without it), with what its
+   * period is counted from: the account's subscription period end.
+   */
+  async quotaEntitlement(subject: PaywallSubject, feature: string): Promise<QuotaEntitlement> {
+    const entitlements = await this.cache.get(subject.accountId);
+    const entitlement = entitlements.features.get(feature);
+    if (!entitlement) await this.assertFeature(subject, feature);
+    const periodEnd = entitlements.subscription?.currentPeriodEnd;
+    return {
+      limit: entitlement!.limit,
+      period: entitlement!.period ?? 'month',
+      overage: entitlement!.overage ?? null,
+      billingPeriodEnd: periodEnd ? new Date(periodEnd) : null,
+    };
+  }
+
+  /** The 402 `quota_exhausted` for a quota used up until `resetsAt`. */
+  async quotaExhausted(
+    subject: PaywallSubject,
+    feature: string,
+    quota: { limit: number; period: string; resetsAt: Date; retryAfterSeconds: number },
+  ): Promise<DomainError> {
+    return this.paymentRequired.create({
+      code: 'quota_exhausted',
+      feature,
+      route: subject.route,
+      entitlements: await this.cache.get(subject.accountId),
+      quota: { ...quota, used: quota.limit },
     });
   }
 

@@ -21,6 +21,8 @@ import {
 import { NoNullBytes, Omittable, TextField } from '../../common/validation/text.decorators';
 
 export const PRICE_INTERVALS = ['month', 'year', 'one_time'] as const;
+export const QUOTA_PERIODS = ['day', 'month', 'billing_period'] as const;
+export type QuotaPeriodName = (typeof QUOTA_PERIODS)[number];
 export type PriceIntervalName = (typeof PRICE_INTERVALS)[number];
 
 const SLUG = /^[a-z0-9]+(?:[-_][a-z0-9]+)*$/;
@@ -41,6 +43,15 @@ export class FeatureDto {
   @Min(0)
   @Max(2_000_000_000)
   limit!: number | null;
+
+  @ApiPropertyOptional({
+    enum: QUOTA_PERIODS,
+    description:
+      'Makes the feature a quota: the limit counts uses per UTC day, UTC calendar month or the subscription’s billing period',
+  })
+  @IsOptional()
+  @IsIn(QUOTA_PERIODS, { message: `period must be one of ${QUOTA_PERIODS.join(', ')}` })
+  period?: QuotaPeriodName;
 }
 
 export class CreatePriceDto {

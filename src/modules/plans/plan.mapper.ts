@@ -24,7 +24,11 @@ export function toPlanDto(plan: PlanWithCatalog): PlanDto {
     active: plan.active,
     isDefault: plan.isDefault,
     stripeProductId: plan.stripeProductId,
-    features: plan.features.map((feature) => ({ key: feature.key, limit: feature.limit })),
+    features: plan.features.map((feature) => ({
+      key: feature.key,
+      limit: feature.limit,
+      ...(feature.period ? { period: feature.period } : {}),
+    })),
     prices: plan.prices.map(toPriceDto),
   };
 }

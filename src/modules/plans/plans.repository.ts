@@ -1,13 +1,19 @@
 import { Injectable } from '@nestjs/common';
 
 import { PrismaService } from '../../database/prisma.service';
-import { Plan, Prisma, Price, PriceInterval } from '../../generated/prisma/client';
+import { Plan, Prisma, Price, PriceInterval, QuotaPeriod } from '../../generated/prisma/client';
 import { PlanWithCatalog } from './plan.types';
 
 const WITH_CATALOG = {
   features: { orderBy: { key: 'asc' } },
   prices: { orderBy: { createdAt: 'asc' } },
 } satisfies Prisma.PlanInclude;
+
+export interface NewFeature {
+  key: string;
+  limit: number | null;
+  period?: QuotaPeriod;
+}
 
 export interface NewPrice {
   stripePriceId: string | null;
@@ -66,7 +72,7 @@ export class PlansRepository {
       trialDays: number;
       stripeProductId: string | null;
     },
-    features: { key: string; limit: number | null }[],
+    features: NewFeature[],
     prices: NewPrice[],
   ): Promise<PlanWithCatalog> {
     return this.prisma.plan.create({
@@ -78,7 +84,7 @@ export class PlansRepository {
   async update(
     planId: string,
     changes: Partial<Pick<Plan, 'name' | 'description' | 'trialDays' | 'active' | 'stripeProductId'>>,
-    features?: { key: string; limit: number | null }[],
+    features?: NewFeature[],
   ): Promise<PlanWithCatalog> {
     return this.prisma.$transaction(async (tx) => {
       if (features) {

@@ -1,0 +1,253 @@
+import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+
+import { InstanceLivenessService } from '../../database/instance-liveness.service';
+import { leaseSize } from './quota-period';
+import { QuotaKey, QuotaLeasesRepository, QuotaUses } from './quota-leases.repository';
+
+/** How often uses reach the database: a `kill -9` loses at most this much of them. */
+export const QUOTA_FLUSH_INTERVAL_MS = 1_000;
+/** After the database said nothing is left, how long an instance answers 402 without asking again. */
+const EXHAUSTED_RECHECK_MS = 1_000;
+/** A quota unused this long gives its lease back, so other instances can have it. */
+const IDLE_RELEASE_MS = 5_000;
+
+/** One account's quota of one feature in one period, as this instance serves it. */
+class QuotaCounter implements QuotaKey {
+  limit: number | null = null;
+  /** This instance's lease in total for the period (from the database). */
+  granted = 0;
+  /** Uses within the lease that reached the database. */
+  leasedFlushed = 0;
+  /** Uses within the lease not flushed yet. */
+  leasedPending = 0;
+  /** Uses past the limit (overage) not flushed yet. */
+  overagePending = 0;
+  /** What all instances had used when this one last asked (flushed uses, overage included). */
+  usedByAll = 0;
+  liveInstances = 1;
+  usesPerSecond = 0;
+  usesThisTick = 0;
+  exhaustedUntil = 0;
+  lastUsedAt = Date.now();
+  leasing: Promise<void> | null = null;
+
+  constructor(
+    readonly accountId: string,
+    readonly feature: string,
+    readonly periodEnd: Date,
+  ) {}
+
+  get available(): number {
+    return this.granted - this.leasedFlushed - this.leasedPending;
+  }
+}
+
+/** What one request took: given back if its handler fails. */
+export interface QuotaUse {
+  counter: QuotaCounter;
+  leased: number;
+  overage: number;
+}
+
+export interface QuotaDemand extends QuotaKey {
+  units: number;
+  /** null: unlimited (uses are only counted). */
+  limit: number | null;
+  /** Uses past the limit are let through and counted as overage instead of refused. */
+  overage: boolean;
+}
+
+/**
+ * Counts quota uses in process and serves them from leases, so a request needs no database round trip
+ * while its instance's lease lasts; a lease is renewed in the background before it runs out.
+ *
+ * - Exact on one instance: the check and the count are one synchronous step, and leases never add up
+ *   past the limit, so a burst gets exactly `limit` successes.
+ * - Across instances, leases are granted under a per-quota lock against what all live instances hold:
+ *   instances never overshoot a quota together; they may refuse early by at most the leases others
+ *   hold unused (each at most half of what is left divided among them, given back after 5 s idle).
+ * - Uses are flushed every second; a `kill -9` loses at most that second of counts (the killed
+ *   instance's unused lease and its unflushed uses are free again: the bound of the overshoot after a
+ *   crash). A flush adds its uses once; the count is only subtracted from memory after it commits.
+ */
+@Injectable()
+export class QuotaCounters implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(QuotaCounters.name);
+  private readonly counters = new Map<string, QuotaCounter>();
+  private timer?: NodeJS.Timeout;
+  private flushing: Promise<void> | null = null;
+  /**
+   * Every write of this instance's uses (flushes and leases) runs in turn: each moves the uses counted
+   * so far into the database and only then out of memory, so none is written twice or lost between.
+   */
+  private writes: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    private readonly leases: QuotaLeasesRepository,
+    private readonly liveness: InstanceLivenessService,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    this.timer = setInterval(() => void this.flush(), QUOTA_FLUSH_INTERVAL_MS);
+    this.timer.unref();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    clearInterval(this.timer);
+    await this.flush();
+    await this.leases
+      .release(this.liveness.instanceId, [...this.counters.values()])
+      .catch((error: unknown) =>
+        this.logger.warn({ msg: 'leases not released', reason: (error as Error).message }),
+      );
+  }
+
+  /** Takes `units` of the quota, or null when it is used up (and no overage is allowed). */
+  async take(demand: QuotaDemand): Promise<QuotaUse | null> {
+    const counter = this.counterFor(demand);
+    counter.limit = demand.limit;
+    counter.lastUsedAt = Date.now();
+    if (demand.limit === null) return this.count(counter, demand.units, 0);
+    // Waiters on one lease check again in turn after it: those it cannot serve ask for the next one.
+    while (counter.available < demand.units && Date.now() >= counter.exhaustedUntil) {
+      await this.lease(counter, demand.units);
+    }
+    if (counter.available >= demand.units) {
+      const use = this.count(counter, demand.units, 0);
+      if (counter.available < counter.usesPerSecond && !counter.leasing)
+        void this.lease(counter, 1).catch(() => {});
+      return use;
+    }
+    if (!demand.overage) return null;
+    const leased = Math.max(0, Math.min(counter.available, demand.units));
+    return this.count(counter, leased, demand.units - leased);
+  }
+
+  /** A failed request's uses go back to where they came from. */
+  giveBack(use: QuotaUse): void {
+    use.counter.leasedPending -= use.leased;
+    use.counter.overagePending -= use.overage;
+  }
+
+  /** This instance's uses not flushed yet, for reading usage exactly. */
+  pendingOf(key: QuotaKey): { used: number; overage: number } {
+    const counter = this.counters.get(keyOf(key));
+    return counter
+      ? { used: counter.leasedPending + counter.overagePending, overage: counter.overagePending }
+      : { used: 0, overage: 0 };
+  }
+
+  /** Writes the uses counted since the last flush; also gives back leases idle for a while. */
+  flush(): Promise<void> {
+    this.flushing ??= this.inTurn(() => this.flushNow()).finally(() => (this.flushing = null));
+    return this.flushing;
+  }
+
+  private inTurn<T>(write: () => Promise<T>): Promise<T> {
+    const turn = this.writes.then(write, write);
+    this.writes = turn.catch(() => undefined);
+    return turn;
+  }
+
+  private async flushNow(): Promise<void> {
+    const now = Date.now();
+    const batch: { counter: QuotaCounter; uses: QuotaUses; leased: number }[] = [];
+    for (const counter of this.counters.values()) {
+      counter.usesPerSecond = counter.usesPerSecond / 2 + counter.usesThisTick / 2;
+      counter.usesThisTick = 0;
+      const leased = counter.leasedPending;
+      const overage = counter.overagePending;
+      if (leased !== 0 || overage !== 0) {
+        batch.push({ counter, leased, uses: { ...keyFields(counter), used: leased + overage, overage } });
+      }
+    }
+    try {
+      await this.leases.flush(
+        this.liveness.instanceId,
+        batch.map((entry) => entry.uses),
+      );
+    } catch (error) {
+      this.logger.warn({ msg: 'quota uses not flushed; next second', reason: (error as Error).message });
+      return;
+    }
+    for (const { counter, leased, uses } of batch) {
+      counter.leasedPending -= leased;
+      counter.leasedFlushed += leased;
+      counter.overagePending -= uses.overage;
+    }
+    await this.releaseIdle(now);
+  }
+
+  private async releaseIdle(now: number): Promise<void> {
+    const idle = [...this.counters.values()].filter(
+      (counter) =>
+        (counter.periodEnd.getTime() <= now || now - counter.lastUsedAt > IDLE_RELEASE_MS) &&
+        counter.leasedPending === 0 &&
+        counter.overagePending === 0 &&
+        !counter.leasing,
+    );
+    if (idle.length === 0) return;
+    for (const counter of idle) this.counters.delete(keyOf(counter));
+    await this.leases
+      .release(
+        this.liveness.instanceId,
+        idle.filter((counter) => counter.granted > counter.leasedFlushed),
+      )
+      .catch((error: unknown) =>
+        this.logger.warn({ msg: 'idle leases not released', reason: (error as Error).message }),
+      );
+  }
+
+  private count(counter: QuotaCounter, leased: number, overage: number): QuotaUse {
+    counter.leasedPending += leased;
+    counter.overagePending += overage;
+    counter.usesThisTick += leased + overage;
+    return { counter, leased, overage };
+  }
+
+  /** One lease request at a time per quota; concurrent takers wait for it and then check again. */
+  private lease(counter: QuotaCounter, want: number): Promise<void> {
+    counter.leasing ??= this.inTurn(() => this.leaseNow(counter, want)).finally(
+      () => (counter.leasing = null),
+    );
+    return counter.leasing;
+  }
+
+  private async leaseNow(counter: QuotaCounter, want: number): Promise<void> {
+    const leased = counter.leasedPending;
+    const overage = counter.overagePending;
+    const limit = counter.limit ?? 0;
+    const outcome = await this.leases.lease(
+      this.liveness.instanceId,
+      { ...keyFields(counter), used: leased + overage, overage },
+      limit,
+      (remaining, liveInstances) =>
+        leaseSize({ want, remaining, liveInstances, usesPerSecond: counter.usesPerSecond }),
+    );
+    counter.leasedPending -= leased;
+    counter.leasedFlushed = outcome.leasedUsed;
+    counter.overagePending -= overage;
+    counter.granted = outcome.granted;
+    counter.usedByAll = outcome.usedByAll;
+    counter.liveInstances = outcome.liveInstances;
+    if (counter.available < want) counter.exhaustedUntil = Date.now() + EXHAUSTED_RECHECK_MS;
+  }
+
+  private counterFor(key: QuotaKey): QuotaCounter {
+    const id = keyOf(key);
+    let counter = this.counters.get(id);
+    if (!counter) {
+      counter = new QuotaCounter(key.accountId, key.feature, key.periodEnd);
+      this.counters.set(id, counter);
+    }
+    return counter;
+  }
+}
+
+function keyOf(key: QuotaKey): string {
+  return `${key.accountId} ${key.feature} ${key.periodEnd.getTime()}`;
+}
+
+function keyFields(counter: QuotaCounter): QuotaKey {
+  return { accountId: counter.accountId, feature: counter.feature, periodEnd: counter.periodEnd };
+}

@@ -1,0 +1,184 @@
+import { bearer, signUp, TestAccount } from '../support/accounts';
+import { isolatedDatabase, sleep } from '../support/billing';
+import { shiftedClock, ShiftedClock } from '../support/shifted-clock';
+import { api, startTestServer, TestServer } from '../support/test-app';
+import { TestDatabaseServer } from '../support/test-database';
+
+const FREE_ANALYSES_PER_DAY = 20;
+
+async function projectOf(server: TestServer, user: TestAccount): Promise<string> {
+  const created = await api(server)
+    .post('/v1/projects')
+    .set(bearer(user))
+    .send({ name: 'quota' })
+    .expect(201);
+  return created.body.id as string;
+}
+
+function analyse(server: TestServer, user: TestAccount, projectId: string) {
+  return api(server).post('/v1/analyses').set(bearer(user)).send({ projectId });
+}
+
+async function analysesAtOnce(servers: TestServer[], user: TestAccount, projectId: string, count: number) {
+  const statuses = await Promise.all(
+    Array.from({ length: count }, (_, index) =>
+      analyse(servers[index % servers.length]!, user, projectId).then((response) => response.status),
+    ),
+  );
+  return { created: statuses.filter((status) => status === 201).length, statuses };
+}
+
+async function usageOf(server: TestServer, user: TestAccount, feature = 'analyses') {
+  const usage = await api(server).get('/v1/usage').set(bearer(user)).expect(200);
+  return (usage.body.data as { feature: string; used: number; limit: number | null }[]).find(
+    (entry) => entry.feature === feature,
+  );
+}
+
+describe('quotas: the free plan analyses 20 projects a day', () => {
+  let database: TestDatabaseServer;
+  let clock: ShiftedClock;
+  let server: TestServer;
+
+  beforeAll(async () => {
+    database = await isolatedDatabase();
+    clock = shiftedClock();
+    server = await startTestServer({ DATABASE_URL: database.url, ...clock.env });
+  });
+
+  afterAll(async () => {
+    await server?.stop();
+    await database?.release();
+    clock?.remove();
+  });
+
+  it('gives exactly 20 of 45 concurrent analyses, then 402 quota_exhausted with the quota and Retry-After', async () => {
+    const user = await signUp(server.url, 'burst');
+    const projectId = await projectOf(server, user);
+    const burst = await analysesAtOnce([server], user, projectId, 45);
+    expect(burst.created).toBe(FREE_ANALYSES_PER_DAY);
+    expect(burst.statuses.filter((status) => status === 402)).toHaveLength(45 - FREE_ANALYSES_PER_DAY);
+
+    const refused = await analyse(server, user, projectId).expect(402);
+    const resetsAt = new Date(refused.body.quota.resetsAt as string);
+    expect(refused.body).toMatchObject({
+      code: 'quota_exhausted',
+      feature: 'analyses',
+      quota: { limit: 20, used: 20, period: 'day' },
+    });
+    expect(resetsAt.getUTCHours()).toBe(0);
+    expect(resetsAt.getTime()).toBeGreaterThan(Date.now());
+    expect(resetsAt.getTime() - Date.now()).toBeLessThanOrEqual(24 * 3_600_000);
+    const retryAfter = Number(refused.headers['retry-after']);
+    expect(retryAfter).toBeGreaterThan(0);
+    expect(Math.abs(Date.now() + retryAfter * 1000 - resetsAt.getTime())).toBeLessThan(5_000);
+    expect(await usageOf(server, user)).toMatchObject({ limit: 20, used: 20, period: 'day', overage: null });
+  });
+
+  it('counts only successful requests: a 404 and a 400 give their use back', async () => {
+    const user = await signUp(server.url, 'failures');
+    const projectId = await projectOf(server, user);
+    await analyse(server, user, projectId).expect(201);
+    await analyse(server, user, '00000000-0000-4000-8000-000000000000').expect(404);
+    await api(server).post('/v1/analyses').set(bearer(user)).send({ projectId: 'nope' }).expect(400);
+    expect((await usageOf(server, user))?.used).toBe(1);
+    const rest = await analysesAtOnce([server], user, projectId, 25);
+    expect(rest.created).toBe(FREE_ANALYSES_PER_DAY - 1);
+  });
+
+  it("counts per account: another user's quota is untouched, and a project of theirs is 404", async () => {
+    const first = await signUp(server.url, 'first');
+    const second = await signUp(server.url, 'second');
+    const firstProject = await projectOf(server, first);
+    expect((await analysesAtOnce([server], first, firstProject, 21)).created).toBe(20);
+    await analyse(server, second, firstProject).expect(404);
+    expect((await usageOf(server, second))?.used).toBe(0);
+    await analyse(server, second, await projectOf(server, second)).expect(201);
+  });
+
+  async function signInAgain(user: TestAccount): Promise<TestAccount> {
+    const login = await api(server)
+      .post('/v1/auth/login')
+      .send({ email: user.email, password: user.password })
+      .expect(200);
+    return { ...user, accessToken: login.body.accessToken as string };
+  }
+
+  it('resets at the end of the UTC day (the service clock moved, not slept)', async () => {
+    const user = await signUp(server.url, 'reset');
+    const projectId = await projectOf(server, user);
+    const now = Date.now();
+    const nextMidnight = Date.UTC(
+      new Date(now).getUTCFullYear(),
+      new Date(now).getUTCMonth(),
+      new Date(now).getUTCDate() + 1,
+    );
+    clock.shiftTo(nextMidnight - now - 3_000);
+    await sleep(150);
+    // Access tokens live 15 minutes: hours later on the server's clock, the user signs in again.
+    const late = await signInAgain(user);
+    expect((await analysesAtOnce([server], late, projectId, 21)).created).toBe(20);
+    const refused = await analyse(server, late, projectId).expect(402);
+    expect(new Date(refused.body.quota.resetsAt as string).getTime()).toBe(nextMidnight);
+
+    clock.shiftTo(nextMidnight - now + 1_000);
+    await sleep(150);
+    const again = await signInAgain(user);
+    await analyse(server, again, projectId).expect(201);
+    expect(await usageOf(server, again)).toMatchObject({
+      used: 1,
+      resetsAt: new Date(nextMidnight + 24 * 3_600_000).toISOString(),
+    });
+    clock.shiftTo(0);
+    await sleep(150);
+  });
+});
+
+describe('quotas across two instances and a kill -9', () => {
+  let database: TestDatabaseServer;
+  let servers: TestServer[] = [];
+
+  beforeAll(async () => {
+    database = await isolatedDatabase();
+    servers = await Promise.all([
+      startTestServer({ DATABASE_URL: database.url }),
+      startTestServer({ DATABASE_URL: database.url }),
+    ]);
+  });
+
+  afterAll(async () => {
+    await Promise.all(servers.map((server) => server.stop()));
+    await database?.release();
+  });
+
+  it('never lets two instances together past the quota, and serves all of it', async () => {
+    const user = await signUp(servers[0]!.url, 'two');
+    const projectId = await projectOf(servers[0]!, user);
+    const burst = await analysesAtOnce(servers, user, projectId, 60);
+    expect(burst.created).toBeLessThanOrEqual(FREE_ANALYSES_PER_DAY);
+    // What an instance leased and left unused goes back after a few idle seconds: the rest is served.
+    let created = burst.created;
+    for (let round = 0; round < 20 && created < FREE_ANALYSES_PER_DAY; round++) {
+      await sleep(1_000);
+      created += (await analysesAtOnce(servers, user, projectId, 4)).created;
+    }
+    console.log(`two instances: ${burst.created} of 60 in the burst, ${created} in all (quota 20)`);
+    expect(created).toBe(FREE_ANALYSES_PER_DAY);
+    await sleep(1_200);
+    expect((await usageOf(servers[1]!, user))?.used).toBe(FREE_ANALYSES_PER_DAY);
+  });
+
+  it('keeps what was flushed across a kill -9 and never counts a use twice', async () => {
+    const user = await signUp(servers[0]!.url, 'crash');
+    const projectId = await projectOf(servers[0]!, user);
+    expect((await analysesAtOnce([servers[0]!], user, projectId, 12)).created).toBe(12);
+    await sleep(1_500);
+    await servers[0]!.stop('SIGKILL');
+    servers[0] = await startTestServer({ DATABASE_URL: database.url });
+    expect((await usageOf(servers[0], user))?.used).toBe(12);
+    // The killed instance's unused lease is free again: exactly the 8 left, on either instance.
+    expect((await analysesAtOnce(servers, user, projectId, 20)).created).toBe(8);
+    await sleep(1_200);
+    expect((await usageOf(servers[1]!, user))?.used).toBe(FREE_ANALYSES_PER_DAY);
+  });
+});
