@@ -321,7 +321,9 @@ export const FREE_FEATURES = [
   { feature: 'analyses', limit: 20 },
   { feature: 'projects', limit: 3 },
 ];
+/** What a paid plan listing projects and reports gives: the default plan's other features stay. */
 export const PAID_FEATURES = [
+  { feature: 'analyses', limit: 20 },
   { feature: 'projects', limit: null },
   { feature: 'reports', limit: null },
 ];
