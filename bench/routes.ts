@@ -9,6 +9,7 @@ export const ROUTES = {
   refresh: 'POST /v1/auth/refresh (rotation)',
   reportsAccess: 'GET /v1/reports/access (granted)',
   reportsAccessTeam: 'GET /v1/reports/access (granted, acting for a team)',
+  quotaGranted: 'POST /v1/estimates (quota api_calls, granted)',
   reportsGranted: 'GET /v1/reports/summary (granted)',
   reportsDenied: 'GET /v1/reports/summary (402)',
   projectsGranted: 'POST /v1/projects (201, unlimited)',

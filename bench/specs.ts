@@ -20,6 +20,12 @@ export async function optionalRoutes(
     if (reply.status === 200) present.add(route);
     else log(`${route} answers ${reply.status}: not measured`);
   }
+  const estimate = await world.api('POST', '/v1/estimates', {
+    token: cast.subscriber.token,
+    body: { text: 'a b' },
+  });
+  if (estimate.status === 200) present.add('/v1/estimates');
+  else log(`/v1/estimates answers ${estimate.status}: not measured`);
   return present;
 }
 
@@ -105,6 +111,19 @@ export function loadSpecs(world: World, cast: Cast, bare: BareApps, present: Set
             expectStatus: 200,
             note: "@RequiresFeature('reports') with X-Account-Id of a team the caller owns; no DB",
             headers: { ...as(cast.subscriber).headers, 'x-account-id': cast.subscriberTeamId },
+            ...tollgate,
+          },
+        ]
+      : []),
+    ...(present.has('/v1/estimates')
+      ? [
+          {
+            group: 'paywall',
+            name: ROUTES.quotaGranted,
+            url: `${app}/v1/estimates`,
+            expectStatus: 200,
+            note: "@ConsumesQuota('api_calls'): counted in process from a lease; no DB on the request",
+            ...as(cast.subscriber, { text: 'how many words are in this text' }),
             ...tollgate,
           },
         ]

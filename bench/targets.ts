@@ -91,6 +91,12 @@ export function evaluate(report: Report): void {
     team,
     access,
   );
+  const quota = load(ROUTES.quotaGranted);
+  ratio(
+    "quota-guarded (estimates, @ConsumesQuota('api_calls')) ÷ bare NestJS ping — target ≥ 0.4×",
+    quota,
+    nest,
+  );
   ratio('402 guarded (reports/summary, no handler) ÷ bare NestJS ping', load(ROUTES.reportsDenied), nest);
   ratio('unguarded authenticated, no DB (auth/session) ÷ bare NestJS ping', session, nest);
   ratio('GET /health (tollgate, no auth, no DB) ÷ bare NestJS ping', load(ROUTES.health), nest);
@@ -140,6 +146,14 @@ export function evaluate(report: Report): void {
       target: 'acting for a team within 5% of acting for the personal account',
       measured: `${x(value)} (reports/access)`,
       met: value >= 0.95,
+    });
+  }
+  if (quota && nest) {
+    const value = throughputRatio(quota, nest);
+    targets.push({
+      target: 'quota-guarded route ≥ 0.4× bare NestJS ping',
+      measured: `${x(value)} (${quota.name})`,
+      met: value >= 0.4,
     });
   }
   if (report.cacheHits.length > 0) {

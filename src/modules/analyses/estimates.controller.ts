@@ -1,0 +1,25 @@
+import { Body, Controller, HttpCode, Post } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+
+import { ApiProblems } from '../../common/openapi/api-problems.decorator';
+import { ConsumesQuota } from '../quotas/consumes-quota.decorator';
+import { EstimateDto, EstimateRequestDto } from './estimate.dto';
+
+/**
+ * The transactional-API example: a call that does no database work of its own, metered by the quota
+ * `api_calls` (what a plan sells as "N calls a month"). The benchmark measures the quota's cost on it.
+ */
+@ApiTags('analyses')
+@Controller('v1/estimates')
+export class EstimatesController {
+  @Post()
+  @HttpCode(200)
+  @ConsumesQuota('api_calls')
+  @ApiOperation({ summary: 'Size a text before analysing it (counted against the quota `api_calls`)' })
+  @ApiOkResponse({ type: EstimateDto })
+  @ApiProblems('validation_failed')
+  estimate(@Body() body: EstimateRequestDto): EstimateDto {
+    const words = body.text.split(/\s+/).filter((word) => word.length > 0).length;
+    return { words, characters: [...body.text].length };
+  }
+}
