@@ -98,9 +98,33 @@ describe('computeEntitlements', () => {
         { feature: 'beta', limit: null, expiresAt: null },
       ],
     });
-    expect(result.features.get('projects')).toEqual({ limit: 50, source: 'grant', until: inDays(2) });
-    expect(result.features.get('beta')).toEqual({ limit: null, source: 'grant', until: null });
+    const notAQuota = { period: null, overage: null };
+    expect(result.features.get('projects')).toEqual({
+      limit: 50,
+      source: 'grant',
+      until: inDays(2),
+      ...notAQuota,
+    });
+    expect(result.features.get('beta')).toEqual({ limit: null, source: 'grant', until: null, ...notAQuota });
     expect(result.validUntil).toEqual(inDays(2));
+  });
+
+  it('keeps a quota a quota when a grant changes its limit, and a free quota under a paid plan', () => {
+    const result = compute({
+      subscription: pro(),
+      defaultFeatures: [{ key: 'analyses', limit: 20, period: 'day' }],
+      grants: [{ feature: 'analyses', limit: 500, expiresAt: null }],
+    });
+    expect(result.features.get('analyses')).toMatchObject({ limit: 500, source: 'grant', period: 'day' });
+    const withoutGrant = compute({
+      subscription: pro(),
+      defaultFeatures: [{ key: 'analyses', limit: 20, period: 'day' }],
+    });
+    expect(withoutGrant.features.get('analyses')).toMatchObject({
+      limit: 20,
+      source: 'default',
+      period: 'day',
+    });
   });
 
   it('opens a granted feature to a user whose plan is withheld', () => {

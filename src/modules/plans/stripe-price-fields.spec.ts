@@ -44,8 +44,16 @@ describe('priceRowFromStripe: a Stripe price as our price row', () => {
       amount: 2000,
       currency: 'usd',
       credits: null,
+      perSeat: false,
       active: true,
     });
+  });
+
+  it('reads a per-seat price from tollgate_per_seat, on recurring prices only', () => {
+    const perSeat = stripePrice({ metadata: { tollgate_per_seat: 'true' } });
+    expect(priceRowFromStripe(perSeat)).toMatchObject({ interval: 'month', perSeat: true });
+    const oneTime = stripePrice({ ...ONE_TIME, metadata: { tollgate_per_seat: 'true' } });
+    expect(priceRowFromStripe(oneTime)).toMatchObject({ interval: 'one_time', perSeat: false });
   });
 
   it('maps a yearly price', () => {
