@@ -6,6 +6,7 @@ import {
   type CheckoutCompletion,
   type CheckoutCompletionOptions,
 } from './billing/checkout';
+import { advanceClock, type ClockScope } from './billing/clock';
 import { subscriptionIdOf } from './billing/invoices';
 import { declined, refundCharge, type PaymentOutcome, PAYMENT_SUCCEEDS } from './billing/payments';
 import { advancePeriod, pause, resume } from './billing/lifecycle';
@@ -226,6 +227,26 @@ export class Scenarios {
       operation.emit('customer.subscription.trial_will_end', subscription);
       return { subscription: this.rendered(subscription) };
     });
+  }
+
+  /**
+   * Time passes at Stripe, as when a test clock is advanced: trial notices three days before a trial
+   * ends, trials ending (canceled without a payment method when `trial_settings` say so, else active
+   * and invoiced), renewals and scheduled cancellations fall due in time order. The clock stays moved.
+   * `{ customer }` limits it to that customer's subscriptions, like a test clock of its own.
+   */
+  advanceClock(
+    seconds: number,
+    scope: ClockScope = {},
+  ): ScenarioResult<{ subscriptions: SubscriptionObject[] }> {
+    if (!Number.isInteger(seconds) || seconds <= 0) {
+      throw new ScenarioError(`advanceClock takes a positive whole number of seconds, not ${seconds}`);
+    }
+    return this.run((operation) => ({
+      subscriptions: advanceClock(operation, this.settings.clock, seconds, scope).map((subscription) =>
+        this.rendered(subscription),
+      ),
+    }));
   }
 
   /** A refund from the Dashboard: `charge.refunded` and `refund.created`. */

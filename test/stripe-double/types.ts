@@ -106,6 +106,15 @@ export interface CancellationDetails {
   reason: Stripe.Subscription.CancellationDetails.Reason | null;
 }
 
+/** Whether a payment made for the subscription saves its method as the subscription's default. */
+export type SaveDefaultPaymentMethod = 'off' | 'on_subscription';
+
+export interface SubscriptionPaymentSettings {
+  payment_method_options: Record<string, unknown> | null;
+  payment_method_types: string[] | null;
+  save_default_payment_method: SaveDefaultPaymentMethod | null;
+}
+
 export interface SubscriptionObject extends StripeObject {
   object: 'subscription';
   created: number;
@@ -123,6 +132,7 @@ export interface SubscriptionObject extends StripeObject {
   trial_start: number | null;
   trial_end: number | null;
   trial_settings: { end_behavior: { missing_payment_method: MissingPaymentMethodBehavior } };
+  payment_settings: SubscriptionPaymentSettings;
   latest_invoice: string | null;
   default_payment_method: string | null;
   description: string | null;

@@ -155,6 +155,12 @@ export const ERROR_CATALOG = {
     title: 'Already subscribed',
     description: 'You have a live subscription; use the portal or POST /v1/billing/subscription/change.',
   },
+  trial_used: {
+    status: 409,
+    title: 'Trial used',
+    description:
+      'The account has started the trial without a card of this plan before (each account gets it once per plan); check out instead.',
+  },
   conflict: { status: 409, title: 'Conflict', description: 'The request conflicts with existing data.' },
   too_many_keys: {
     status: 409,

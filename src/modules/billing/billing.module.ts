@@ -16,10 +16,13 @@ import { SeatsRepository } from './seats.repository';
 import { SeatsService } from './seats.service';
 import { SubscriptionSyncService } from './subscription-sync.service';
 import { SubscriptionsRepository } from './subscriptions.repository';
+import { TrialStartsRepository } from './trial-starts.repository';
+import { TrialsController } from './trials.controller';
+import { TrialsService } from './trials.service';
 
 @Module({
   imports: [PlansModule, StripeModule, EntitlementsModule, CreditsModule, UsersModule, AccountsModule],
-  controllers: [BillingController],
+  controllers: [BillingController, TrialsController],
   providers: [
     BillingService,
     CustomersService,
@@ -30,6 +33,8 @@ import { SubscriptionsRepository } from './subscriptions.repository';
     CheckoutSessionsService,
     SeatsRepository,
     SeatsService,
+    TrialsService,
+    TrialStartsRepository,
   ],
   exports: [
     SeatsService,

@@ -209,7 +209,7 @@ export class BillingService {
 }
 
 /** The account a billing action spends for: only its owners and admins may (403 `billing_role_required`). */
-function billingAccountOf(caller: AuthenticatedUser): string {
+export function billingAccountOf(caller: AuthenticatedUser): string {
   if (!canBill(caller.account.role)) throw new DomainError('billing_role_required');
   return caller.account.id;
 }

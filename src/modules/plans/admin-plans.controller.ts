@@ -48,7 +48,7 @@ export class AdminPlansController {
   }
 
   @Patch('plans/:key')
-  @ApiOperation({ summary: 'Change name, description, features, trial days or active' })
+  @ApiOperation({ summary: 'Change name, description, features, trial days, trial without card or active' })
   @ApiOkResponse({ type: PlanDto })
   @ApiProblems('validation_failed', 'not_found', ...STRIPE_PROBLEMS)
   update(@Param('key') key: string, @Body() body: UpdatePlanDto): Promise<PlanDto> {

@@ -28,6 +28,8 @@ export type PriceIntervalName = (typeof PRICE_INTERVALS)[number];
 const SLUG = /^[a-z0-9]+(?:[-_][a-z0-9]+)*$/;
 const slugMessage = ({ property }: { property: string }) =>
   `${property} must be a slug: lowercase letters, digits, '-' or '_'`;
+const TRIAL_WITHOUT_CARD =
+  'POST /v1/billing/trial starts the trial with no payment method, once per account; needs trialDays > 0';
 /** Stripe's largest unit_amount is eight digits. */
 const MAX_AMOUNT = 99_999_999;
 
@@ -123,6 +125,11 @@ export class CreatePlanDto {
   @Max(730)
   trialDays?: number;
 
+  @ApiPropertyOptional({ default: false, description: TRIAL_WITHOUT_CARD })
+  @Omittable()
+  @IsBoolean({ message: 'trialWithoutCard must be true or false' })
+  trialWithoutCard?: boolean;
+
   @ApiProperty({ type: [FeatureDto] })
   @IsArray()
   @ArrayMaxSize(50)
@@ -159,6 +166,11 @@ export class UpdatePlanDto {
   @Max(730)
   trialDays?: number;
 
+  @ApiPropertyOptional({ description: TRIAL_WITHOUT_CARD })
+  @Omittable()
+  @IsBoolean({ message: 'trialWithoutCard must be true or false' })
+  trialWithoutCard?: boolean;
+
   @ApiPropertyOptional()
   @Omittable()
   @IsBoolean()
@@ -190,6 +202,7 @@ export class PlanDto {
   @ApiProperty() name!: string;
   @ApiProperty({ type: String, nullable: true }) description!: string | null;
   @ApiProperty() trialDays!: number;
+  @ApiProperty({ description: TRIAL_WITHOUT_CARD }) trialWithoutCard!: boolean;
   @ApiProperty() active!: boolean;
   @ApiProperty() isDefault!: boolean;
   @ApiProperty({ type: String, nullable: true }) stripeProductId!: string | null;

@@ -21,6 +21,7 @@ export function toPlanDto(plan: PlanWithCatalog): PlanDto {
     name: plan.name,
     description: plan.description,
     trialDays: plan.trialDays,
+    trialWithoutCard: plan.trialWithoutCard,
     active: plan.active,
     isDefault: plan.isDefault,
     stripeProductId: plan.stripeProductId,

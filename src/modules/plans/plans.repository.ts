@@ -70,6 +70,7 @@ export class PlansRepository {
       name: string;
       description: string | null;
       trialDays: number;
+      trialWithoutCard: boolean;
       stripeProductId: string | null;
     },
     features: NewFeature[],
@@ -83,7 +84,9 @@ export class PlansRepository {
 
   async update(
     planId: string,
-    changes: Partial<Pick<Plan, 'name' | 'description' | 'trialDays' | 'active' | 'stripeProductId'>>,
+    changes: Partial<
+      Pick<Plan, 'name' | 'description' | 'trialDays' | 'trialWithoutCard' | 'active' | 'stripeProductId'>
+    >,
     features?: NewFeature[],
   ): Promise<PlanWithCatalog> {
     return this.prisma.$transaction(async (tx) => {

@@ -42,6 +42,11 @@ export class PlansService {
     return (await this.plans.listAll()).map(toPlanDto);
   }
 
+  /** The plan with its features and every price (archived ones too), or null. */
+  findByKey(key: string): Promise<PlanWithCatalog | null> {
+    return this.plans.findByKey(key);
+  }
+
   async get(key: string): Promise<PlanDto> {
     return toPlanDto(await this.requirePlan(key));
   }
@@ -50,6 +55,7 @@ export class PlansService {
     if (await this.plans.findByKey(input.key)) {
       throw new DomainError('plan_exists', `A plan with key "${input.key}" already exists.`);
     }
+    assertTrialWithoutCardHasDays(input.trialDays ?? 0, input.trialWithoutCard ?? false);
     const description = input.description ?? null;
     const product = await this.stripeCatalog.createProduct(input.key, { name: input.name, description });
     const prices: NewPrice[] = [];
@@ -65,6 +71,7 @@ export class PlansService {
         name: input.name,
         description,
         trialDays: input.trialDays ?? 0,
+        trialWithoutCard: input.trialWithoutCard ?? false,
         stripeProductId: product.id,
       },
       input.features,
@@ -76,6 +83,10 @@ export class PlansService {
 
   async update(key: string, input: UpdatePlanDto): Promise<PlanDto> {
     const plan = await this.requirePlan(key);
+    assertTrialWithoutCardHasDays(
+      input.trialDays ?? plan.trialDays,
+      input.trialWithoutCard ?? plan.trialWithoutCard,
+    );
     const productChanges = {
       ...(input.name !== undefined && input.name !== plan.name ? { name: input.name } : {}),
       ...(input.description !== undefined && input.description !== plan.description
@@ -92,6 +103,7 @@ export class PlansService {
         name: input.name,
         description: input.description === '' ? null : input.description,
         trialDays: input.trialDays,
+        trialWithoutCard: input.trialWithoutCard,
         active: input.active,
       },
       input.features,
@@ -157,6 +169,19 @@ export class PlansService {
     const plan = await this.plans.findByKey(key);
     if (!plan) throw new DomainError('not_found', `No plan with key "${key}".`);
     return plan;
+  }
+}
+
+/**
+ * A trial without a card is a trial: the plan must have trial days (also after an update that changes
+ * either field). Only the service knows the two: Stripe gets the days per subscription, so neither is
+ * mirrored on the product.
+ */
+function assertTrialWithoutCardHasDays(trialDays: number, trialWithoutCard: boolean): void {
+  if (trialWithoutCard && trialDays <= 0) {
+    throw DomainError.validation([
+      { field: 'trialWithoutCard', message: 'trialWithoutCard needs trialDays greater than 0' },
+    ]);
   }
 }
 

@@ -16,6 +16,7 @@ import type {
   PriceObject,
   SubscriptionItemObject,
   SubscriptionObject,
+  SubscriptionPaymentSettings,
   SubscriptionStatus,
 } from '../types';
 import {
@@ -56,6 +57,8 @@ export interface NewSubscription {
   defaultPaymentMethod: string | null;
   trialEnd: number | null;
   missingPaymentMethod: MissingPaymentMethodBehavior;
+  /** Over Stripe's defaults (nothing saved, payment method types left to Stripe). */
+  paymentSettings?: Partial<SubscriptionPaymentSettings>;
   cancelAtPeriodEnd: boolean;
   paymentBehavior: PaymentBehavior;
   /** Overrides what the payment method on file would do. */
@@ -202,6 +205,12 @@ export function createSubscription(operation: Operation, spec: NewSubscription):
       trial_start: trialing ? now : null,
       trial_end: trialing ? periodEnd : null,
       trial_settings: { end_behavior: { missing_payment_method: spec.missingPaymentMethod } },
+      payment_settings: {
+        payment_method_options: null,
+        payment_method_types: null,
+        save_default_payment_method: 'off',
+        ...spec.paymentSettings,
+      },
       latest_invoice: invoiceId,
       default_payment_method: spec.defaultPaymentMethod,
       description: spec.description,

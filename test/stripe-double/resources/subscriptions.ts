@@ -1,4 +1,4 @@
-import { invalidState, invalidValue, missingParam, noSuchResource } from '../api-error';
+import { exclusiveParams, invalidState, invalidValue, missingParam, noSuchResource } from '../api-error';
 import { changeItems, invoiceSubscriptionNow, type ItemChange } from '../billing/item-changes';
 import { endTrialNow, moveTrialEnd, resume } from '../billing/lifecycle';
 import {
@@ -18,7 +18,14 @@ import { render } from '../render';
 import type { ApiRequest, Route } from '../router';
 import type { Store } from '../store';
 import { SECONDS_PER_DAY } from '../time';
-import type { CancellationDetails, SubscriptionObject, SubscriptionStatus } from '../types';
+import type {
+  CancellationDetails,
+  MissingPaymentMethodBehavior,
+  SaveDefaultPaymentMethod,
+  SubscriptionObject,
+  SubscriptionPaymentSettings,
+  SubscriptionStatus,
+} from '../types';
 import { requireCustomer } from './customers';
 import { requirePrice } from './catalog';
 
@@ -99,6 +106,12 @@ const PAYMENT_BEHAVIORS: readonly PaymentBehavior[] = [
   'pending_if_incomplete',
 ];
 const PRORATION_BEHAVIORS: readonly ProrationBehavior[] = ['always_invoice', 'create_prorations', 'none'];
+const MISSING_PAYMENT_METHOD_BEHAVIORS: readonly MissingPaymentMethodBehavior[] = [
+  'cancel',
+  'create_invoice',
+  'pause',
+];
+const SAVE_DEFAULT_PAYMENT_METHOD: readonly SaveDefaultPaymentMethod[] = ['off', 'on_subscription'];
 const LIST_STATUSES = [
   'active',
   'all',
@@ -164,10 +177,30 @@ function readNewItems(operation: Operation, params: ParamReader): NewSubscriptio
 }
 
 function readMissingPaymentMethod(params: ParamReader) {
-  return params
-    .hash('trial_settings')
-    ?.hash('end_behavior')
-    ?.oneOf('missing_payment_method', ['cancel', 'create_invoice', 'pause']);
+  const settings = params.hash('trial_settings');
+  if (settings === null) throw invalidValue('trial_settings', 'Invalid hash');
+  settings?.rejectUnknown(['end_behavior']);
+  const endBehavior = settings?.hash('end_behavior');
+  if (settings && !endBehavior) throw missingParam(settings.pathOf('end_behavior'));
+  endBehavior?.rejectUnknown(['billing_cycle_anchor', 'missing_payment_method']);
+  endBehavior?.oneOf('billing_cycle_anchor', ['now', 'unchanged']);
+  return endBehavior?.oneOf('missing_payment_method', MISSING_PAYMENT_METHOD_BEHAVIORS);
+}
+
+function readPaymentSettings(params: ParamReader): Partial<SubscriptionPaymentSettings> | undefined {
+  const settings = params.hash('payment_settings');
+  if (settings === null) throw invalidValue('payment_settings', 'Invalid hash');
+  if (!settings) return undefined;
+  settings.rejectUnknown(['payment_method_options', 'payment_method_types', 'save_default_payment_method']);
+  const save = settings.oneOf('save_default_payment_method', SAVE_DEFAULT_PAYMENT_METHOD);
+  // An empty string unsets the list, as in Stripe.
+  const types = settings.has('payment_method_types')
+    ? (settings.stringList('payment_method_types') ?? null)
+    : undefined;
+  return {
+    ...(save !== undefined ? { save_default_payment_method: save } : {}),
+    ...(types !== undefined ? { payment_method_types: types } : {}),
+  };
 }
 
 function handleCreate({ params, operation }: ApiRequest): SubscriptionObject {
@@ -176,6 +209,9 @@ function handleCreate({ params, operation }: ApiRequest): SubscriptionObject {
   const customer = requireCustomer(store, params.requiredString('customer'), 'customer', 'param');
   const items = readNewItems(operation, params);
   const now = operation.now();
+  if (params.has('trial_end') && params.has('trial_period_days')) {
+    throw exclusiveParams(['trial_end', 'trial_period_days']);
+  }
   const trialPeriodDays = params.integer('trial_period_days', { min: 0, max: 730 });
   const trialEndParam = params.string('trial_end');
   let trialEnd: number | null = null;
@@ -198,6 +234,7 @@ function handleCreate({ params, operation }: ApiRequest): SubscriptionObject {
     defaultPaymentMethod: params.string('default_payment_method') ?? null,
     trialEnd,
     missingPaymentMethod: readMissingPaymentMethod(params) ?? 'create_invoice',
+    paymentSettings: readPaymentSettings(params),
     cancelAtPeriodEnd: params.boolean('cancel_at_period_end') ?? false,
     paymentBehavior: params.oneOf('payment_behavior', PAYMENT_BEHAVIORS) ?? 'allow_incomplete',
   });
@@ -274,6 +311,9 @@ function handleUpdate({ pathParam, params, operation }: ApiRequest): Subscriptio
   if (missingPaymentMethod) {
     subscription.trial_settings = { end_behavior: { missing_payment_method: missingPaymentMethod } };
   }
+  const paymentSettings = readPaymentSettings(params);
+  if (paymentSettings)
+    subscription.payment_settings = { ...subscription.payment_settings, ...paymentSettings };
   const pauseCollection = params.hash('pause_collection');
   if (pauseCollection === null) subscription.pause_collection = null;
   if (pauseCollection) {
