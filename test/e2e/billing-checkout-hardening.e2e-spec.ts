@@ -280,6 +280,7 @@ describe('checkout hardening: no double billing, no stuck checkout, promotion co
     );
     const paywall = await api(server).get(REPORTS).set(bearer(user)).expect(402);
     expect(paywall.body.code).toBe('payment_pending');
+    expect(paywall.body.detail).toMatch(/if you did not finish paying, check out again\.$/);
     expect(paywall.body.actions.checkout).toEqual({ method: 'POST', href: '/v1/billing/checkout' });
 
     // What the 402 offers works: a new checkout, not 409.
