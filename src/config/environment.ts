@@ -168,6 +168,16 @@ export class Environment {
   @IntSetting(0, 90)
   BILLING_GRACE_DAYS = 3;
 
+  /** Checkout Sessions take promotion codes (Stripe's `allow_promotion_codes`). */
+  @Transform(toBoolean)
+  @IsBoolean()
+  CHECKOUT_PROMOTION_CODES = true;
+
+  /** Stripe Tax on Checkout: tax computed from the billing address, which is required, and tax ids collected. */
+  @Transform(toBoolean)
+  @IsBoolean()
+  STRIPE_AUTOMATIC_TAX = false;
+
   @IsString()
   @MinLength(1)
   DATA_DIR = '.data';

@@ -93,6 +93,12 @@ export class ParamReader {
     return value === 'true';
   }
 
+  requiredBoolean(name: string): boolean {
+    const value = this.boolean(name);
+    if (value === undefined) throw missingParam(this.pathOf(name));
+    return value;
+  }
+
   oneOf<T extends string>(name: string, allowed: readonly T[]): T | undefined {
     const value = this.string(name);
     if (value === undefined) return undefined;

@@ -416,6 +416,168 @@ describe('StripeDouble, driven by the real stripe client', () => {
         payment_status: 'paid',
       });
     });
+
+    it('leaves the subscription incomplete when 3-D Secure is never completed', async () => {
+      const { completion } = await subscribe({
+        subscriptionStatus: 'incomplete',
+        abandonAuthentication: true,
+      });
+      expect(completion.subscription?.status).toBe('incomplete');
+      expect(completion.paymentIntent).toMatchObject({
+        status: 'requires_action',
+        next_action: { type: 'use_stripe_sdk' },
+        latest_charge: null,
+      });
+      expect(completion.event('invoice.payment_action_required').data.object).toMatchObject({
+        id: completion.invoice!.id,
+        status: 'open',
+        amount_paid: 0,
+      });
+      const invoice = await stripe.invoices.retrieve(completion.invoice!.id, { expand: ['payments'] });
+      expect(invoice.payments?.data[0]).toMatchObject({
+        status: 'open',
+        payment: { payment_intent: completion.paymentIntent!.id },
+      });
+      const canceled = await stripe.subscriptions.cancel(completion.subscription!.id);
+      expect(canceled.status).toBe('canceled');
+    });
+
+    it('expires open sessions (checkout.session.expired) and lists them by customer and status', async () => {
+      const { monthly } = await createPlan();
+      const customer = await stripe.customers.create({ email: 'jenny@example.com' });
+      const create = () =>
+        stripe.checkout.sessions.create({
+          mode: 'subscription',
+          customer: customer.id,
+          line_items: [{ price: monthly.id, quantity: 1 }],
+          success_url: 'https://app.example/ok',
+        });
+      const [first, second, third] = [await create(), await create(), await create()];
+      double.scenarios.completeCheckoutSession(third.id);
+
+      const open = await stripe.checkout.sessions.list({ customer: customer.id, status: 'open' });
+      expect(open.data.map((session) => session.id)).toEqual([second.id, first.id]);
+
+      const expired = await stripe.checkout.sessions.expire(first.id);
+      expect(expired).toMatchObject({ id: first.id, status: 'expired', url: null });
+      expect(
+        double.events({ type: 'checkout.session.expired' }).map((event) => event.data.object.id),
+      ).toEqual([first.id]);
+      for (const done of [first.id, third.id]) {
+        const error = await stripe.checkout.sessions.expire(done).catch((e: unknown) => e);
+        expect(error).toMatchObject({ type: 'StripeInvalidRequestError', statusCode: 400 });
+        expect((error as Error).message).toMatch(
+          /Only Checkout Sessions with a status in \["open"\] can be expired/,
+        );
+      }
+      expect(() => double.scenarios.completeCheckoutSession(first.id)).toThrow(ScenarioError);
+      expect(
+        (await stripe.checkout.sessions.list({ customer: customer.id, status: 'open' })).data,
+      ).toHaveLength(1);
+    });
+
+    it('takes promotion codes and Stripe Tax settings, with Stripe’s rules for an existing customer', async () => {
+      const { monthly } = await createPlan();
+      const customer = await stripe.customers.create({ email: 'jenny@example.com' });
+      const base = {
+        mode: 'subscription' as const,
+        customer: customer.id,
+        line_items: [{ price: monthly.id, quantity: 1 }],
+        success_url: 'https://app.example/ok',
+      };
+      const taxed = await stripe.checkout.sessions.create({
+        ...base,
+        allow_promotion_codes: true,
+        automatic_tax: { enabled: true },
+        billing_address_collection: 'required',
+        tax_id_collection: { enabled: true },
+        customer_update: { address: 'auto', name: 'auto' },
+      });
+      expect(taxed).toMatchObject({
+        allow_promotion_codes: true,
+        automatic_tax: { enabled: true, provider: 'stripe' },
+        billing_address_collection: 'required',
+        tax_id_collection: { enabled: true, required: 'never' },
+      });
+      const plain = await stripe.checkout.sessions.create(base);
+      expect(plain).toMatchObject({
+        allow_promotion_codes: null,
+        automatic_tax: { enabled: false },
+        billing_address_collection: null,
+        tax_id_collection: { enabled: false },
+      });
+
+      const refused = async (params: Stripe.Checkout.SessionCreateParams) => {
+        const error = await stripe.checkout.sessions.create(params).catch((e: unknown) => e);
+        expect(error).toMatchObject({ type: 'StripeInvalidRequestError', statusCode: 400 });
+        return error as Stripe.errors.StripeInvalidRequestError;
+      };
+      expect(
+        await refused({
+          ...base,
+          tax_id_collection: { enabled: true },
+          customer_update: { address: 'auto' },
+        }),
+      ).toMatchObject({
+        param: 'tax_id_collection[enabled]',
+        message: expect.stringMatching(/customer_update\[name\]/),
+      });
+      expect(await refused({ ...base, automatic_tax: { enabled: true } })).toMatchObject({
+        param: 'automatic_tax[enabled]',
+        message: expect.stringMatching(/requires a valid address on the Customer/),
+      });
+      const { customer: _customer, ...withoutCustomer } = base;
+      expect(await refused({ ...withoutCustomer, customer_update: { name: 'auto' } })).toMatchObject({
+        param: 'customer_update',
+      });
+      expect(
+        await refused({ ...base, allow_promotion_codes: true, discounts: [{ coupon: 'SPRING' }] }),
+      ).toMatchObject({ message: expect.stringMatching(/only specify one of these parameters/) });
+      expect(
+        await refused({ ...base, automatic_tax: { enabled: true, nonsense: 1 } as never }),
+      ).toMatchObject({ code: 'parameter_unknown', param: 'automatic_tax[nonsense]' });
+      expect(await refused({ ...base, billing_address_collection: 'sometimes' })).toMatchObject({
+        param: 'billing_address_collection',
+      });
+    });
+
+    it('refunds a subscription invoice by payment intent, once: charge.refunded, refund.created', async () => {
+      const { completion } = await subscribe();
+      const invoice = await stripe.invoices.retrieve(completion.invoice!.id, { expand: ['payments'] });
+      const paid = must(invoice.payments?.data[0], 'a payment').payment.payment_intent;
+      const paymentIntent = typeof paid === 'string' ? paid : must(paid, 'its payment intent').id;
+      double.clearRequests();
+
+      const refund = await stripe.refunds.create(
+        { payment_intent: paymentIntent, reason: 'duplicate', metadata: { why: 'second subscription' } },
+        { idempotencyKey: 'refund-once' },
+      );
+      expect(refund).toMatchObject({
+        object: 'refund',
+        amount: 2000,
+        status: 'succeeded',
+        reason: 'duplicate',
+      });
+      const charge = await stripe.charges.retrieve(refund.charge as string);
+      expect(charge).toMatchObject({ amount_refunded: 2000, refunded: true, payment_intent: paymentIntent });
+      const events = double
+        .events()
+        .filter((event) => ['charge.refunded', 'refund.created'].includes(event.type));
+      expect(events.map((event) => event.type)).toEqual(['charge.refunded', 'refund.created']);
+      expect(verify(events[0]!).data.previous_attributes).toMatchObject({
+        amount_refunded: 0,
+        refunded: false,
+      });
+
+      const replayed = await stripe.refunds.create(
+        { payment_intent: paymentIntent, reason: 'duplicate', metadata: { why: 'second subscription' } },
+        { idempotencyKey: 'refund-once' },
+      );
+      expect(replayed.id).toBe(refund.id);
+      const again = await stripe.refunds.create({ charge: charge.id }).catch((e: unknown) => e);
+      expect(again).toMatchObject({ statusCode: 400, code: 'charge_already_refunded' });
+      expect((await stripe.refunds.list({ payment_intent: paymentIntent })).data).toHaveLength(1);
+    });
   });
 
   describe('scenario events', () => {

@@ -3,6 +3,7 @@ import { Module } from '@nestjs/common';
 import { AccountsModule } from '../accounts/accounts.module';
 import { CreditsModule } from '../credits/credits.module';
 import { EntitlementsModule } from '../entitlements/entitlements.module';
+import { MailModule } from '../mail/mail.module';
 import { PlansModule } from '../plans/plans.module';
 import { StripeModule } from '../stripe/stripe.module';
 import { UsersModule } from '../users/users.module';
@@ -12,6 +13,9 @@ import { CheckoutSessionsService } from './checkout-sessions.service';
 import { CreditPackService } from './credit-pack.service';
 import { CustomersRepository } from './customers.repository';
 import { CustomersService } from './customers.service';
+import { CheckoutPrecautions } from './checkout-precautions.service';
+import { DuplicateSubscriptionsRepository } from './duplicate-subscriptions.repository';
+import { DuplicateSubscriptionsService } from './duplicate-subscriptions.service';
 import { SeatsRepository } from './seats.repository';
 import { SeatsService } from './seats.service';
 import { SubscriptionSyncService } from './subscription-sync.service';
@@ -21,7 +25,15 @@ import { TrialsController } from './trials.controller';
 import { TrialsService } from './trials.service';
 
 @Module({
-  imports: [PlansModule, StripeModule, EntitlementsModule, CreditsModule, UsersModule, AccountsModule],
+  imports: [
+    PlansModule,
+    StripeModule,
+    EntitlementsModule,
+    CreditsModule,
+    UsersModule,
+    AccountsModule,
+    MailModule,
+  ],
   controllers: [BillingController, TrialsController],
   providers: [
     BillingService,
@@ -35,6 +47,9 @@ import { TrialsService } from './trials.service';
     SeatsService,
     TrialsService,
     TrialStartsRepository,
+    CheckoutPrecautions,
+    DuplicateSubscriptionsRepository,
+    DuplicateSubscriptionsService,
   ],
   exports: [
     SeatsService,

@@ -14,6 +14,8 @@ import { canBill } from '../accounts/account-roles';
 import type { AuthenticatedUser } from '../auth/identity';
 import { UsersService } from '../users/users.service';
 import { BillingStateDto, CheckoutSessionDto, PortalSessionDto, SubscriptionSummaryDto } from './billing.dto';
+import { checkoutCollection } from './checkout-options';
+import { CheckoutPrecautions } from './checkout-precautions.service';
 import { CheckoutSessionsService } from './checkout-sessions.service';
 import { CreditPackService } from './credit-pack.service';
 import { CustomersService } from './customers.service';
@@ -35,6 +37,7 @@ export class BillingService {
     private readonly subscriptions: SubscriptionsRepository,
     private readonly users: UsersService,
     private readonly seats: SeatsService,
+    private readonly precautions: CheckoutPrecautions,
   ) {}
 
   async checkout(
@@ -46,7 +49,7 @@ export class BillingService {
     await this.users.assertVerifiedWhenRequired(caller.id);
     const price = await this.sellablePrice(priceId);
     const recurring = price.interval !== 'one_time';
-    if (recurring) await this.assertNotSubscribed(accountId);
+    if (recurring) await this.precautions.clearWayForSubscription(accountId);
     const [customer, quantity] = await Promise.all([
       this.customers.ensureCustomer(accountId),
       this.seats.quantityFor(accountId, price),
@@ -61,6 +64,10 @@ export class BillingService {
       line_items: [{ price: price.stripePriceId!, quantity }],
       success_url: `${this.appUrl}/billing/success?session_id={CHECKOUT_SESSION_ID}`,
       cancel_url: `${this.appUrl}/billing/cancel`,
+      ...checkoutCollection({
+        promotionCodes: this.config.env.CHECKOUT_PROMOTION_CODES,
+        automaticTax: this.config.env.STRIPE_AUTOMATIC_TAX,
+      }),
       ...(recurring
         ? {
             subscription_data: {
@@ -74,6 +81,7 @@ export class BillingService {
     const session = await this.stripe.call('checkout.sessions.create', (stripe) =>
       stripe.checkout.sessions.create(params, { idempotencyKey: key }),
     );
+    if (recurring) await this.precautions.expireEarlierSessions(customer, session);
     return { id: session.id, url: session.url ?? '' };
   }
 
@@ -191,16 +199,6 @@ export class BillingService {
       throw new DomainError('not_found', 'No such price on sale; see GET /v1/plans.');
     }
     return price;
-  }
-
-  private async assertNotSubscribed(accountId: string): Promise<void> {
-    const current = await this.entitlements.currentSubscription(accountId);
-    if (current && isLive(current.status)) {
-      throw new DomainError(
-        'already_subscribed',
-        'You have a live subscription; change its plan or use the portal.',
-      );
-    }
   }
 
   private get appUrl(): string {

@@ -5,10 +5,12 @@ import { AppConfig } from '../../config/app-config';
 import { Prisma, Subscription } from '../../generated/prisma/client';
 import { EntitlementsService } from '../entitlements/entitlements.service';
 import { ChangeFeed } from '../change-feed/change-feed.service';
-import { isLive } from '../entitlements/access-policy';
+import { isLive, LIVE_STATUSES } from '../entitlements/access-policy';
+import { isEstablished } from '../entitlements/account-subscription';
 import { PlansService } from '../plans/plans.service';
 import { StripeGateway } from '../stripe/stripe.gateway';
 import { CustomersService } from './customers.service';
+import { DuplicateSubscriptionsService } from './duplicate-subscriptions.service';
 import { PaymentOutcome, PaymentState, paymentState } from './payment-state';
 import { SubscriptionSnapshot, SubscriptionsRepository } from './subscriptions.repository';
 
@@ -16,6 +18,8 @@ export type { PaymentOutcome } from './payment-state';
 
 /** A sync waits for other syncs of the same subscription (its lock), never for Stripe. */
 const SYNC_TRANSACTION = { timeout: 10_000, maxWait: 5_000 };
+
+const ESTABLISHED_STATUSES = LIVE_STATUSES.filter(isEstablished);
 
 const AUDITED_FIELDS = [
   'status',
@@ -47,6 +51,7 @@ export class SubscriptionSyncService {
     private readonly plans: PlansService,
     private readonly audit: EntitlementsService,
     private readonly changes: ChangeFeed,
+    private readonly duplicates: DuplicateSubscriptionsService,
   ) {}
 
   async syncById(
@@ -54,20 +59,54 @@ export class SubscriptionSyncService {
     cause: string,
     payment?: PaymentOutcome,
   ): Promise<Subscription | null> {
+    const synced = await this.store(stripeSubscriptionId, cause, payment);
+    if (!synced || synced.otherEstablished.length === 0) return synced?.subscription ?? null;
+    // The account has a second established subscription (two checkouts paid): the later one is refunded
+    // and canceled now, then every one but the kept one is brought up to date.
+    const { accountId, stripeCustomerId } = synced.subscription;
+    const kept = await this.duplicates.settle(accountId, stripeCustomerId, cause);
+    let subscription = synced.subscription;
+    for (const id of [stripeSubscriptionId, ...synced.otherEstablished]) {
+      if (id === kept) continue;
+      const resynced = await this.store(id, cause);
+      if (id === stripeSubscriptionId && resynced) subscription = resynced.subscription;
+    }
+    return subscription;
+  }
+
+  /**
+   * Stores Stripe's current state of the subscription. When it is established, the account's other
+   * established subscriptions are looked for under the account's lock, so that of two stored at the
+   * same moment on two instances, the later one sees the earlier.
+   */
+  private async store(
+    stripeSubscriptionId: string,
+    cause: string,
+    payment?: PaymentOutcome,
+  ): Promise<{ subscription: Subscription; otherEstablished: string[] } | null> {
     const ticket = await this.subscriptions.nextSyncTicket();
     const remote = await this.stripe.call('subscriptions.retrieve', (stripe) =>
       stripe.subscriptions.retrieve(stripeSubscriptionId),
     );
     const snapshot = await this.snapshot(remote);
     if (!snapshot) return null;
-    const result = await this.changes.transaction(async (tx) => {
+    return this.changes.transaction(async (tx) => {
       await this.subscriptions.lock(stripeSubscriptionId, tx);
       const applied = await this.apply(snapshot, ticket, cause, tx, payment);
       if (applied.changed)
         await this.changes.publish({ kind: 'entitlements', accountId: snapshot.accountId }, tx);
-      return applied;
+      let otherEstablished: string[] = [];
+      if (isEstablished(applied.subscription.status)) {
+        await this.subscriptions.lockAccount(snapshot.accountId, tx);
+        otherEstablished = await this.subscriptions.othersOf(
+          snapshot.accountId,
+          stripeSubscriptionId,
+          ESTABLISHED_STATUSES,
+          tx,
+        );
+      }
+      return { subscription: applied.subscription, otherEstablished };
     }, SYNC_TRANSACTION);
-    return result.subscription;
   }
 
   /** Live subscriptions not synced since `before`, at most 500 a pass: the periodic re-sync's work. */

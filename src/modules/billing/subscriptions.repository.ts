@@ -70,6 +70,32 @@ export class SubscriptionsRepository {
     return row.ticket;
   }
 
+  /**
+   * Serialises, across instances, the storing of an account's established subscriptions with the look
+   * for a second one (and the record of a duplicate), for the rest of the transaction.
+   */
+  async lockAccount(accountId: string, client: Prisma.TransactionClient): Promise<void> {
+    await client.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${`subscriptions-of:${accountId}`}, 0))`;
+  }
+
+  /** The account's other subscriptions in one of these statuses (their Stripe ids). */
+  async othersOf(
+    accountId: string,
+    stripeSubscriptionId: string,
+    statuses: readonly string[],
+    client: Prisma.TransactionClient,
+  ): Promise<string[]> {
+    const rows = await client.subscription.findMany({
+      where: {
+        accountId,
+        stripeSubscriptionId: { not: stripeSubscriptionId },
+        status: { in: [...statuses] },
+      },
+      select: { stripeSubscriptionId: true },
+    });
+    return rows.map((row) => row.stripeSubscriptionId);
+  }
+
   /** Serialises work on one Stripe subscription across instances for the rest of the transaction. */
   async lock(stripeSubscriptionId: string, client: Prisma.TransactionClient): Promise<void> {
     await client.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${stripeSubscriptionId}, 0))`;

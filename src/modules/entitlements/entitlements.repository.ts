@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 
 import { PrismaService } from '../../database/prisma.service';
 import { PlanFeature, Prisma, Subscription } from '../../generated/prisma/client';
-import { isLive } from './access-policy';
+import { accountSubscription } from './account-subscription';
 
 export type SubscriptionWithPlan = Subscription & {
   price: { id: string; perSeat: boolean; plan: { key: string; features: PlanFeature[] } } | null;
@@ -13,17 +13,17 @@ export type SubscriptionWithPlan = Subscription & {
 export class EntitlementsRepository {
   constructor(private readonly prisma: PrismaService) {}
 
-  /** The subscription that decides access: a live one first, else the most recent. */
+  /** The subscription that decides access (`accountSubscription`): an established one first, the oldest. */
   async currentSubscription(accountId: string): Promise<SubscriptionWithPlan | null> {
     const subscriptions = await this.prisma.subscription.findMany({
       where: { accountId },
       include: {
         price: { select: { id: true, perSeat: true, plan: { select: { key: true, features: true } } } },
       },
-      orderBy: { stripeCreatedAt: 'desc' },
+      orderBy: [{ stripeCreatedAt: 'desc' }, { stripeSubscriptionId: 'desc' }],
       take: 10,
     });
-    return subscriptions.find((subscription) => isLive(subscription.status)) ?? subscriptions[0] ?? null;
+    return accountSubscription(subscriptions);
   }
 
   async accountName(accountId: string): Promise<string | null> {

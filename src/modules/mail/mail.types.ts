@@ -30,6 +30,14 @@ export interface MailTemplateParams {
     role: string;
     token: string;
   };
+  /** To an account's owners: a second subscription (two checkouts paid) was canceled at once and refunded. */
+  'duplicate-subscription-refunded': {
+    name?: string | null;
+    accountName: string;
+    /** What was refunded ("$190.00"), or null when nothing had been charged. */
+    refunded: string | null;
+    canceledAt: string;
+  };
 }
 
 export type MailTemplate = keyof MailTemplateParams;

@@ -30,6 +30,12 @@ const EXAMPLES: { [T in MailTemplate]: MailTemplateParams[T] } = {
     role: 'admin',
     token: 'tok_invite',
   },
+  'duplicate-subscription-refunded': {
+    name: SCRIPT,
+    accountName: SCRIPT,
+    refunded: '$190.00',
+    canceledAt: '2026-11-30T12:00:00.000Z',
+  },
 };
 
 /** The same parameters with every markup character taken out. */
@@ -97,6 +103,25 @@ describe('mail templates', () => {
     expect(subject).toBe('Ada (ada@x.test) invited you to Engines on Tollgate');
     expect(text).toContain('join the account "Engines" on Tollgate as an admin');
     expect(text).toContain('expires in 7 days');
+  });
+
+  it('says what was canceled and refunded for a duplicate subscription, and that the first goes on', () => {
+    const refunded = renderMail(
+      'duplicate-subscription-refunded',
+      { accountName: 'Engines', refunded: '$190.00', canceledAt: '2026-11-30T12:00:00.000Z' },
+      context,
+    );
+    expect(refunded.subject).toBe('We refunded a second Tollgate subscription');
+    expect(refunded.text).toContain('canceled the second subscription and refunded its payment of $190.00');
+    expect(refunded.text).toContain('Your first subscription goes on as before');
+    expect(refunded.link).toBe('https://app.example.com/billing');
+    const free = renderMail(
+      'duplicate-subscription-refunded',
+      { accountName: 'Engines', refunded: null, canceledAt: '2026-11-30T12:00:00.000Z' },
+      context,
+    );
+    expect(free.subject).toBe('We canceled a second Tollgate subscription');
+    expect(free.text).not.toContain('refund');
   });
 
   it('greets without a name when there is none', () => {

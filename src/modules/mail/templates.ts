@@ -124,6 +124,24 @@ const TEMPLATES: { [T in MailTemplate]: TemplateDefinition<T> } = {
       };
     },
   },
+  'duplicate-subscription-refunded': {
+    secretParams: [],
+    render: (params, context) => ({
+      subject: params.refunded
+        ? `We refunded a second ${context.productName} subscription`
+        : `We canceled a second ${context.productName} subscription`,
+      name: params.name,
+      paragraphs: [
+        `Two checkouts were completed for the account "${params.accountName}", so it was subscribed twice. At ${params.canceledAt} we canceled the second subscription${params.refunded ? ` and refunded its payment of ${params.refunded}` : ''}.`,
+        'Your first subscription goes on as before; there is nothing you need to do.',
+        ...(params.refunded
+          ? ['The refund appears on your statement within 5 to 10 business days, depending on your bank.']
+          : []),
+      ],
+      action: { label: 'Review your billing', link: appLink(context, 'billing') },
+      closing: 'If you meant to buy a second subscription, contact us.',
+    }),
+  },
 };
 
 export function isMailTemplate(name: string): name is MailTemplate {

@@ -107,7 +107,7 @@ function describe(context: PaymentRequiredContext, plans: OfferedPlan[]): string
     case 'feature_not_in_plan':
       return `${feature} are not part of your ${current ?? 'current'} plan. Upgrade to ${offered} to unlock them.`;
     case 'payment_pending':
-      return `Your first payment is still being confirmed. ${feature} unlock as soon as it clears.`;
+      return `Your first payment is still being confirmed. ${feature} unlock as soon as it clears; if you did not finish paying, check out again.`;
     case 'past_due':
       return `Your last payment failed and the grace period has ended. Update your payment method to unlock ${feature.toLowerCase()} again.`;
     case 'subscription_paused':

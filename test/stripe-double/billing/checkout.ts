@@ -12,6 +12,7 @@ import type {
   PaymentIntentObject,
   SubscriptionObject,
 } from '../types';
+import { awaitInvoiceAuthentication } from './invoices';
 import { collectPayment, PAYMENT_SUCCEEDS } from './payments';
 import { createSubscription } from './subscriptions';
 
@@ -26,6 +27,12 @@ export interface CheckoutCompletionOptions {
    */
   subscriptionStatus?: CheckoutSubscriptionStatus;
   trialPeriodDays?: number;
+  /**
+   * With `subscriptionStatus: 'incomplete'`: the card's bank asks for 3-D Secure and the customer
+   * never authenticates, so the first invoice stays open with its PaymentIntent in `requires_action`
+   * (`invoice.payment_action_required`) until Stripe gives up on it (`incomplete_expired`, a day later).
+   */
+  abandonAuthentication?: boolean;
   /** Who fills in the Checkout page; defaults to the session's customer or Jenny Rosen. */
   email?: string;
   name?: string;
@@ -115,6 +122,14 @@ export function completeCheckoutSession(
       paymentBehavior: status === 'incomplete' ? 'default_incomplete' : 'allow_incomplete',
       paymentOutcome: PAYMENT_SUCCEEDS,
     });
+    if (options.abandonAuthentication) {
+      if (status !== 'incomplete' || !invoice) {
+        throw new ScenarioError(
+          'abandonAuthentication needs subscriptionStatus: incomplete and an amount due',
+        );
+      }
+      completion.paymentIntent = awaitInvoiceAuthentication(operation, invoice, paymentMethod);
+    }
     completion.subscription = subscription;
     completion.invoice = invoice;
     session.subscription = subscription.id;

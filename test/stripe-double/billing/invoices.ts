@@ -8,10 +8,17 @@ import type {
   InvoiceLineItemObject,
   InvoiceObject,
   InvoicePaymentObject,
+  PaymentIntentObject,
   SubscriptionItemObject,
   SubscriptionObject,
 } from '../types';
-import { collectPayment, formatAmount, type PaymentOutcome, type PaymentResult } from './payments';
+import {
+  collectPayment,
+  formatAmount,
+  startPaymentRequiringAction,
+  type PaymentOutcome,
+  type PaymentResult,
+} from './payments';
 
 /** Smart Retries' default: the next attempt a few days after a failed one. */
 const RETRY_DELAY_SECONDS = 3 * SECONDS_PER_DAY;
@@ -223,6 +230,47 @@ export function attemptInvoicePayment(
     operation.emit('invoice.payment_failed', invoice);
   }
   return payment;
+}
+
+/**
+ * A payment attempt on an open invoice that stops at 3-D Secure: the invoice's payment waits with
+ * the PaymentIntent (`invoice_payment` open) and Stripe emits `invoice.payment_action_required`.
+ */
+export function awaitInvoiceAuthentication(
+  operation: Operation,
+  invoice: InvoiceObject,
+  paymentMethod: string | null,
+): PaymentIntentObject {
+  const customer = operation.store.customers.get(invoice.customer) ?? null;
+  const paymentIntent = startPaymentRequiringAction(operation, {
+    amount: invoice.amount_due,
+    currency: invoice.currency,
+    customer,
+    paymentMethod,
+    description:
+      invoice.billing_reason === 'subscription_create' ? 'Subscription creation' : 'Subscription update',
+    metadata: {},
+  });
+  operation.store.invoicePayments.insert(
+    fromTemplate<InvoicePaymentObject>('invoicePayment', {
+      id: newId('inpay'),
+      object: 'invoice_payment',
+      amount_paid: null,
+      amount_requested: invoice.amount_due,
+      created: operation.now(),
+      currency: invoice.currency,
+      invoice: invoice.id,
+      is_default: true,
+      livemode: false,
+      payment: { type: 'payment_intent', payment_intent: paymentIntent.id },
+      status: 'open',
+      status_transitions: { canceled_at: null, paid_at: null },
+    }),
+  );
+  invoice.attempt_count += 1;
+  invoice.attempted = true;
+  operation.emit('invoice.payment_action_required', invoice);
+  return paymentIntent;
 }
 
 export function subscriptionIdOf(invoice: InvoiceObject): string | null {

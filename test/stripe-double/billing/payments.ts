@@ -1,4 +1,4 @@
-import { invalidState, invalidValue } from '../api-error';
+import { invalidParam, invalidState, invalidValue } from '../api-error';
 import { fromTemplate } from '../fixtures';
 import { newId, randomChars } from '../ids';
 import type { Operation } from '../operation';
@@ -156,6 +156,45 @@ export function collectPayment(operation: Operation, request: PaymentRequest): P
   return { paymentIntent, charge, succeeded };
 }
 
+/**
+ * A card payment whose bank wants 3-D Secure: the PaymentIntent waits in `requires_action` for the
+ * customer to authenticate (`payment_intent.created`, `payment_intent.requires_action`); no charge yet.
+ */
+export function startPaymentRequiringAction(
+  operation: Operation,
+  request: Omit<PaymentRequest, 'outcome'>,
+): PaymentIntentObject {
+  const paymentIntentId = newId('pi');
+  const paymentIntent = operation.store.paymentIntents.insert(
+    fromTemplate<PaymentIntentObject>('paymentIntent', {
+      id: paymentIntentId,
+      object: 'payment_intent',
+      created: operation.now(),
+      amount: request.amount,
+      amount_received: 0,
+      client_secret: `${paymentIntentId}_secret_${randomChars(25)}`,
+      currency: request.currency,
+      customer: request.customer?.id ?? null,
+      description: request.description,
+      status: 'requires_action',
+      latest_charge: null,
+      payment_method: request.paymentMethod ?? newId('pm'),
+      last_payment_error: null,
+      next_action: {
+        type: 'use_stripe_sdk',
+        use_stripe_sdk: {
+          type: 'three_d_secure_redirect',
+          stripe_js: 'https://hooks.stripe.com/3d_secure_2/hosted',
+        },
+      },
+      metadata: request.metadata,
+    }),
+  );
+  operation.emit('payment_intent.created', paymentIntent);
+  operation.emit('payment_intent.requires_action', paymentIntent);
+  return paymentIntent;
+}
+
 function chargeOutcome(outcome: PaymentOutcome): Record<string, unknown> {
   const declinedBy = outcome.kind === 'declined' ? outcome.declineCode : null;
   return {
@@ -190,7 +229,7 @@ export function refundCharge(
   }
   const refundable = charge.amount_captured - charge.amount_refunded;
   if (refundable <= 0) {
-    throw invalidValue('charge', `Charge ${charge.id} has already been refunded.`);
+    throw invalidParam('charge', `Charge ${charge.id} has already been refunded.`, 'charge_already_refunded');
   }
   const amount = request.amount ?? refundable;
   if (amount > refundable) {

@@ -15,6 +15,7 @@ import type {
   CheckoutMode,
   CheckoutSessionExtras,
   CheckoutSessionObject,
+  CustomerObject,
   PriceObject,
 } from '../types';
 import { requireCustomer } from './customers';
@@ -219,6 +220,58 @@ function readPaymentIntentData(
   };
 }
 
+interface TaxAndAddressCollection {
+  automaticTax: boolean;
+  taxIdCollection: { enabled: boolean; required: 'if_supported' | 'never' } | null;
+  billingAddressCollection: 'auto' | 'required' | null;
+}
+
+/**
+ * Stripe Tax, tax ids, addresses and what Checkout may save onto an existing customer, with the rules
+ * Stripe enforces for an existing customer: a tax id needs the name saved back, automatic tax an
+ * address on the customer or saved back.
+ */
+function readTaxAndAddressCollection(
+  params: ParamReader,
+  customer: CustomerObject | null,
+): TaxAndAddressCollection {
+  const automaticTaxParams = params.hash('automatic_tax');
+  automaticTaxParams?.rejectUnknown(['enabled', 'liability']);
+  const automaticTax = automaticTaxParams ? automaticTaxParams.requiredBoolean('enabled') : false;
+  const taxIdParams = params.hash('tax_id_collection');
+  taxIdParams?.rejectUnknown(['enabled', 'required']);
+  const taxIdCollection = taxIdParams
+    ? {
+        enabled: taxIdParams.requiredBoolean('enabled'),
+        required: taxIdParams.oneOf('required', ['if_supported', 'never'] as const) ?? 'never',
+      }
+    : null;
+  const billingAddressCollection = params.oneOf('billing_address_collection', ['auto', 'required']) ?? null;
+  const customerUpdate = params.hash('customer_update');
+  customerUpdate?.rejectUnknown(['address', 'name', 'shipping']);
+  const saves = {
+    address: customerUpdate?.oneOf('address', ['auto', 'never']) === 'auto',
+    name: customerUpdate?.oneOf('name', ['auto', 'never']) === 'auto',
+    shipping: customerUpdate?.oneOf('shipping', ['auto', 'never']) === 'auto',
+  };
+  if (customerUpdate && !customer) {
+    throw invalidValue('customer_update', '`customer_update` can only be used with `customer`.');
+  }
+  if (customer && taxIdCollection?.enabled && !saves.name) {
+    throw invalidValue(
+      'tax_id_collection[enabled]',
+      'Tax ID collection requires updating business name on the customer. To enable tax ID collection for an existing customer, please set `customer_update[name]` to `auto`.',
+    );
+  }
+  if (customer && automaticTax && !customer.address && !saves.address && !saves.shipping) {
+    throw invalidValue(
+      'automatic_tax[enabled]',
+      "Automatic tax calculation in Checkout requires a valid address on the Customer. Add a valid address to the Customer or set either `customer_update[address]` to 'auto' or `customer_update[shipping]` to 'auto' to save the address entered in Checkout to the Customer.",
+    );
+  }
+  return { automaticTax, taxIdCollection, billingAddressCollection };
+}
+
 function handleCreate({ params, operation }: ApiRequest): CheckoutSessionObject {
   const { store } = operation;
   params.rejectUnknown(CREATE_PARAMS);
@@ -235,10 +288,16 @@ function handleCreate({ params, operation }: ApiRequest): CheckoutSessionObject 
   const customerId = params.string('customer');
   const customerEmail = params.string('customer_email');
   if (customerId && customerEmail) throw exclusiveParams(['customer', 'customer_email']);
-  if (customerId) requireCustomer(store, customerId, 'customer', 'param');
+  const customer = customerId ? requireCustomer(store, customerId, 'customer', 'param') : null;
   const customerCreation = params.oneOf('customer_creation', ['always', 'if_required']);
   if (customerCreation && mode !== 'payment') {
     throw invalidValue('customer_creation', '`customer_creation` can only be used in `payment` mode.');
+  }
+
+  const collection = readTaxAndAddressCollection(params, customer);
+  const allowPromotionCodes = params.boolean('allow_promotion_codes');
+  if (allowPromotionCodes !== undefined && params.has('discounts')) {
+    throw exclusiveParams(['allow_promotion_codes', 'discounts']);
   }
 
   const lineItemParams = params.hashList('line_items') ?? [];
@@ -285,7 +344,15 @@ function handleCreate({ params, operation }: ApiRequest): CheckoutSessionObject 
   session.ui_mode = uiMode;
   session.client_secret = uiMode === 'hosted' ? null : `${id}_secret_${randomChars(24)}`;
   session.locale = params.string('locale') ?? null;
-  session.allow_promotion_codes = params.boolean('allow_promotion_codes') ?? null;
+  session.allow_promotion_codes = allowPromotionCodes ?? null;
+  session.automatic_tax = {
+    enabled: collection.automaticTax,
+    liability: collection.automaticTax ? { type: 'self' } : null,
+    provider: collection.automaticTax ? 'stripe' : null,
+    status: collection.automaticTax ? 'requires_location_inputs' : null,
+  };
+  session.tax_id_collection = collection.taxIdCollection ?? { enabled: false, required: 'never' };
+  session.billing_address_collection = collection.billingAddressCollection;
   if (returnUrl) session.return_url = returnUrl;
   store.checkoutSessions.insert(session);
   store.checkoutSessionExtras.set(id, { lineItems, subscriptionData, paymentIntentData });
