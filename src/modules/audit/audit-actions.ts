@@ -24,6 +24,7 @@ export const AUDIT_ACTIONS = [
   'member.invited',
   'member.joined',
   'invitation.revoked',
+  'credits.granted',
 ] as const;
 
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];

@@ -15,6 +15,7 @@ export interface NewPrice {
   amount: number;
   currency: string;
   credits: number | null;
+  creditsExpireAfterDays: number | null;
   perSeat: boolean;
   active?: boolean;
 }
