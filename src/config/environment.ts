@@ -119,6 +119,10 @@ export class Environment {
   @IntSetting(0, 86_400_000)
   RECONCILE_INTERVAL_MS = 300_000;
 
+  /** How often one instance takes expired credits out of balances; 0 turns the timer off. */
+  @IntSetting(0, 86_400_000)
+  CREDIT_EXPIRY_INTERVAL_MS = 60_000;
+
   @IsUrl({ require_tld: false, require_protocol: true, protocols: ['http', 'https'] })
   APP_URL = 'http://localhost:3000';
 

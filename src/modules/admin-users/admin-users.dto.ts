@@ -42,7 +42,16 @@ export class CreditEntryDto {
   @ApiProperty() balanceAfter!: number;
   @ApiProperty({ example: 'purchase' }) reason!: string;
   @ApiProperty({ type: String, nullable: true }) stripeEventId!: string | null;
+  @ApiProperty({ type: String, nullable: true, description: "An admin grant's reason" }) note!: string | null;
+  @ApiProperty({ type: String, nullable: true, format: 'uuid', description: 'The admin who granted' })
+  createdBy!: string | null;
   @ApiProperty() createdAt!: string;
+}
+
+export class ExpiringCreditsDto {
+  @ApiProperty({ description: 'Credits the grant or pack added' }) amount!: number;
+  @ApiProperty({ description: 'Not spent yet: what leaves the balance at expiresAt' }) remaining!: number;
+  @ApiProperty() expiresAt!: string;
 }
 
 export class BillingEventDto {
@@ -55,6 +64,11 @@ export class BillingEventDto {
 
 export class AdminCreditsDto {
   @ApiProperty() balance!: number;
+  @ApiProperty({
+    type: [ExpiringCreditsDto],
+    description: 'The part of the balance that expires, soonest first',
+  })
+  expiring!: ExpiringCreditsDto[];
   @ApiProperty({ type: [CreditEntryDto] }) ledger!: CreditEntryDto[];
 }
 

@@ -8,6 +8,7 @@ import { PaywallModule } from '../paywall/paywall.module';
 import { UsersModule } from '../users/users.module';
 import { AccountsModule } from '../accounts/accounts.module';
 import { AdminAccountsController } from './admin-accounts.controller';
+import { AdminCreditsController } from './admin-credits.controller';
 import { AdminUsersController } from './admin-users.controller';
 import { AdminUsersService } from './admin-users.service';
 
@@ -21,7 +22,7 @@ import { AdminUsersService } from './admin-users.service';
     PaywallModule,
     AuditModule,
   ],
-  controllers: [AdminUsersController, AdminAccountsController],
+  controllers: [AdminUsersController, AdminAccountsController, AdminCreditsController],
   exports: [AdminUsersService],
   providers: [AdminUsersService],
 })

@@ -57,9 +57,10 @@ export class AdminUsersService {
   }
 
   private async billingOf(accountId: string): Promise<AdminBillingDto> {
-    const [{ entitlements, view }, ledger, changes, grants, paymentRequired] = await Promise.all([
+    const [{ entitlements, view }, ledger, expiring, changes, grants, paymentRequired] = await Promise.all([
       this.entitlementView.forAccount(accountId),
       this.credits.ledger(accountId),
+      this.credits.expiring(accountId),
       this.audit.recentChanges(accountId),
       this.grants.active(accountId),
       this.paymentRequiredLog.recent(accountId),
@@ -69,11 +70,18 @@ export class AdminUsersService {
       entitlements: view,
       credits: {
         balance: entitlements.creditBalance,
+        expiring: expiring.map((lot) => ({
+          amount: lot.amount,
+          remaining: lot.remaining,
+          expiresAt: lot.expiresAt.toISOString(),
+        })),
         ledger: ledger.map((entry) => ({
           delta: entry.delta,
           balanceAfter: entry.balanceAfter,
           reason: entry.reason,
           stripeEventId: entry.stripeEventId,
+          note: entry.note,
+          createdBy: entry.createdBy,
           createdAt: entry.createdAt.toISOString(),
         })),
       },

@@ -25,6 +25,7 @@ export const AUDIT_ACTIONS = [
   'member.joined',
   'invitation.revoked',
   'duplicate_subscription_canceled',
+  'credits.granted',
 ] as const;
 
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];

@@ -1,10 +1,11 @@
 import { Module } from '@nestjs/common';
 
+import { CreditExpiryScheduler } from './credit-expiry.scheduler';
 import { CreditsRepository } from './credits.repository';
 import { CreditsService } from './credits.service';
 
 @Module({
-  providers: [CreditsRepository, CreditsService],
-  exports: [CreditsService],
+  providers: [CreditsRepository, CreditsService, CreditExpiryScheduler],
+  exports: [CreditsService, CreditExpiryScheduler],
 })
 export class CreditsModule {}

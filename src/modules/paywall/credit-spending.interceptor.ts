@@ -5,7 +5,7 @@ import { catchError, defer, from, Observable, switchMap } from 'rxjs';
 
 import { AuthenticatedUser } from '../auth/identity';
 import { RouteMetadata } from '../auth/route-metadata';
-import { PaywallService } from './paywall.service';
+import { PaywallService, SpentCredits } from './paywall.service';
 import { PAYWALL_REQUIREMENTS, PaywalledRequest, PaywallRequirement } from './paywall.requirements';
 
 type SpendingRequest = FastifyRequest & PaywalledRequest & { user?: AuthenticatedUser };
@@ -33,19 +33,21 @@ export class CreditSpendingInterceptor implements NestInterceptor {
     if (credits === 0) return next.handle();
     const request = context.switchToHttp().getRequest<SpendingRequest>();
     const subject = PaywallService.subjectOf(request);
+    let spent: SpentCredits | undefined;
     return from(this.paywall.spendCredits(subject, credits)).pipe(
-      switchMap((remaining) => {
+      switchMap((spend) => {
+        spent = spend;
         request.paywall = {
           limits: request.paywall?.limits ?? {},
           creditsSpent: credits,
-          creditsRemaining: remaining,
+          creditsRemaining: spend.balanceAfter,
         };
         return next.handle();
       }),
       catchError((error: unknown, _caught) =>
         defer(async () => {
-          if (request.paywall?.creditsSpent) {
-            await this.paywall.giveBackCredits(subject, credits).catch((giveBackError: unknown) =>
+          if (spent) {
+            await this.paywall.giveBackCredits(subject, credits, spent).catch((giveBackError: unknown) =>
               this.logger.error({
                 msg: 'credits of a failed request not given back',
                 accountId: subject.accountId,

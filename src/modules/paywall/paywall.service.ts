@@ -4,6 +4,7 @@ import type { FastifyRequest } from 'fastify';
 import { DomainError } from '../../common/errors/domain-error';
 import { Prisma, QuotaPeriod } from '../../generated/prisma/client';
 import { AuthenticatedUser } from '../auth/identity';
+import type { CreditSpend } from '../credits/credit-lots';
 import { CreditsService } from '../credits/credits.service';
 import { decideFeature } from './access-decision';
 import { EntitlementsCache } from './entitlements-cache.service';
@@ -18,6 +19,8 @@ export interface QuotaEntitlement {
 }
 import { UsageCounters } from './usage-counters.service';
 import { UsageLockRepository } from './usage-lock.repository';
+
+export type SpentCredits = Extract<CreditSpend, { spent: true }>;
 
 /**
  * The paywall's one entry point: the guard, the credit interceptor and the resource services all
@@ -125,25 +128,21 @@ export class PaywallService {
     if (limit !== null && used >= limit) throw await this.limitReached(subject, feature, limit, used);
   }
 
-  /** Spends credits or raises 402 `insufficient_credits`; returns the balance left. */
-  async spendCredits(subject: PaywallSubject, credits: number): Promise<number> {
-    const remaining = await this.credits.spend(subject.accountId, credits, `spend:${subject.route}`);
-    if (remaining !== null) return remaining;
-    const [entitlements, balance] = await Promise.all([
-      this.cache.get(subject.accountId),
-      this.credits.balance(subject.accountId),
-    ]);
+  /** Spends credits or raises 402 `insufficient_credits`; what it returns gives them back (`giveBackCredits`). */
+  async spendCredits(subject: PaywallSubject, credits: number): Promise<SpentCredits> {
+    const spend = await this.credits.spend(subject.accountId, credits, `spend:${subject.route}`);
+    if (spend.spent) return spend;
     throw await this.paymentRequired.create({
       code: 'insufficient_credits',
       feature: null,
       route: subject.route,
-      entitlements,
-      credits: { required: credits, balance },
+      entitlements: await this.cache.get(subject.accountId),
+      credits: { required: credits, balance: spend.balance },
     });
   }
 
-  giveBackCredits(subject: PaywallSubject, credits: number): Promise<void> {
-    return this.credits.giveBack(subject.accountId, credits, 'refund:failed_request');
+  giveBackCredits(subject: PaywallSubject, credits: number, spent: SpentCredits): Promise<void> {
+    return this.credits.giveBack(subject.accountId, credits, 'refund:failed_request', spent.fromLots);
   }
 
   private async limitReached(subject: PaywallSubject, feature: string, limit: number, used: number) {

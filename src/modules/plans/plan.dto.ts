@@ -19,6 +19,7 @@ import {
 } from 'class-validator';
 
 import { NoNullBytes, Omittable, TextField } from '../../common/validation/text.decorators';
+import { MAX_CREDITS_EXPIRE_AFTER_DAYS } from './stripe-price-fields';
 
 export const PRICE_INTERVALS = ['month', 'year', 'one_time'] as const;
 export const QUOTA_PERIODS = ['day', 'month', 'billing_period'] as const;
@@ -85,6 +86,26 @@ export class CreatePriceDto {
   @Min(1)
   @Max(1_000_000_000)
   credits?: number;
+
+  @ApiPropertyOptional({
+    description:
+      "A pack's credits expire this many days after the purchase (one_time prices only); absent = never",
+    minimum: 1,
+    maximum: MAX_CREDITS_EXPIRE_AFTER_DAYS,
+    example: 365,
+  })
+  @IsOptional()
+  @ValidateBy({
+    name: 'creditsExpireOnlyOnPacks',
+    validator: {
+      validate: (_value, args) => (args?.object as CreatePriceDto).interval === 'one_time',
+      defaultMessage: () => 'creditsExpireAfterDays only goes with interval one_time (a credit pack)',
+    },
+  })
+  @IsInt({ message: 'creditsExpireAfterDays must be a whole number of days' })
+  @Min(1)
+  @Max(MAX_CREDITS_EXPIRE_AFTER_DAYS)
+  creditsExpireAfterDays?: number;
 
   @ApiPropertyOptional({
     description:
@@ -193,6 +214,12 @@ export class PriceDto {
   @ApiProperty() amount!: number;
   @ApiProperty({ example: 'usd' }) currency!: string;
   @ApiProperty({ type: Number, nullable: true }) credits!: number | null;
+  @ApiProperty({
+    type: Number,
+    nullable: true,
+    description: "Days after the purchase a pack's credits expire; null = never",
+  })
+  creditsExpireAfterDays!: number | null;
   @ApiProperty({ description: 'Billed per member of the account' }) perSeat!: boolean;
   @ApiProperty() active!: boolean;
 }

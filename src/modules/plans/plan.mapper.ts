@@ -10,6 +10,7 @@ export function toPriceDto(price: Price): PriceDto {
     amount: price.amount,
     currency: price.currency,
     credits: price.credits,
+    creditsExpireAfterDays: price.creditsExpireAfterDays,
     perSeat: price.perSeat,
     active: price.active,
   };

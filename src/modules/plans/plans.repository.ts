@@ -21,6 +21,7 @@ export interface NewPrice {
   amount: number;
   currency: string;
   credits: number | null;
+  creditsExpireAfterDays: number | null;
   perSeat: boolean;
   active?: boolean;
 }

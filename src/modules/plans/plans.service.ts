@@ -191,6 +191,7 @@ function toPriceFields(input: CreatePriceDto): PriceFields {
     amount: input.amount,
     currency: input.currency.toLowerCase(),
     credits: input.interval === 'one_time' ? (input.credits ?? null) : null,
+    creditsExpireAfterDays: input.interval === 'one_time' ? (input.creditsExpireAfterDays ?? null) : null,
     perSeat: input.interval !== 'one_time' && input.perSeat === true,
   };
 }
@@ -203,16 +204,22 @@ function countAlike(fields: PriceFields, prices: PriceFields[]): number {
       price.amount === fields.amount &&
       price.currency === fields.currency &&
       price.credits === fields.credits &&
+      price.creditsExpireAfterDays === fields.creditsExpireAfterDays &&
       price.perSeat === fields.perSeat,
   ).length;
 }
 
-/** A new price replaces the active one sold the same way: same interval and currency (and pack size). */
+/**
+ * A new price replaces the active one sold the same way: same interval and currency (and pack size and
+ * expiry: a pack whose credits expire is sold beside one whose credits do not).
+ */
 function replaces(fields: PriceFields, existing: Price): boolean {
   return (
     existing.interval === fields.interval &&
     existing.currency === fields.currency &&
-    (fields.interval !== 'one_time' || existing.credits === fields.credits) &&
+    (fields.interval !== 'one_time' ||
+      (existing.credits === fields.credits &&
+        existing.creditsExpireAfterDays === fields.creditsExpireAfterDays)) &&
     existing.perSeat === fields.perSeat
   );
 }

@@ -3,7 +3,12 @@ import { createHash } from 'node:crypto';
 import Stripe from 'stripe';
 
 import { StripeGateway } from '../stripe/stripe.gateway';
-import { CREDITS_METADATA, PER_SEAT_METADATA, PriceFields } from './stripe-price-fields';
+import {
+  CREDITS_EXPIRE_METADATA,
+  CREDITS_METADATA,
+  PER_SEAT_METADATA,
+  PriceFields,
+} from './stripe-price-fields';
 
 export type { PriceFields } from './stripe-price-fields';
 
@@ -62,6 +67,9 @@ export class StripeCatalogService {
       metadata: {
         [PLAN_KEY_METADATA]: planKey,
         ...(fields.credits !== null ? { [CREDITS_METADATA]: String(fields.credits) } : {}),
+        ...(fields.creditsExpireAfterDays !== null
+          ? { [CREDITS_EXPIRE_METADATA]: String(fields.creditsExpireAfterDays) }
+          : {}),
         ...(fields.perSeat ? { [PER_SEAT_METADATA]: 'true' } : {}),
       },
     };

@@ -44,6 +44,7 @@ describe('priceRowFromStripe: a Stripe price as our price row', () => {
       amount: 2000,
       currency: 'usd',
       credits: null,
+      creditsExpireAfterDays: null,
       perSeat: false,
       active: true,
     });
@@ -84,6 +85,30 @@ describe('priceRowFromStripe: a Stripe price as our price row', () => {
       const pack = stripePrice({ ...ONE_TIME, metadata: { tollgate_credits: value } });
       expect(priceRowFromStripe(pack)?.credits).toBeNull();
     }
+  });
+
+  it('reads when a pack expires from tollgate_credits_expire_after_days', () => {
+    const pack = stripePrice({
+      ...ONE_TIME,
+      metadata: { tollgate_credits: '5', tollgate_credits_expire_after_days: '30' },
+    });
+    expect(priceRowFromStripe(pack)).toMatchObject({ credits: 5, creditsExpireAfterDays: 30 });
+  });
+
+  it('reads no expiry that is not 1 to 3650 whole days, or on a price that is no pack', () => {
+    for (const value of ['0', '-3', '2.5', 'thirty', '', '3651']) {
+      const pack = stripePrice({
+        ...ONE_TIME,
+        metadata: { tollgate_credits: '5', tollgate_credits_expire_after_days: value },
+      });
+      expect(priceRowFromStripe(pack)?.creditsExpireAfterDays).toBeNull();
+    }
+    const noPack = stripePrice({ ...ONE_TIME, metadata: { tollgate_credits_expire_after_days: '30' } });
+    expect(priceRowFromStripe(noPack)?.creditsExpireAfterDays).toBeNull();
+    const monthly = stripePrice({
+      metadata: { tollgate_credits: '5', tollgate_credits_expire_after_days: '30' },
+    });
+    expect(priceRowFromStripe(monthly)?.creditsExpireAfterDays).toBeNull();
   });
 
   it('keeps an archived price, inactive', () => {

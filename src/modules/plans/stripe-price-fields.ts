@@ -4,6 +4,8 @@ import type { Price } from '../../generated/prisma/client';
 import type { PriceIntervalName } from './plan.dto';
 
 export const CREDITS_METADATA = 'tollgate_credits';
+export const CREDITS_EXPIRE_METADATA = 'tollgate_credits_expire_after_days';
+export const MAX_CREDITS_EXPIRE_AFTER_DAYS = 3650;
 /** Stripe has no "per seat" on a price: a licensed price's quantity is what we set, so we mark it. */
 export const PER_SEAT_METADATA = 'tollgate_per_seat';
 
@@ -12,6 +14,8 @@ export interface PriceFields {
   amount: number;
   currency: string;
   credits: number | null;
+  /** A pack's credits expire this many days after the purchase; null: never (and for any other price). */
+  creditsExpireAfterDays: number | null;
   perSeat: boolean;
 }
 
@@ -26,11 +30,20 @@ const SELLABLE_INTERVALS: readonly string[] = ['month', 'year', 'one_time'];
 export function priceFieldsFromStripe(price: Stripe.Price): PriceFields | null {
   if (price.unit_amount === null) return null;
   const credits = Number(price.metadata?.[CREDITS_METADATA]);
+  const isPack = price.recurring === null && Number.isInteger(credits) && credits > 0;
+  const expireAfterDays = Number(price.metadata?.[CREDITS_EXPIRE_METADATA]);
   return {
     interval: price.recurring ? (price.recurring.interval as PriceIntervalName) : 'one_time',
     amount: price.unit_amount,
     currency: price.currency,
     credits: Number.isInteger(credits) && credits > 0 ? credits : null,
+    creditsExpireAfterDays:
+      isPack &&
+      Number.isInteger(expireAfterDays) &&
+      expireAfterDays >= 1 &&
+      expireAfterDays <= MAX_CREDITS_EXPIRE_AFTER_DAYS
+        ? expireAfterDays
+        : null,
     perSeat: price.recurring !== null && price.metadata?.[PER_SEAT_METADATA] === 'true',
   };
 }
