@@ -44,8 +44,16 @@ describe('priceRowFromStripe: a Stripe price as our price row', () => {
       amount: 2000,
       currency: 'usd',
       credits: null,
+      perSeat: false,
       active: true,
     });
+  });
+
+  it('reads per seat from tollgate_per_seat "true", on a recurring price only', () => {
+    const perSeat = { metadata: { tollgate_per_seat: 'true' } };
+    expect(priceRowFromStripe(stripePrice(perSeat))?.perSeat).toBe(true);
+    expect(priceRowFromStripe(stripePrice({ ...perSeat, ...ONE_TIME }))?.perSeat).toBe(false);
+    expect(priceRowFromStripe(stripePrice({ metadata: { tollgate_per_seat: 'yes' } }))?.perSeat).toBe(false);
   });
 
   it('maps a yearly price', () => {
