@@ -115,6 +115,7 @@ export interface PriceBody {
   amount: number;
   currency: string;
   credits: number | null;
+  perSeat: boolean;
   active: boolean;
 }
 
@@ -244,6 +245,7 @@ export interface SubscriptionSummary {
   cancelAtPeriodEnd: boolean;
   trialEnd: string | null;
   graceUntil: string | null;
+  quantity: number;
 }
 
 export interface Entitlement {

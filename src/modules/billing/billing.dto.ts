@@ -24,6 +24,8 @@ export class SubscriptionSummaryDto {
   @ApiProperty() cancelAtPeriodEnd!: boolean;
   @ApiProperty({ type: String, nullable: true }) trialEnd!: string | null;
   @ApiProperty({ type: String, nullable: true }) graceUntil!: string | null;
+  @ApiProperty({ description: 'Seats bought: the member count for a per-seat price, else 1', example: 1 })
+  quantity!: number;
 }
 
 export class BillingStateDto {

@@ -21,6 +21,7 @@ function pro(overrides: Partial<SubscriptionWithPlanFeatures> = {}): Subscriptio
     cancelAtPeriodEnd: false,
     trialEnd: null,
     graceUntil: null,
+    quantity: 1,
     price: { plan: { key: 'pro', features: PRO_FEATURES } },
     ...overrides,
   };
@@ -151,7 +152,12 @@ describe('computeEntitlements', () => {
   });
 
   it('summarises the subscription with ISO timestamps for the API', () => {
-    const trialing = pro({ status: 'trialing', trialEnd: inDays(14), currentPeriodEnd: inDays(14) });
+    const trialing = pro({
+      status: 'trialing',
+      trialEnd: inDays(14),
+      currentPeriodEnd: inDays(14),
+      quantity: 3,
+    });
     expect(compute({ subscription: trialing }).subscription).toEqual({
       status: 'trialing',
       plan: 'pro',
@@ -160,6 +166,7 @@ describe('computeEntitlements', () => {
       cancelAtPeriodEnd: false,
       trialEnd: '2026-03-29T12:00:00.000Z',
       graceUntil: null,
+      quantity: 3,
     });
   });
 });

@@ -8,7 +8,7 @@ type FeatureLimit = Pick<PlanFeature, 'key' | 'limit'> &
 /** The account's current subscription with its plan, as the entitlements read it. */
 export type SubscriptionWithPlanFeatures = Pick<
   Subscription,
-  'status' | 'priceId' | 'currentPeriodEnd' | 'cancelAtPeriodEnd' | 'trialEnd' | 'graceUntil'
+  'status' | 'priceId' | 'currentPeriodEnd' | 'cancelAtPeriodEnd' | 'trialEnd' | 'graceUntil' | 'quantity'
 > & { price: { plan: { key: string; features: FeatureLimit[] } } | null };
 
 export interface EntitlementInputs {
@@ -79,6 +79,7 @@ export function toSubscriptionSummary(subscription: SubscriptionWithPlanFeatures
     cancelAtPeriodEnd: subscription.cancelAtPeriodEnd,
     trialEnd: subscription.trialEnd?.toISOString() ?? null,
     graceUntil: subscription.graceUntil?.toISOString() ?? null,
+    quantity: subscription.quantity,
   };
 }
 

@@ -9,6 +9,8 @@ export interface SubscriptionSummary {
   cancelAtPeriodEnd: boolean;
   trialEnd: string | null;
   graceUntil: string | null;
+  /** Seats bought: the member count for a per-seat price, else 1. */
+  quantity: number;
 }
 
 export interface FeatureEntitlement {

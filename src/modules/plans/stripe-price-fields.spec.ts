@@ -50,11 +50,11 @@ describe('priceRowFromStripe: a Stripe price as our price row', () => {
     });
   });
 
-  it('reads a per-seat price from tollgate_per_seat, on recurring prices only', () => {
-    const perSeat = stripePrice({ metadata: { tollgate_per_seat: 'true' } });
-    expect(priceRowFromStripe(perSeat)).toMatchObject({ interval: 'month', perSeat: true });
-    const oneTime = stripePrice({ ...ONE_TIME, metadata: { tollgate_per_seat: 'true' } });
-    expect(priceRowFromStripe(oneTime)).toMatchObject({ interval: 'one_time', perSeat: false });
+  it('reads per seat from tollgate_per_seat "true", on a recurring price only', () => {
+    const perSeat = { metadata: { tollgate_per_seat: 'true' } };
+    expect(priceRowFromStripe(stripePrice(perSeat))?.perSeat).toBe(true);
+    expect(priceRowFromStripe(stripePrice({ ...perSeat, ...ONE_TIME }))?.perSeat).toBe(false);
+    expect(priceRowFromStripe(stripePrice({ metadata: { tollgate_per_seat: 'yes' } }))?.perSeat).toBe(false);
   });
 
   it('maps a yearly price', () => {
