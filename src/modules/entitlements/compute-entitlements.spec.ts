@@ -21,6 +21,8 @@ function pro(overrides: Partial<SubscriptionWithPlanFeatures> = {}): Subscriptio
     cancelAtPeriodEnd: false,
     trialEnd: null,
     graceUntil: null,
+    quantity: 1,
+    pausedAt: null,
     price: { plan: { key: 'pro', features: PRO_FEATURES } },
     ...overrides,
   };
@@ -136,6 +138,8 @@ describe('computeEntitlements', () => {
       cancelAtPeriodEnd: false,
       trialEnd: '2026-03-29T12:00:00.000Z',
       graceUntil: null,
+      quantity: 1,
+      pausedAt: null,
     });
   });
 });

@@ -7,7 +7,14 @@ type FeatureLimit = Pick<PlanFeature, 'key' | 'limit'>;
 /** The account's current subscription with its plan, as the entitlements read it. */
 export type SubscriptionWithPlanFeatures = Pick<
   Subscription,
-  'status' | 'priceId' | 'currentPeriodEnd' | 'cancelAtPeriodEnd' | 'trialEnd' | 'graceUntil'
+  | 'status'
+  | 'priceId'
+  | 'currentPeriodEnd'
+  | 'cancelAtPeriodEnd'
+  | 'trialEnd'
+  | 'graceUntil'
+  | 'quantity'
+  | 'pausedAt'
 > & { price: { plan: { key: string; features: FeatureLimit[] } } | null };
 
 export interface EntitlementInputs {
@@ -70,6 +77,8 @@ export function toSubscriptionSummary(subscription: SubscriptionWithPlanFeatures
     cancelAtPeriodEnd: subscription.cancelAtPeriodEnd,
     trialEnd: subscription.trialEnd?.toISOString() ?? null,
     graceUntil: subscription.graceUntil?.toISOString() ?? null,
+    quantity: subscription.quantity,
+    pausedAt: subscription.pausedAt?.toISOString() ?? null,
   };
 }
 

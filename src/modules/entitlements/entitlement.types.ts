@@ -8,6 +8,10 @@ export interface SubscriptionSummary {
   cancelAtPeriodEnd: boolean;
   trialEnd: string | null;
   graceUntil: string | null;
+  /** The subscription item's quantity (the seats of a per-seat price). */
+  quantity: number;
+  /** Since when it is paused (Stripe's `paused` status, or payment collection paused); null if not. */
+  pausedAt: string | null;
 }
 
 export interface FeatureEntitlement {
