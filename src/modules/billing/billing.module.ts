@@ -14,6 +14,7 @@ import { CustomersRepository } from './customers.repository';
 import { CustomersService } from './customers.service';
 import { SeatsRepository } from './seats.repository';
 import { SeatsService } from './seats.service';
+import { SubscriptionOperationsService } from './subscription-operations.service';
 import { SubscriptionSyncService } from './subscription-sync.service';
 import { SubscriptionsRepository } from './subscriptions.repository';
 
@@ -30,6 +31,7 @@ import { SubscriptionsRepository } from './subscriptions.repository';
     CheckoutSessionsService,
     SeatsRepository,
     SeatsService,
+    SubscriptionOperationsService,
   ],
   exports: [
     SeatsService,
