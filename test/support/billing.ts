@@ -244,6 +244,8 @@ export interface SubscriptionSummary {
   cancelAtPeriodEnd: boolean;
   trialEnd: string | null;
   graceUntil: string | null;
+  quantity: number;
+  pausedAt: string | null;
 }
 
 export interface Entitlement {
