@@ -764,6 +764,33 @@ describe('StripeDouble, driven by the real stripe client', () => {
       expect(() => double.scenarios.resumeSubscription(subscription.id)).toThrow(ScenarioError);
     });
 
+    it('pauses payment collection: active all along, renewal invoices voided, lifted by an empty value', async () => {
+      const { subscription } = await subscribe();
+
+      const paused = await stripe.subscriptions.update(subscription.id, {
+        pause_collection: { behavior: 'void' },
+      });
+      expect(paused).toMatchObject({
+        status: 'active',
+        pause_collection: { behavior: 'void', resumes_at: null },
+      });
+      const update = verify(
+        must(double.events({ type: 'customer.subscription.updated' }).at(-1), 'an update'),
+      );
+      expect(update.data.previous_attributes).toMatchObject({ pause_collection: null });
+      await expect(stripe.subscriptions.resume(subscription.id)).rejects.toMatchObject({ statusCode: 400 });
+
+      const held = double.scenarios.renewSubscription(subscription.id);
+      expect(held.subscription.status).toBe('active');
+      expect(held.invoice).toMatchObject({ status: 'void', amount_paid: 0 });
+      expect(held.events.map((event) => event.type)).toContain('invoice.voided');
+      expect(held.events.map((event) => event.type)).not.toContain('invoice.paid');
+
+      const lifted = await stripe.subscriptions.update(subscription.id, { pause_collection: '' });
+      expect(lifted.pause_collection).toBeNull();
+      expect(double.scenarios.renewSubscription(subscription.id).invoice).toMatchObject({ status: 'paid' });
+    });
+
     it('starts a trial from subscription_data and ends it at renewal', async () => {
       const { monthly } = await createPlan();
       const session = await stripe.checkout.sessions.create({
@@ -841,6 +868,133 @@ describe('StripeDouble, driven by the real stripe client', () => {
       } finally {
         await later.stop();
       }
+    });
+  });
+
+  describe('invoice previews', () => {
+    it('previews a mid-period swap: prorations and the next period, the same lines the change then bills', async () => {
+      const { subscription, item, product } = await subscribe();
+      const premium = await stripe.prices.create({
+        product: product.id,
+        unit_amount: 5000,
+        currency: 'usd',
+        recurring: { interval: 'month' },
+      });
+      double.clock.advance(10 * 86_400);
+      const eventsBefore = double.events().length;
+      const prorationDate = double.clock.now();
+
+      const preview = await stripe.invoices.createPreview({
+        customer: subscription.customer,
+        subscription: subscription.id,
+        subscription_details: {
+          items: [{ id: item.id, price: premium.id, quantity: 1 }],
+          proration_behavior: 'create_prorations',
+          proration_date: prorationDate,
+        },
+      });
+
+      expect(preview).toMatchObject({
+        object: 'invoice',
+        status: 'draft',
+        billing_reason: 'upcoming',
+        currency: 'usd',
+        customer: subscription.customer,
+        parent: {
+          subscription_details: { subscription: subscription.id, subscription_proration_date: prorationDate },
+        },
+      });
+      expect(preview.id).toMatch(/^upcoming_in_/);
+      const lines = preview.lines.data;
+      expect(lines.map((line) => line.parent?.subscription_item_details?.proration)).toEqual([
+        true,
+        true,
+        false,
+      ]);
+      const [credit, charge, next] = lines.map((line) => line.amount);
+      expect(credit).toBeLessThan(0);
+      expect(credit).toBeGreaterThan(-2000);
+      expect(charge).toBeGreaterThan(0);
+      expect(charge).toBeLessThan(5000);
+      expect(next).toBe(5000);
+      expect(lines[0]?.description).toMatch(/^Unused time on 1 × Pro after/);
+      expect(lines[1]?.description).toMatch(/^Remaining time on 1 × Pro after/);
+      expect(preview.amount_due).toBe(credit! + charge! + next!);
+      // A preview changes nothing: no event, no invoice, the subscription as it was.
+      expect(double.events()).toHaveLength(eventsBefore);
+      expect((await stripe.invoices.list({ subscription: subscription.id })).data).toHaveLength(1);
+      expect((await stripe.subscriptions.retrieve(subscription.id)).items.data[0]?.price.id).toBe(
+        subscription.items.data[0]?.price.id,
+      );
+
+      await stripe.subscriptions.update(subscription.id, {
+        items: [{ id: item.id, price: premium.id, quantity: 1 }],
+        proration_behavior: 'create_prorations',
+        proration_date: prorationDate,
+      });
+      const renewal = double.scenarios.renewSubscription(subscription.id);
+      expect(renewal.invoice!.lines.data.map((line) => line.amount)).toEqual([credit, charge, next]);
+    });
+
+    it('previews a change of interval as an invoice due now, and a quantity change', async () => {
+      const { subscription, item, yearly } = await subscribe();
+
+      const yearlyPreview = await stripe.invoices.createPreview({
+        subscription: subscription.id,
+        subscription_details: { items: [{ id: item.id, price: yearly.id }] },
+      });
+      expect(yearlyPreview.period_start).toBe(yearlyPreview.period_end);
+      expect(yearlyPreview.lines.data.map((line) => line.amount)).toEqual([-2000, 20000]);
+      expect(yearlyPreview.amount_due).toBe(18000);
+
+      const seats = await stripe.invoices.createPreview({
+        subscription: subscription.id,
+        subscription_details: { items: [{ id: item.id, quantity: 3 }] },
+      });
+      expect(seats.lines.data.map((line) => line.amount)).toEqual([-2000, 6000, 6000]);
+      expect(seats.lines.data.at(-1)?.description).toBe('3 × Pro (at $20.00 / month)');
+    });
+
+    it('refuses what Stripe refuses, and has nothing upcoming for an ending subscription', async () => {
+      const { subscription, item, product } = await subscribe();
+      const once = await stripe.prices.create({ product: product.id, unit_amount: 500, currency: 'usd' });
+      const archived = await stripe.prices.create({
+        product: product.id,
+        unit_amount: 900,
+        currency: 'usd',
+        recurring: { interval: 'month' },
+      });
+      await stripe.prices.update(archived.id, { active: false });
+      const preview = (details: Record<string, unknown>, extra: Record<string, unknown> = {}) =>
+        stripe.invoices.createPreview({
+          subscription: subscription.id,
+          ...extra,
+          subscription_details: details,
+        });
+
+      for (const [details, extra, param] of [
+        [{ items: [{ id: item.id, price: once.id }] }, {}, 'subscription_details[items][0][price]'],
+        [{ items: [{ id: item.id, price: archived.id }] }, {}, 'subscription_details[items][0][price]'],
+        [{ items: [{ id: item.id, price: 'price_missing' }] }, {}, 'subscription_details[items][0][price]'],
+        [{ proration_behaviour: 'none' }, {}, 'subscription_details[proration_behaviour]'],
+        [{}, { coupon: 'X' }, 'coupon'],
+      ] as const) {
+        await expect(preview(details, extra)).rejects.toMatchObject({ statusCode: 400, param });
+      }
+      await expect(
+        stripe.invoices.createPreview({ subscription: 'sub_1Missing0000000000000000' }),
+      ).rejects.toMatchObject({ statusCode: 400, code: 'resource_missing' });
+
+      await stripe.subscriptions.update(subscription.id, { cancel_at_period_end: true });
+      await expect(stripe.invoices.createPreview({ subscription: subscription.id })).rejects.toMatchObject({
+        statusCode: 404,
+        code: 'invoice_upcoming_none',
+      });
+      await stripe.subscriptions.cancel(subscription.id);
+      await expect(preview({ items: [{ id: item.id, quantity: 2 }] })).rejects.toMatchObject({
+        statusCode: 404,
+        code: 'invoice_upcoming_none',
+      });
     });
   });
 

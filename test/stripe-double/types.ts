@@ -201,7 +201,12 @@ export interface InvoiceObject extends StripeObject {
   parent: {
     type: 'subscription_details';
     quote_details: null;
-    subscription_details: { metadata: Metadata; subscription: string };
+    subscription_details: {
+      metadata: Metadata;
+      subscription: string;
+      /** Only on previews that prorate: the moment prorations were computed for. */
+      subscription_proration_date?: number;
+    };
   } | null;
   status_transitions: {
     finalized_at: number | null;

@@ -246,6 +246,7 @@ export interface SubscriptionSummary {
   trialEnd: string | null;
   graceUntil: string | null;
   quantity: number;
+  pausedAt: string | null;
 }
 
 export interface Entitlement {

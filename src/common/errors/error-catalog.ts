@@ -162,6 +162,12 @@ export const ERROR_CATALOG = {
       'The account has started the trial without a card of this plan before (each account gets it once per plan); check out instead.',
   },
   conflict: { status: 409, title: 'Conflict', description: 'The request conflicts with existing data.' },
+  not_resumable: {
+    status: 409,
+    title: 'Nothing to resume',
+    description:
+      'The subscription is neither scheduled to cancel nor paused; POST /v1/billing/subscription/resume has nothing to undo.',
+  },
   too_many_keys: {
     status: 409,
     title: 'Too many API keys',
@@ -177,7 +183,7 @@ export const ERROR_CATALOG = {
     status: 403,
     title: 'Billing role required',
     description:
-      "Checkout, the portal and subscription changes need the account's owner or an admin; members share what it bought.",
+      "Checkout, the portal, subscription changes, cancel, resume and previews need the account's owner or an admin; members share what it bought.",
   },
   last_owner: {
     status: 409,

@@ -13,12 +13,17 @@ import {
   SubscriptionSummaryDto,
 } from './billing.dto';
 import { BillingService } from './billing.service';
+import { CancelSubscriptionDto, InvoicePreviewDto, SubscriptionSwapDto } from './subscription-operations.dto';
+import { SubscriptionOperationsService } from './subscription-operations.service';
 
 @ApiTags('billing')
 @Controller('v1/billing')
 @Authenticated()
 export class BillingController {
-  constructor(private readonly billing: BillingService) {}
+  constructor(
+    private readonly billing: BillingService,
+    private readonly operations: SubscriptionOperationsService,
+  ) {}
 
   @Post('checkout')
   @NoStore()
@@ -77,7 +82,11 @@ export class BillingController {
 
   @Post('subscription/change')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Swap the subscription to another recurring price (prorated)' })
+  @ApiOperation({
+    summary: 'Swap the subscription to another recurring price or quantity (prorated)',
+    description:
+      'Every distinct change takes effect, also back and forth; 409 `conflict` when Stripe has that price and quantity already.',
+  })
   @ApiOkResponse({ type: SubscriptionSummaryDto })
   @ApiProblems(
     'validation_failed',
@@ -89,8 +98,44 @@ export class BillingController {
   )
   change(
     @CurrentUser() user: AuthenticatedUser,
-    @Body() body: PriceChoiceDto,
+    @Body() body: SubscriptionSwapDto,
   ): Promise<SubscriptionSummaryDto> {
-    return this.billing.changePlan(user, body.priceId);
+    return this.operations.change(user, body.priceId, body.quantity);
+  }
+
+  @Post('subscription/preview')
+  @HttpCode(200)
+  @NoStore()
+  @ApiOperation({
+    summary: "What a change would invoice: Stripe's preview of the next invoice, prorations included",
+  })
+  @ApiOkResponse({ type: InvoicePreviewDto })
+  @ApiProblems('validation_failed', 'no_subscription', 'billing_role_required', ...STRIPE_PROBLEMS)
+  preview(
+    @CurrentUser() user: AuthenticatedUser,
+    @Body() body: SubscriptionSwapDto,
+  ): Promise<InvoicePreviewDto> {
+    return this.operations.preview(user, body.priceId, body.quantity);
+  }
+
+  @Post('subscription/cancel')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Cancel at the end of the period (default), or now with atPeriodEnd: false' })
+  @ApiOkResponse({ type: SubscriptionSummaryDto })
+  @ApiProblems('validation_failed', 'no_subscription', 'billing_role_required', ...STRIPE_PROBLEMS)
+  cancel(
+    @CurrentUser() user: AuthenticatedUser,
+    @Body() body: CancelSubscriptionDto,
+  ): Promise<SubscriptionSummaryDto> {
+    return this.operations.cancel(user, body.atPeriodEnd ?? true);
+  }
+
+  @Post('subscription/resume')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Undo a scheduled cancellation, or resume a paused subscription' })
+  @ApiOkResponse({ type: SubscriptionSummaryDto })
+  @ApiProblems('no_subscription', 'not_resumable', 'billing_role_required', ...STRIPE_PROBLEMS)
+  resume(@CurrentUser() user: AuthenticatedUser): Promise<SubscriptionSummaryDto> {
+    return this.operations.resume(user);
   }
 }

@@ -24,8 +24,17 @@ export class SubscriptionSummaryDto {
   @ApiProperty() cancelAtPeriodEnd!: boolean;
   @ApiProperty({ type: String, nullable: true }) trialEnd!: string | null;
   @ApiProperty({ type: String, nullable: true }) graceUntil!: string | null;
-  @ApiProperty({ description: 'Seats bought: the member count for a per-seat price, else 1', example: 1 })
+  @ApiProperty({
+    description: 'Quantity of the subscription item: the seats of a per-seat price',
+    example: 1,
+  })
   quantity!: number;
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    description: "Since when it is paused: Stripe's `paused` status, or payment collection paused",
+  })
+  pausedAt!: string | null;
 }
 
 export class BillingStateDto {

@@ -18,6 +18,7 @@ import { DuplicateSubscriptionsRepository } from './duplicate-subscriptions.repo
 import { DuplicateSubscriptionsService } from './duplicate-subscriptions.service';
 import { SeatsRepository } from './seats.repository';
 import { SeatsService } from './seats.service';
+import { SubscriptionOperationsService } from './subscription-operations.service';
 import { SubscriptionSyncService } from './subscription-sync.service';
 import { SubscriptionsRepository } from './subscriptions.repository';
 import { TrialStartsRepository } from './trial-starts.repository';
@@ -50,6 +51,7 @@ import { TrialsService } from './trials.service';
     CheckoutPrecautions,
     DuplicateSubscriptionsRepository,
     DuplicateSubscriptionsService,
+    SubscriptionOperationsService,
   ],
   exports: [
     SeatsService,

@@ -118,38 +118,6 @@ export class BillingService {
     return toSubscriptionSummary(subscription);
   }
 
-  async changePlan(caller: AuthenticatedUser, priceId: string): Promise<SubscriptionSummaryDto> {
-    const accountId = billingAccountOf(caller);
-    const current = await this.entitlements.currentSubscription(accountId);
-    if (!current || !isLive(current.status)) throw new DomainError('no_subscription');
-    const price = await this.sellablePrice(priceId);
-    if (price.interval === 'one_time') {
-      throw DomainError.validation([{ field: 'priceId', message: 'priceId must be a recurring price' }]);
-    }
-    if (price.id === current.priceId)
-      throw new DomainError('conflict', 'The subscription is on this price already.');
-    // A key of this request's own: the same swap asked again later (pro → team → pro → team) is a new
-    // change, which a key derived from the prices would have Stripe replay as the old one's answer.
-    const idempotencyKey = `tollgate-change-${current.stripeSubscriptionId}-${randomUUID()}`;
-    const quantity = await this.seats.quantityFor(accountId, price);
-    await this.stripe.call('subscriptions.update', async (stripe) => {
-      const remote = await stripe.subscriptions.retrieve(current.stripeSubscriptionId);
-      const [item] = remote.items.data;
-      if (!item) throw new Error(`Stripe subscription ${remote.id} has no item to change`);
-      return stripe.subscriptions.update(
-        remote.id,
-        {
-          items: [{ id: item.id, price: price.stripePriceId!, quantity }],
-          proration_behavior: 'create_prorations',
-          metadata: { accountId, priceId: price.id },
-        },
-        { idempotencyKey },
-      );
-    });
-    await this.subscriptionSync.syncById(current.stripeSubscriptionId, `plan-change:${accountId}`);
-    return this.subscription(accountId);
-  }
-
   /** Every subscription the account has had, newest first, as Stripe last told us (for their data export). */
   async history(accountId: string): Promise<(SubscriptionSummaryDto & { stripeSubscriptionId: string })[]> {
     const subscriptions = await this.subscriptions.historyOf(accountId);

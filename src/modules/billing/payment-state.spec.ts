@@ -115,4 +115,14 @@ describe('paymentState: pauses', () => {
   it('clears the pause once resumed', () => {
     expect(state(previous({ pausedAt: at('2026-03-01T00:00:00Z') }), 'active').pausedAt).toBeNull();
   });
+
+  it('counts paused payment collection as a pause while the status stays active', () => {
+    const collectionPaused = paymentState(previous(), 'active', undefined, GRACE_DAYS, NOW, true);
+    expect(collectionPaused.state.pausedAt).toEqual(NOW);
+    const later = previous({ pausedAt: at('2026-03-01T00:00:00Z') });
+    expect(paymentState(later, 'active', undefined, GRACE_DAYS, NOW, true).state.pausedAt).toEqual(
+      at('2026-03-01T00:00:00Z'),
+    );
+    expect(paymentState(later, 'active', undefined, GRACE_DAYS, NOW, false).state.pausedAt).toBeNull();
+  });
 });

@@ -22,7 +22,8 @@ export interface PaymentStateResult {
 /**
  * Grace starts at the first failed payment and ends with a later successful one; it lasts `graceDays`
  * and only counts while Stripe says past_due. Outcomes may arrive in any order: one older than the
- * last payment cannot restart grace.
+ * last payment cannot restart grace. `pausedAt` is when we first saw the subscription paused: Stripe's
+ * `paused` status, or its payment collection paused (`pause_collection`, status unchanged).
  */
 export function paymentState(
   previous: Pick<Subscription, 'firstFailedPaymentAt' | 'lastPaidAt' | 'pausedAt'> | null,
@@ -30,6 +31,7 @@ export function paymentState(
   payment: PaymentOutcome | undefined,
   graceDays: number,
   now: Date,
+  paused = status === 'paused',
 ): PaymentStateResult {
   let firstFailed = previous?.firstFailedPaymentAt ?? null;
   let lastPaid = previous?.lastPaidAt ?? null;
@@ -48,7 +50,7 @@ export function paymentState(
   }
   const graceUntil =
     firstFailed && status === 'past_due' ? new Date(firstFailed.getTime() + graceDays * DAY_MS) : null;
-  const pausedAt = status === 'paused' ? (previous?.pausedAt ?? now) : null;
+  const pausedAt = paused ? (previous?.pausedAt ?? now) : null;
   return {
     state: { firstFailedPaymentAt: firstFailed, lastPaidAt: lastPaid, graceUntil, pausedAt },
     graceStartedUnseen,

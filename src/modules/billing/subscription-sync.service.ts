@@ -90,9 +90,10 @@ export class SubscriptionSyncService {
     );
     const snapshot = await this.snapshot(remote);
     if (!snapshot) return null;
+    const paused = remote.status === 'paused' || Boolean(remote.pause_collection);
     return this.changes.transaction(async (tx) => {
       await this.subscriptions.lock(stripeSubscriptionId, tx);
-      const applied = await this.apply(snapshot, ticket, cause, tx, payment);
+      const applied = await this.apply(snapshot, paused, ticket, cause, tx, payment);
       if (applied.changed)
         await this.changes.publish({ kind: 'entitlements', accountId: snapshot.accountId }, tx);
       let otherEstablished: string[] = [];
@@ -117,6 +118,7 @@ export class SubscriptionSyncService {
 
   private async apply(
     fetched: SubscriptionSnapshot,
+    paused: boolean,
     ticket: bigint,
     cause: string,
     tx: Prisma.TransactionClient,
@@ -127,10 +129,10 @@ export class SubscriptionSyncService {
     if (previous && previous.syncTicket > ticket) {
       // A later fetch is stored already; only this event's payment outcome may still count.
       if (!payment) return { subscription: previous, changed: false };
-      const paymentState = this.paymentState(previous, previous.status, payment, cause);
+      const paymentState = this.paymentState(previous, previous.status, payment, cause, !!previous.pausedAt);
       subscription = await this.subscriptions.update(previous.id, paymentState, tx);
     } else {
-      const paymentState = this.paymentState(previous, fetched.status, payment, cause);
+      const paymentState = this.paymentState(previous, fetched.status, payment, cause, paused);
       subscription = await this.subscriptions.upsert(fetched, { ...paymentState, syncTicket: ticket }, tx);
     }
 
@@ -184,8 +186,10 @@ export class SubscriptionSyncService {
     status: string,
     payment: PaymentOutcome | undefined,
     cause: string,
+    paused: boolean,
   ): PaymentState {
-    const result = paymentState(previous, status, payment, this.config.env.BILLING_GRACE_DAYS, new Date());
+    const grace = this.config.env.BILLING_GRACE_DAYS;
+    const result = paymentState(previous, status, payment, grace, new Date(), paused);
     if (result.graceStartedUnseen) {
       this.logger.warn({ msg: 'past_due without a failed payment seen yet; grace starts now', cause });
     }

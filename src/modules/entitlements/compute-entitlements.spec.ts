@@ -22,6 +22,7 @@ function pro(overrides: Partial<SubscriptionWithPlanFeatures> = {}): Subscriptio
     trialEnd: null,
     graceUntil: null,
     quantity: 1,
+    pausedAt: null,
     price: { plan: { key: 'pro', features: PRO_FEATURES } },
     ...overrides,
   };
@@ -167,6 +168,7 @@ describe('computeEntitlements', () => {
       trialEnd: '2026-03-29T12:00:00.000Z',
       graceUntil: null,
       quantity: 3,
+      pausedAt: null,
     });
   });
 });

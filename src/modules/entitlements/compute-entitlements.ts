@@ -8,7 +8,14 @@ type FeatureLimit = Pick<PlanFeature, 'key' | 'limit'> &
 /** The account's current subscription with its plan, as the entitlements read it. */
 export type SubscriptionWithPlanFeatures = Pick<
   Subscription,
-  'status' | 'priceId' | 'currentPeriodEnd' | 'cancelAtPeriodEnd' | 'trialEnd' | 'graceUntil' | 'quantity'
+  | 'status'
+  | 'priceId'
+  | 'currentPeriodEnd'
+  | 'cancelAtPeriodEnd'
+  | 'trialEnd'
+  | 'graceUntil'
+  | 'quantity'
+  | 'pausedAt'
 > & { price: { plan: { key: string; features: FeatureLimit[] } } | null };
 
 export interface EntitlementInputs {
@@ -80,6 +87,7 @@ export function toSubscriptionSummary(subscription: SubscriptionWithPlanFeatures
     trialEnd: subscription.trialEnd?.toISOString() ?? null,
     graceUntil: subscription.graceUntil?.toISOString() ?? null,
     quantity: subscription.quantity,
+    pausedAt: subscription.pausedAt?.toISOString() ?? null,
   };
 }
 

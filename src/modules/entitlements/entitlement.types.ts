@@ -9,8 +9,10 @@ export interface SubscriptionSummary {
   cancelAtPeriodEnd: boolean;
   trialEnd: string | null;
   graceUntil: string | null;
-  /** Seats bought: the member count for a per-seat price, else 1. */
+  /** The subscription item's quantity (the seats of a per-seat price). */
   quantity: number;
+  /** Since when it is paused (Stripe's `paused` status, or payment collection paused); null if not. */
+  pausedAt: string | null;
 }
 
 export interface FeatureEntitlement {

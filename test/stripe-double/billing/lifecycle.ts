@@ -1,6 +1,7 @@
 import { invalidState, invalidValue } from '../api-error';
 import type { Operation } from '../operation';
 import type { SubscriptionObject } from '../types';
+import { holdInvoice, liftEndedCollectionPause } from './collection-pause';
 import { settleInvoice, type SettleOptions } from './settlement';
 import {
   cancelNow,
@@ -70,6 +71,7 @@ export function advancePeriod(
     }
   }
 
+  liftEndedCollectionPause(subscription, periodEnd);
   restartPeriods(subscription, periodEnd);
   if (trialEnding) subscription.status = 'active';
   const lines = [...takePendingProrations(store, subscription.id), ...regularLines(store, subscription)];
@@ -78,6 +80,11 @@ export function advancePeriod(
     end: periodEnd,
   });
   operation.emitUpdated('customer.subscription.updated', before, subscription);
+  const collectionPause = subscription.pause_collection?.behavior;
+  if (collectionPause) {
+    holdInvoice(operation, invoice, collectionPause);
+    return { subscription, invoice, payment: null };
+  }
   const payment = settleInvoice(operation, invoice, options);
   return { subscription, invoice, payment };
 }

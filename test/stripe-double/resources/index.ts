@@ -3,6 +3,7 @@ import { billingPortalSessionRoutes } from './billing-portal-sessions';
 import { checkoutSessionRoutes } from './checkout-sessions';
 import { customerRoutes } from './customers';
 import { eventRoutes } from './events';
+import { invoicePreviewRoutes } from './invoice-previews';
 import { invoiceRoutes } from './invoices';
 import { paymentRoutes } from './payments';
 import { priceRoutes } from './prices';
@@ -16,6 +17,7 @@ export const routes: readonly Route[] = [
   ...priceRoutes,
   ...checkoutSessionRoutes,
   ...subscriptionRoutes,
+  ...invoicePreviewRoutes,
   ...invoiceRoutes,
   ...billingPortalSessionRoutes,
   ...eventRoutes,
