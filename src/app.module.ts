@@ -13,6 +13,7 @@ import { BillingModule } from './modules/billing/billing.module';
 import { ReconciliationModule } from './modules/billing/reconciliation/reconciliation.module';
 import { ChangeFeedModule } from './modules/change-feed/change-feed.module';
 import { HealthModule } from './modules/health/health.module';
+import { InvoicesModule } from './modules/invoices/invoices.module';
 import { ExportsModule } from './modules/exports/exports.module';
 import { MailModule } from './modules/mail/mail.module';
 import { MetricsModule } from './modules/metrics/metrics.module';
@@ -44,6 +45,7 @@ export class AppModule {
         ApiKeysModule,
         PlansModule,
         BillingModule,
+        InvoicesModule,
         ReconciliationModule,
         WebhooksModule,
         AdminUsersModule,
