@@ -597,7 +597,7 @@ describe('StripeDouble, driven by the real stripe client', () => {
         number: expect.stringMatching(/-0002$/),
       });
       expect(second.created).toBeGreaterThan(retrieved.created);
-      const listed = await stripe.invoices.list({ customer: subscription.customer as string, limit: 1 });
+      const listed = await stripe.invoices.list({ customer: subscription.customer, limit: 1 });
       expect(listed.data.map((invoice) => invoice.id)).toEqual([second.id]);
       expect(listed.has_more).toBe(true);
 
