@@ -14,6 +14,7 @@ import { ReconciliationModule } from './modules/billing/reconciliation/reconcili
 import { ChangeFeedModule } from './modules/change-feed/change-feed.module';
 import { HealthModule } from './modules/health/health.module';
 import { AnalysesModule } from './modules/analyses/analyses.module';
+import { InvoicesModule } from './modules/invoices/invoices.module';
 import { ExportsModule } from './modules/exports/exports.module';
 import { MailModule } from './modules/mail/mail.module';
 import { MetricsModule } from './modules/metrics/metrics.module';
@@ -46,6 +47,7 @@ export class AppModule {
         ApiKeysModule,
         PlansModule,
         BillingModule,
+        InvoicesModule,
         ReconciliationModule,
         WebhooksModule,
         AdminUsersModule,

@@ -7,7 +7,7 @@ import {
   type CheckoutCompletionOptions,
 } from './billing/checkout';
 import { advanceClock, type ClockScope } from './billing/clock';
-import { subscriptionIdOf } from './billing/invoices';
+import { subscriptionIdOf, voidInvoice } from './billing/invoices';
 import { declined, refundCharge, type PaymentOutcome, PAYMENT_SUCCEEDS } from './billing/payments';
 import { advancePeriod, pause, resume } from './billing/lifecycle';
 import { settleInvoice } from './billing/settlement';
@@ -139,6 +139,15 @@ export class Scenarios {
         statusAfterFailure: options.finalAttempt ? options.subscriptionStatus : 'past_due',
       });
       return { invoice: this.rendered(invoice), subscription: this.subscriptionOf(invoice) };
+    });
+  }
+
+  /** An open invoice is voided in the Dashboard: `invoice.voided`, `invoice.updated`. */
+  voidInvoice(invoiceId: string): ScenarioResult<{ invoice: InvoiceObject }> {
+    return this.run((operation) => {
+      const invoice = this.requireOpenInvoice(invoiceId);
+      voidInvoice(operation, invoice);
+      return { invoice: this.rendered(invoice) };
     });
   }
 

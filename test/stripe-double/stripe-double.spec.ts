@@ -735,6 +735,45 @@ describe('StripeDouble, driven by the real stripe client', () => {
       expect(recovered.event('invoice.paid').data.object).toMatchObject({ status: 'paid' });
     });
 
+    it("numbers and links invoices like Stripe, lists a customer's newest first, and voids an open one", async () => {
+      const { subscription, completion } = await subscribe();
+      const first = must(completion.invoice, 'the first invoice');
+      double.clock.advance(31 * 24 * 3600);
+      const renewal = double.scenarios.renewSubscription(subscription.id, { paymentSucceeds: false });
+      const second = must(renewal.invoice, 'the renewal invoice');
+
+      const retrieved = await stripe.invoices.retrieve(first.id);
+      expect(retrieved).toMatchObject({
+        object: 'invoice',
+        status: 'paid',
+        amount_due: 2000,
+        amount_paid: 2000,
+        currency: 'usd',
+        number: expect.stringMatching(/^[A-Z0-9]+-0001$/),
+        hosted_invoice_url: expect.stringMatching(/^https:\/\/invoice\.stripe\.com\/i\//),
+        invoice_pdf: expect.stringMatching(/^https:\/\/pay\.stripe\.com\/invoice\/.+\/pdf$/),
+      });
+      expect(second).toMatchObject({
+        status: 'open',
+        amount_paid: 0,
+        number: expect.stringMatching(/-0002$/),
+      });
+      expect(second.created).toBeGreaterThan(retrieved.created);
+      const listed = await stripe.invoices.list({ customer: subscription.customer, limit: 1 });
+      expect(listed.data.map((invoice) => invoice.id)).toEqual([second.id]);
+      expect(listed.has_more).toBe(true);
+
+      const voided = double.scenarios.voidInvoice(second.id);
+      expect(voided.events.map((event) => event.type)).toEqual(['invoice.voided', 'invoice.updated']);
+      expect(voided.event('invoice.updated').data.previous_attributes).toMatchObject({ status: 'open' });
+      expect(await stripe.invoices.retrieve(second.id)).toMatchObject({
+        status: 'void',
+        amount_remaining: 0,
+        status_transitions: { voided_at: expect.any(Number) },
+      });
+      expect(() => double.scenarios.voidInvoice(second.id)).toThrow(ScenarioError);
+    });
+
     it('cancels after the final failed attempt when dunning says so', async () => {
       const { subscription } = await subscribe();
       const { invoice } = double.scenarios.renewSubscription(subscription.id, { paymentSucceeds: false });

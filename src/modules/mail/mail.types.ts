@@ -38,6 +38,41 @@ export interface MailTemplateParams {
     refunded: string | null;
     canceledAt: string;
   };
+  /** To an account's owners and admins when an invoice is paid. Amounts in the currency's smallest unit. */
+  'billing-receipt': {
+    name?: string | null;
+    accountName: string;
+    invoiceNumber: string | null;
+    amountPaid: number;
+    currency: string;
+    paidAt: string;
+    /** Stripe's page of the invoice (with its receipt and PDF), when it has one. */
+    hostedInvoiceUrl: string | null;
+  };
+  /** To an account's owners and admins when a payment of an invoice fails. */
+  'billing-payment-failed': {
+    name?: string | null;
+    accountName: string;
+    invoiceNumber: string | null;
+    amountDue: number;
+    currency: string;
+    /** Until when access continues (the subscription's grace period), or null when it does not. */
+    graceUntil: string | null;
+  };
+  /** To an account's owners and admins three days before a trial ends (Stripe's `trial_will_end`). */
+  'billing-trial-ending': {
+    name?: string | null;
+    accountName: string;
+    planName: string | null;
+    trialEnd: string | null;
+  };
+  /** To an account's owners and admins when its subscription has ended. */
+  'billing-subscription-canceled': {
+    name?: string | null;
+    accountName: string;
+    planName: string | null;
+    endedAt: string | null;
+  };
 }
 
 export type MailTemplate = keyof MailTemplateParams;

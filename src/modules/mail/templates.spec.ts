@@ -36,7 +36,39 @@ const EXAMPLES: { [T in MailTemplate]: MailTemplateParams[T] } = {
     refunded: '$190.00',
     canceledAt: '2026-11-30T12:00:00.000Z',
   },
+  'billing-receipt': {
+    name: SCRIPT,
+    accountName: SCRIPT,
+    invoiceNumber: SCRIPT,
+    amountPaid: 1900,
+    currency: 'usd',
+    paidAt: '2026-11-30T12:00:00.000Z',
+    hostedInvoiceUrl: `https://invoice.stripe.com/i/acct_1/test_"><script>alert(1)</script>`,
+  },
+  'billing-payment-failed': {
+    name: SCRIPT,
+    accountName: SCRIPT,
+    invoiceNumber: SCRIPT,
+    amountDue: 1900,
+    currency: 'usd',
+    graceUntil: '2026-12-05T12:00:00.000Z',
+  },
+  'billing-trial-ending': {
+    name: SCRIPT,
+    accountName: SCRIPT,
+    planName: SCRIPT,
+    trialEnd: '2026-12-03T12:00:00.000Z',
+  },
+  'billing-subscription-canceled': {
+    name: SCRIPT,
+    accountName: SCRIPT,
+    planName: SCRIPT,
+    endedAt: '2026-11-30T12:00:00.000Z',
+  },
 };
+
+/** Templates whose action leaves APP_URL: the receipt opens Stripe's page of the invoice. */
+const EXTERNAL_ACTION: readonly MailTemplate[] = ['billing-receipt'];
 
 /** The same parameters with every markup character taken out. */
 function harmless<P extends object>(params: P): P {
@@ -70,7 +102,10 @@ describe('mail templates', () => {
     expect(html).toContain('Tollgate');
     expect(text).not.toContain('<p');
     expect(text).toContain(`Hello ${SCRIPT},`); // plain text is shown as text: nothing to escape
-    expect(link.startsWith('https://app.example.com/')).toBe(true);
+    const home = EXTERNAL_ACTION.includes(template)
+      ? 'https://invoice.stripe.com/'
+      : 'https://app.example.com/';
+    expect(link.startsWith(home)).toBe(true);
     expect(text).toContain(link);
   });
 
@@ -124,6 +159,85 @@ describe('mail templates', () => {
     expect(free.text).not.toContain('refund');
   });
 
+  describe('billing mails', () => {
+    const base = { accountName: 'Engines', currency: 'usd' };
+
+    it("a receipt: the amount, the invoice's number and date, Stripe's invoice page, the billing page", () => {
+      const hosted = 'https://invoice.stripe.com/i/acct_1/test_abc';
+      const { subject, text, link } = renderMail(
+        'billing-receipt',
+        {
+          ...base,
+          invoiceNumber: 'A1B2-0002',
+          amountPaid: 1900,
+          paidAt: '2026-11-30T12:00:00.000Z',
+          hostedInvoiceUrl: hosted,
+        },
+        context,
+      );
+      expect(subject).toBe('Your Tollgate receipt: $19.00 paid');
+      expect(text).toContain(
+        'We received $19.00 for invoice A1B2-0002 of "Engines" on 2026-11-30T12:00:00.000Z.',
+      );
+      expect(link).toBe(hosted);
+      expect(text).toContain(`View the invoice and receipt:\n${hosted}`);
+      expect(text).toContain('https://app.example.com/billing');
+    });
+
+    it('a receipt without an https invoice page links to the billing page instead', () => {
+      for (const hostedInvoiceUrl of [null, 'javascript:alert(1)', 'http://invoice.example/x', 'not a url']) {
+        const { link, text } = renderMail(
+          'billing-receipt',
+          { ...base, invoiceNumber: null, amountPaid: 500, paidAt: '2026-11-30T12:00:00Z', hostedInvoiceUrl },
+          context,
+        );
+        expect(link).toBe('https://app.example.com/billing');
+        expect(text).toContain('for your invoice of "Engines"');
+        if (hostedInvoiceUrl) expect(text).not.toContain(hostedInvoiceUrl);
+      }
+    });
+
+    it('a failed payment: the amount, the end of the grace period, the billing page', () => {
+      const failed = renderMail(
+        'billing-payment-failed',
+        { ...base, invoiceNumber: 'A1B2-0003', amountDue: 123456, graceUntil: '2026-12-05T12:00:00.000Z' },
+        context,
+      );
+      expect(failed.subject).toBe('Your Tollgate payment of $1,234.56 failed');
+      expect(failed.text).toContain('We could not collect $1,234.56 for invoice A1B2-0003 of "Engines".');
+      expect(failed.text).toContain('Access continues until 2026-12-05T12:00:00.000Z');
+      expect(failed.link).toBe('https://app.example.com/billing');
+
+      const withoutGrace = renderMail(
+        'billing-payment-failed',
+        { ...base, invoiceNumber: null, amountDue: 1000, currency: 'jpy', graceUntil: null },
+        context,
+      );
+      expect(withoutGrace.subject).toBe('Your Tollgate payment of ¥1,000 failed');
+      expect(withoutGrace.text).toContain('not active until the payment goes through');
+    });
+
+    it('a trial ending and a subscription ended: the plan, the date, the billing page', () => {
+      const trial = renderMail(
+        'billing-trial-ending',
+        { accountName: 'Engines', planName: 'Pro', trialEnd: '2026-12-03T12:00:00.000Z' },
+        context,
+      );
+      expect(trial.subject).toBe('Your Tollgate Pro trial ends soon');
+      expect(trial.text).toContain('The Pro trial of "Engines" ends on 2026-12-03T12:00:00.000Z.');
+      expect(trial.link).toBe('https://app.example.com/billing');
+
+      const ended = renderMail(
+        'billing-subscription-canceled',
+        { accountName: 'Engines', planName: null, endedAt: null },
+        context,
+      );
+      expect(ended.subject).toBe('Your Tollgate subscription has ended');
+      expect(ended.text).toContain('The subscription of "Engines" has ended.');
+      expect(ended.link).toBe('https://app.example.com/billing');
+    });
+  });
+
   it('greets without a name when there is none', () => {
     const { text } = renderMail('password-reset', { token: 't' }, context);
     expect(text.startsWith('Hello,\n')).toBe(true);
@@ -144,6 +258,7 @@ describe('mail templates', () => {
     expect(secretParamsOf('email-change-confirm')).toEqual(['token']);
     expect(secretParamsOf('api-key-created')).toEqual([]);
     expect(secretParamsOf('team-invitation')).toEqual(['token']);
+    expect(secretParamsOf('billing-receipt')).toEqual([]);
     expect(secretParamsOf('no-such-template')).toEqual([]);
     expect(isMailTemplate('api-key-created')).toBe(true);
     expect(isMailTemplate('toString')).toBe(false);

@@ -1,4 +1,5 @@
 import { MailContext, MailTemplate, MailTemplateParams, RenderedMail } from './mail.types';
+import { formatAmount } from './money';
 
 /**
  * Every mail the service sends, in plain text and HTML. Templates hand `compose` plain strings; it
@@ -142,6 +143,80 @@ const TEMPLATES: { [T in MailTemplate]: TemplateDefinition<T> } = {
       closing: 'If you meant to buy a second subscription, contact us.',
     }),
   },
+  'billing-receipt': {
+    secretParams: [],
+    render: (params, context) => {
+      const amount = formatAmount(params.amountPaid, params.currency);
+      const invoice = params.invoiceNumber ? `invoice ${params.invoiceNumber}` : 'your invoice';
+      const hosted = httpsLink(params.hostedInvoiceUrl);
+      return {
+        subject: `Your ${context.productName} receipt: ${amount} paid`,
+        name: params.name,
+        paragraphs: [
+          `We received ${amount} for ${invoice} of "${params.accountName}" on ${params.paidAt}. Thank you.`,
+        ],
+        action: hosted
+          ? { label: 'View the invoice and receipt', link: hosted }
+          : { label: 'See your invoices', link: billingLink(context) },
+        closing: `Keep this mail for your records. Every invoice of the account, with its PDF: ${billingLink(context)}`,
+      };
+    },
+  },
+  'billing-payment-failed': {
+    secretParams: [],
+    render: (params, context) => {
+      const amount = formatAmount(params.amountDue, params.currency);
+      const invoice = params.invoiceNumber ? `invoice ${params.invoiceNumber}` : 'your invoice';
+      return {
+        subject: `Your ${context.productName} payment of ${amount} failed`,
+        name: params.name,
+        paragraphs: [
+          `We could not collect ${amount} for ${invoice} of "${params.accountName}".`,
+          params.graceUntil
+            ? `Access continues until ${params.graceUntil}; please update the payment method before then.`
+            : 'The subscription is not active until the payment goes through; please update the payment method.',
+        ],
+        action: { label: 'Update the payment method', link: billingLink(context) },
+        closing: 'Stripe retries the payment with the payment method on file.',
+      };
+    },
+  },
+  'billing-trial-ending': {
+    secretParams: [],
+    render: (params, context) => {
+      const plan = params.planName ? `${params.planName} trial` : 'trial';
+      return {
+        subject: `Your ${context.productName} ${plan} ends soon`,
+        name: params.name,
+        paragraphs: [
+          params.trialEnd
+            ? `The ${plan} of "${params.accountName}" ends on ${params.trialEnd}.`
+            : `The ${plan} of "${params.accountName}" ends soon.`,
+          'To keep access afterwards, make sure a payment method is on file.',
+        ],
+        action: { label: 'Review billing', link: billingLink(context) },
+        closing: 'If you do not want to continue, cancel before the trial ends.',
+      };
+    },
+  },
+  'billing-subscription-canceled': {
+    secretParams: [],
+    render: (params, context) => {
+      const subscription = params.planName ? `${params.planName} subscription` : 'subscription';
+      return {
+        subject: `Your ${context.productName} ${subscription} has ended`,
+        name: params.name,
+        paragraphs: [
+          params.endedAt
+            ? `The ${subscription} of "${params.accountName}" ended on ${params.endedAt}.`
+            : `The ${subscription} of "${params.accountName}" has ended.`,
+          "The plan's features are no longer available to the account.",
+        ],
+        action: { label: 'Subscribe again', link: billingLink(context) },
+        closing: 'If you did not expect this, contact us.',
+      };
+    },
+  },
 };
 
 export function isMailTemplate(name: string): name is MailTemplate {
@@ -167,6 +242,18 @@ export function appLink(context: MailContext, path: string, query: Record<string
   const url = new URL(path, base);
   for (const [key, value] of Object.entries(query)) url.searchParams.set(key, value);
   return url.toString();
+}
+
+/** Where billing mails send their readers: `APP_URL/billing`. */
+function billingLink(context: MailContext): string {
+  return appLink(context, 'billing');
+}
+
+/** A link from Stripe (an invoice page), only if it is an https URL. */
+function httpsLink(value: string | null): string | null {
+  if (!value || !URL.canParse(value)) return null;
+  const url = new URL(value);
+  return url.protocol === 'https:' ? url.toString() : null;
 }
 
 export function escapeHtml(value: string): string {

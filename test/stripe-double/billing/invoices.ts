@@ -273,6 +273,17 @@ export function awaitInvoiceAuthentication(
   return paymentIntent;
 }
 
+/** Voids an open invoice (from the Dashboard, or `POST /v1/invoices/:id/void`): nothing more is owed. */
+export function voidInvoice(operation: Operation, invoice: InvoiceObject): void {
+  const before = operation.snapshot(invoice);
+  invoice.status = 'void';
+  invoice.amount_remaining = 0;
+  invoice.next_payment_attempt = null;
+  invoice.status_transitions.voided_at = operation.now();
+  operation.emit('invoice.voided', invoice);
+  operation.emitUpdated('invoice.updated', before, invoice);
+}
+
 export function subscriptionIdOf(invoice: InvoiceObject): string | null {
   return invoice.parent?.subscription_details.subscription ?? null;
 }

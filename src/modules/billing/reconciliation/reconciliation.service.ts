@@ -1,5 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 
+import { InvoiceSyncService } from '../../invoices/invoice-sync.service';
 import { StripeGateway } from '../../stripe/stripe.gateway';
 import { WebhookIntakeService } from '../../webhooks/webhook-intake.service';
 import { BillingStateDto } from '../billing.dto';
@@ -34,11 +35,12 @@ export class ReconciliationService {
     private readonly billing: BillingService,
     private readonly inbox: WebhookIntakeService,
     private readonly seats: SeatsService,
+    private readonly invoiceSync: InvoiceSyncService,
   ) {}
 
   /**
-   * Re-syncs every subscription and paid credit pack of one account from Stripe, and brings a per-seat
-   * subscription's quantity to the member count.
+   * Re-syncs every subscription, invoice and paid credit pack of one account from Stripe, and brings a
+   * per-seat subscription's quantity to the member count.
    */
   async reconcileAccount(accountId: string): Promise<BillingStateDto> {
     const customer = await this.customers.existingCustomer(accountId);
@@ -54,6 +56,7 @@ export class ReconciliationService {
       if ((await this.checkoutSessions.owner(session)) !== accountId) continue;
       await this.creditPacks.creditPaidSession(session, cause, accountId);
     }
+    await this.invoiceSync.syncCustomer(customer);
     await this.seats.sync(accountId, cause);
     return this.billing.state(accountId);
   }

@@ -1,11 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import Stripe from 'stripe';
 
-import { PaymentOutcome, SubscriptionSyncService } from '../../billing/subscription-sync.service';
+import { SubscriptionSyncService } from '../../billing/subscription-sync.service';
+import { BillingMails } from '../../billing-mails/billing-mails.service';
+import { ChangeFeed } from '../../change-feed/change-feed.service';
 import { EntitlementsService } from '../../entitlements/entitlements.service';
-import { HandlerOutcome, idOf, WebhookHandler } from './webhook-handler';
+import { HandlerOutcome, WebhookHandler } from './webhook-handler';
 
-/** Subscription and invoice events: re-sync the subscription, and move the grace period on payments. */
+/** Subscription events: re-sync the subscription; tell the account's owners and admins a trial ends or it ended. */
 @Injectable()
 export class SubscriptionEventsHandler implements WebhookHandler {
   readonly types = [
@@ -15,44 +17,50 @@ export class SubscriptionEventsHandler implements WebhookHandler {
     'customer.subscription.paused',
     'customer.subscription.resumed',
     'customer.subscription.trial_will_end',
-    'invoice.paid',
-    'invoice.payment_failed',
-    'invoice.payment_action_required',
   ] as const;
 
   constructor(
     private readonly subscriptionSync: SubscriptionSyncService,
     private readonly audit: EntitlementsService,
+    private readonly mails: BillingMails,
+    private readonly changes: ChangeFeed,
   ) {}
 
   async handle(event: Stripe.Event): Promise<HandlerOutcome> {
-    const subscriptionId = event.type.startsWith('invoice.')
-      ? invoiceSubscriptionId(event.data.object as Stripe.Invoice)
-      : (event.data.object as Stripe.Subscription).id;
-    if (!subscriptionId) return 'ignored';
-    const subscription = await this.subscriptionSync.syncById(
-      subscriptionId,
-      event.id,
-      paymentOutcome(event),
-    );
+    const subscriptionId = (event.data.object as Stripe.Subscription).id;
+    const subscription = await this.subscriptionSync.syncById(subscriptionId, event.id);
     if (!subscription) return 'ignored';
     if (event.type === 'customer.subscription.trial_will_end') {
-      await this.audit.recordChange(subscription.accountId, 'subscription.trial_will_end', event.id, {
-        trialEnd: subscription.trialEnd?.toISOString() ?? null,
+      const trialEnd = subscription.trialEnd?.toISOString() ?? null;
+      await this.changes.transaction(async (tx) => {
+        await this.audit.recordChange(
+          subscription.accountId,
+          'subscription.trial_will_end',
+          event.id,
+          { trialEnd },
+          tx,
+        );
+        // A trial that has ended by now (the event came late) is not announced as ending.
+        if (subscription.status !== 'trialing') return;
+        await this.mails.trialEnding(
+          subscription.accountId,
+          event.id,
+          { priceId: subscription.priceId, trialEnd },
+          tx,
+        );
       });
+    }
+    if (event.type === 'customer.subscription.deleted' && subscription.status === 'canceled') {
+      // The sync committed already; if this fails the event is retried, and the cause keeps it one mail.
+      await this.changes.transaction((tx) =>
+        this.mails.subscriptionCanceled(
+          subscription.accountId,
+          subscription.stripeSubscriptionId,
+          { priceId: subscription.priceId, endedAt: subscription.endedAt?.toISOString() ?? null },
+          tx,
+        ),
+      );
     }
     return 'processed';
   }
-}
-
-function paymentOutcome(event: Stripe.Event): PaymentOutcome | undefined {
-  const at = new Date(event.created * 1000);
-  if (event.type === 'invoice.paid') return { kind: 'paid', at };
-  if (event.type === 'invoice.payment_failed') return { kind: 'failed', at };
-  return undefined;
-}
-
-function invoiceSubscriptionId(invoice: Stripe.Invoice): string | null {
-  const legacy = (invoice as unknown as { subscription?: string | { id: string } | null }).subscription;
-  return idOf(invoice.parent?.subscription_details?.subscription) ?? idOf(legacy);
 }
