@@ -296,7 +296,10 @@ describe('the billing_per_account migration on a database filled before accounts
   });
 
   it('keeps every sequence where it was', async () => {
-    expect(await readSequences(database.url)).toEqual(sequencesBefore);
+    // Later migrations may add sequences of their own; the ones the data had stay where they were.
+    const existedBefore = new Set(sequencesBefore.map((sequence) => sequence.sequencename));
+    const after = await readSequences(database.url);
+    expect(after.filter((sequence) => existedBefore.has(sequence.sequencename))).toEqual(sequencesBefore);
   });
 
   describe('the current app on the migrated database', () => {
@@ -406,7 +409,8 @@ describe('the billing_per_account migration on a database filled before accounts
       const owner = userByEmail(fixture.users.buyer).id;
       const detail = await adminDetail(fixture.users.buyer);
       expect(detail.credits.balance).toBe(balanceBefore(fixture.users.buyer));
-      expect(detail.credits.ledger).toEqual(
+      // Entries may carry more fields than they had (e.g. an admin grant's note): those are null here.
+      expect(detail.credits.ledger).toMatchObject(
         (before.credit_entries ?? [])
           .filter((entry) => entry.user_id === owner)
           .sort((a, b) => (b.created_at as Date).getTime() - (a.created_at as Date).getTime())
