@@ -10,6 +10,7 @@ export {
   type DropOptions,
   type FailOptions,
   type HangOptions,
+  type MeterEventRecord,
   type StripeClientOptions,
   type StripeDoubleOptions,
 } from './stripe-double';

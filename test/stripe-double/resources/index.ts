@@ -4,6 +4,7 @@ import { checkoutSessionRoutes } from './checkout-sessions';
 import { customerRoutes } from './customers';
 import { eventRoutes } from './events';
 import { invoiceRoutes } from './invoices';
+import { meterRoutes } from './meters';
 import { paymentRoutes } from './payments';
 import { priceRoutes } from './prices';
 import { productRoutes } from './products';
@@ -20,4 +21,5 @@ export const routes: readonly Route[] = [
   ...billingPortalSessionRoutes,
   ...eventRoutes,
   ...paymentRoutes,
+  ...meterRoutes,
 ];
