@@ -16,6 +16,7 @@ import { HealthModule } from './modules/health/health.module';
 import { AnalysesModule } from './modules/analyses/analyses.module';
 import { ExportsModule } from './modules/exports/exports.module';
 import { MailModule } from './modules/mail/mail.module';
+import { MeteringModule } from './modules/metering/metering.module';
 import { MetricsModule } from './modules/metrics/metrics.module';
 import { PaywallModule } from './modules/paywall/paywall.module';
 import { PlansModule } from './modules/plans/plans.module';
@@ -54,6 +55,7 @@ export class AppModule {
         ReportsModule,
         ExportsModule,
         QuotasModule,
+        MeteringModule,
         AnalysesModule,
       ],
     };

@@ -19,6 +19,7 @@ import { CreditPackService } from './credit-pack.service';
 import { CustomersService } from './customers.service';
 import { SeatsService } from './seats.service';
 import { SubscriptionSyncService } from './subscription-sync.service';
+import { planChangeItems } from './subscription-items';
 import { SubscriptionsRepository } from './subscriptions.repository';
 
 @Injectable()
@@ -47,9 +48,10 @@ export class BillingService {
     const price = await this.sellablePrice(priceId);
     const recurring = price.interval !== 'one_time';
     if (recurring) await this.assertNotSubscribed(accountId);
-    const [customer, quantity] = await Promise.all([
+    const [customer, quantity, overagePriceIds] = await Promise.all([
       this.customers.ensureCustomer(accountId),
       this.seats.quantityFor(accountId, price),
+      recurring ? this.plans.overagePriceIds(price.planId) : [],
     ]);
     // Who started it, for the record; the account is who pays (and whom the session is for).
     const metadata = { accountId, userId: caller.id, priceId: price.id };
@@ -58,7 +60,11 @@ export class BillingService {
       customer,
       client_reference_id: accountId,
       metadata,
-      line_items: [{ price: price.stripePriceId!, quantity }],
+      // Metered prices bill what the meter counts: Stripe wants them without a quantity.
+      line_items: [
+        { price: price.stripePriceId!, quantity },
+        ...overagePriceIds.map((overagePriceId) => ({ price: overagePriceId })),
+      ],
       success_url: `${this.appUrl}/billing/success?session_id={CHECKOUT_SESSION_ID}`,
       cancel_url: `${this.appUrl}/billing/cancel`,
       ...(recurring
@@ -123,15 +129,21 @@ export class BillingService {
     // A key of this request's own: the same swap asked again later (pro → team → pro → team) is a new
     // change, which a key derived from the prices would have Stripe replay as the old one's answer.
     const idempotencyKey = `tollgate-change-${current.stripeSubscriptionId}-${randomUUID()}`;
-    const quantity = await this.seats.quantityFor(accountId, price);
+    const [quantity, overagePriceIds] = await Promise.all([
+      this.seats.quantityFor(accountId, price),
+      this.plans.overagePriceIds(price.planId),
+    ]);
     await this.stripe.call('subscriptions.update', async (stripe) => {
       const remote = await stripe.subscriptions.retrieve(current.stripeSubscriptionId);
-      const [item] = remote.items.data;
-      if (!item) throw new Error(`Stripe subscription ${remote.id} has no item to change`);
       return stripe.subscriptions.update(
         remote.id,
         {
-          items: [{ id: item.id, price: price.stripePriceId!, quantity }],
+          // The plan's item takes the new price; the metered items become the new plan's overage prices.
+          items: planChangeItems(
+            remote.items.data,
+            { stripePriceId: price.stripePriceId!, quantity },
+            overagePriceIds,
+          ),
           proration_behavior: 'create_prorations',
           metadata: { accountId, priceId: price.id },
         },
