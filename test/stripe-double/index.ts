@@ -10,7 +10,6 @@ export {
   type DropOptions,
   type FailOptions,
   type HangOptions,
-  type MeterEventRecord,
   type StripeClientOptions,
   type StripeDoubleOptions,
 } from './stripe-double';

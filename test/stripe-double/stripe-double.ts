@@ -12,10 +12,7 @@ import { LoopbackServer } from './server';
 import { signedWebhook, type SignedWebhook, type SigningOptions } from './signing';
 import { Store, type StoreSnapshot } from './store';
 import { StripeClock } from './time';
-import type { EventObject, MeterEventObject, StripeObject } from './types';
-
-/** A meter event as the API returns it. */
-export type MeterEventRecord = Omit<MeterEventObject, 'id'>;
+import type { EventObject, MeterEventObject, MeterEventRecord, StripeObject } from './types';
 
 export interface StripeDoubleOptions {
   /** Accept only this secret key (401 for any other); by default any `sk_test_…` is accepted. */
@@ -149,7 +146,7 @@ export class StripeDouble {
       .all()
       .filter((event) => filter.eventName === undefined || event.event_name === filter.eventName)
       .filter((event) => filter.customer === undefined || this.customerOf(event) === filter.customer)
-      .map(({ id: _id, ...event }) => structuredClone(event));
+      .map(({ id: _id, ...event }) => structuredClone(event) as MeterEventRecord);
   }
 
   /** What the meter would bill the customer: the sum of the values of their meter events. */

@@ -94,17 +94,20 @@ export interface MeterObject extends StripeObject {
   event_time_window: 'day' | 'hour' | null;
 }
 
-/**
- * A meter event as stored: Stripe's object has no id, so the double keys it by its `identifier`
- * (`id` is left out of what the API returns).
- */
-export interface MeterEventObject extends StripeObject {
+/** A meter event as the API returns it. */
+export interface MeterEventRecord {
   object: 'billing.meter_event';
   created: number;
   event_name: string;
   identifier: string;
+  livemode: boolean;
   payload: Record<string, string>;
   timestamp: number;
+}
+
+/** A meter event as stored: Stripe's object has no id, so the double keys it by its `identifier`. */
+export interface MeterEventObject extends StripeObject, MeterEventRecord {
+  object: 'billing.meter_event';
 }
 
 export interface PlanObject extends StripeObject {

@@ -5,7 +5,7 @@ import { PAGINATION_PARAMS, paginate } from '../lists';
 import type { ApiRequest, Route } from '../router';
 import type { Store } from '../store';
 import { SECONDS_PER_DAY } from '../time';
-import type { MeterEventObject, MeterFormula, MeterObject } from '../types';
+import type { MeterEventObject, MeterEventRecord, MeterFormula, MeterObject } from '../types';
 
 const FORMULAS: readonly MeterFormula[] = ['count', 'last', 'sum'];
 /** Stripe takes meter events up to 35 days old and up to 5 minutes ahead of its clock. */
@@ -85,7 +85,7 @@ function handleCreateMeter({ params, operation }: ApiRequest): MeterObject {
  * least 24 hours, and the double for as long as it runs. A retry with the first attempt's
  * Idempotency-Key gets the first answer instead, like any idempotent request.
  */
-function handleCreateMeterEvent({ params, operation }: ApiRequest): Omit<MeterEventObject, 'id'> {
+function handleCreateMeterEvent({ params, operation }: ApiRequest): MeterEventRecord {
   const { store } = operation;
   params.rejectUnknown(['event_name', 'identifier', 'payload', 'timestamp']);
   const eventName = params.requiredString('event_name');
