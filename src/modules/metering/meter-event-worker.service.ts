@@ -204,15 +204,13 @@ export class MeterEventWorker implements OnApplicationBootstrap, OnModuleDestroy
       reason: outcome.reason,
     });
     // If this fails too, the claim runs out and the event is retried then.
-    await this.outbox
-      .scheduleRetry(event.id, outcome.at, outcome.reason)
-      .catch((error: Error) =>
-        this.logger.warn({
-          msg: 'could not schedule a meter event retry',
-          meterEventId: event.id,
-          reason: error.message,
-        }),
-      );
+    await this.outbox.scheduleRetry(event.id, outcome.at, outcome.reason).catch((error: Error) =>
+      this.logger.warn({
+        msg: 'could not schedule a meter event retry',
+        meterEventId: event.id,
+        reason: error.message,
+      }),
+    );
   }
 
   private async giveUp(event: ClaimedMeterEvent, reason: string): Promise<void> {
@@ -225,15 +223,13 @@ export class MeterEventWorker implements OnApplicationBootstrap, OnModuleDestroy
       value: event.value,
       reason,
     });
-    await this.outbox
-      .markFailed(event.id, reason)
-      .catch((error: Error) =>
-        this.logger.warn({
-          msg: 'could not mark a meter event failed',
-          meterEventId: event.id,
-          reason: error.message,
-        }),
-      );
+    await this.outbox.markFailed(event.id, reason).catch((error: Error) =>
+      this.logger.warn({
+        msg: 'could not mark a meter event failed',
+        meterEventId: event.id,
+        reason: error.message,
+      }),
+    );
   }
 }
 
