@@ -162,7 +162,10 @@ function meterKey(entry: { accountId: string; eventName: string }): string {
   return `${entry.accountId} ${entry.eventName}`;
 }
 
-/** One entry per account and meter: a statement cannot add to the same row twice. */
+/**
+ * One entry per account and meter (a statement cannot add to the same row twice), in one order on every
+ * instance, so that two flushes adding to the same rows lock them in the same order and never deadlock.
+ */
 function sumByMeter(overages: OverageUnits[]): OverageUnits[] {
   const sums = new Map<string, OverageUnits>();
   for (const overage of overages) {
@@ -171,7 +174,10 @@ function sumByMeter(overages: OverageUnits[]): OverageUnits[] {
     if (sum) sum.units += overage.units;
     else sums.set(key, { ...overage });
   }
-  return [...sums.values()].filter((entry) => entry.units !== 0);
+  return [...sums.entries()]
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([, entry]) => entry)
+    .filter((entry) => entry.units !== 0);
 }
 
 /** Whether the instance that claimed the row still holds its liveness lock (see InstanceLivenessService). */
