@@ -9,6 +9,12 @@ import { outcomeOfFailure, retryDelayMs, SendFailure, SendOutcome } from './mete
 
 /** Meter events being sent at once by this instance (each for another account or meter). */
 const MAX_IN_FLIGHT = 16;
+/**
+ * Rows claimed per round trip, held in hand until a send slot frees: claiming one row per freed slot
+ * would make the claim's round trip, not Stripe, the limit. More are claimed once half are sent.
+ */
+const CLAIM_BATCH = 100;
+const REFILL_AT = CLAIM_BATCH / 2;
 /** How often marking a sent event is retried while the database does not answer. */
 const MARK_SENT_RETRY_MS = 500;
 /** At shutdown, how long sends in progress may take; those cut off are sent again (same identifier). */
@@ -26,6 +32,8 @@ const SHUTDOWN_GRACE_MS = 5_000;
 export class MeterEventWorker implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(MeterEventWorker.name);
   private readonly inFlight = new Set<Promise<void>>();
+  /** Claimed by this instance, not being sent yet (a crash leaves them to other instances at once). */
+  private readonly inHand: ClaimedMeterEvent[] = [];
   private readonly leaseSeconds: number;
   private timer?: NodeJS.Timeout;
   private claiming: Promise<void> | null = null;
@@ -81,8 +89,8 @@ export class MeterEventWorker implements OnApplicationBootstrap, OnModuleDestroy
 
   private async claimAndStart(): Promise<void> {
     while (!this.stopped) {
-      const room = MAX_IN_FLIGHT - this.inFlight.size;
-      if (room <= 0) return; // a finishing send wakes the worker
+      const room = CLAIM_BATCH - this.inHand.length - this.inFlight.size;
+      if (room <= 0) return; // sends finishing wake the worker
       let claimed: ClaimedMeterEvent[];
       try {
         claimed = await this.outbox.claimDue(room, this.leaseSeconds, this.config.env.METER_EVENT_WINDOW_MS);
@@ -98,25 +106,31 @@ export class MeterEventWorker implements OnApplicationBootstrap, OnModuleDestroy
         this.databaseDown = true;
         return;
       }
-      for (const event of claimed) this.start(event);
+      this.inHand.push(...claimed);
+      this.startSends();
       if (claimed.length < room) return;
     }
   }
 
-  private start(event: ClaimedMeterEvent): void {
-    const sending = this.deliver(event)
-      .catch((error: Error) =>
-        this.logger.error({
-          msg: 'meter event delivery failed',
-          meterEventId: event.id,
-          reason: error.message,
-        }),
-      )
-      .finally(() => {
-        this.inFlight.delete(sending);
-        if (this.inFlight.size === MAX_IN_FLIGHT - 1) this.wake();
-      });
-    this.inFlight.add(sending);
+  private startSends(): void {
+    while (!this.stopped && this.inFlight.size < MAX_IN_FLIGHT) {
+      const event = this.inHand.shift();
+      if (!event) return;
+      const sending = this.deliver(event)
+        .catch((error: Error) =>
+          this.logger.error({
+            msg: 'meter event delivery failed',
+            meterEventId: event.id,
+            reason: error.message,
+          }),
+        )
+        .finally(() => {
+          this.inFlight.delete(sending);
+          this.startSends();
+          if (this.inHand.length + this.inFlight.size === REFILL_AT) this.wake();
+        });
+      this.inFlight.add(sending);
+    }
   }
 
   private async deliver(event: ClaimedMeterEvent): Promise<void> {
