@@ -170,5 +170,5 @@ export const meterRoutes: Route[] = [
       return structuredClone(requireMeter(store, pathParam('id'), 'id', 'path'));
     },
   },
-  { method: 'POST', path: '/v1/billing/meter_events', handler: handleCreateMeterEvent },
+  { method: 'POST', path: '/v1/billing/meter_events', handler: handleCreateMeterEvent, writesLast: true },
 ];
