@@ -49,6 +49,8 @@ export interface Report {
   stripeCallsUnderLoad: number;
   access: AccessSummary[];
   webhookBacklog: string[];
+  /** Overage reported to Stripe: how fast the meter event outbox drains (empty when not measured). */
+  meterEvents: string[];
   targets: Target[];
 }
 
@@ -197,6 +199,7 @@ export function renderResults(report: Report): string {
     ...(report.webhookBacklog.length > 0
       ? ['Webhook load, afterwards:', '', ...report.webhookBacklog, '']
       : []),
+    ...(report.meterEvents.length > 0 ? ['### Overage meter events', '', ...report.meterEvents, ''] : []),
     '### Targets',
     '',
     '| target | measured | met |',

@@ -4,7 +4,8 @@
  *
  * BENCH_CONNECTIONS (50), BENCH_WARMUP (3 s), BENCH_DURATION (10 s), BENCH_ROUNDS (5) and
  * BENCH_ROUND_SECONDS (4) for the interleaved routes, BENCH_LATENCY_SAMPLES (10);
- * BENCH_ONLY=<regex> runs only the routes whose name matches and prints instead of writing the file;
+ * BENCH_ONLY=<regex> runs only the routes whose name matches (and the meter events' drain when it matches
+ * "meter events") and prints instead of writing the file;
  * BENCH_CPU_PROF=<dir> runs the servers with --cpu-prof into that directory; BENCH_PG_LOG=1 prints
  * PostgreSQL's log; BENCH_COMMIT names what was measured when it is not the git checkout's HEAD.
  */
@@ -20,6 +21,7 @@ import { burst, LoadResult, LoadSettings, LoadSpec, measure, measureInterleaved,
 import { AccessSummary, CacheHitCheck, describeMachine, renderResults, Report, writeResults } from './report';
 import { pacedName, ROUTES } from './routes';
 import { evaluate } from './targets';
+import { describeMeterEvents, measureMeterEvents } from './meter-events';
 import { loadSpecs, optionalRoutes } from './specs';
 import { AccessSample, storedCreditPackEvents, webhookStatusCounts, webhookToAccess } from './webhooks';
 import { until, World } from './world';
@@ -27,6 +29,9 @@ import { until, World } from './world';
 const RESULTS_FILE = path.join(__dirname, '..', 'BENCHMARKS.md');
 const BURST_SIZE = 2_000;
 const SUMMARY = '/v1/reports/summary';
+/** BENCH_ONLY matches this name to run the meter event measurement. */
+const METER_EVENTS = 'meter events';
+const METER_EVENT_ACCOUNTS = 1_000;
 
 function numberFrom(name: string, fallback: number): number {
   const value = Number(process.env[name] ?? fallback);
@@ -277,6 +282,14 @@ async function main(): Promise<void> {
     }
     await world.stopSecondary();
 
+    const meterEvents: string[] = [];
+    if (!only || only.test(METER_EVENTS)) {
+      log(`${METER_EVENTS}: ${METER_EVENT_ACCOUNTS} accounts with overage pending`);
+      const throughput = await measureMeterEvents(world, METER_EVENT_ACCOUNTS);
+      log(`  ${throughput.seconds.toFixed(2)} s, ${Math.round(throughput.eventsPerMinute)} events/min`);
+      meterEvents.push(...describeMeterEvents(throughput));
+    }
+
     const guarded = loads.filter((load) => load.group === 'paywall');
     const report: Report = {
       machine,
@@ -287,6 +300,7 @@ async function main(): Promise<void> {
       stripeCallsUnderLoad: guarded.reduce((total, load) => total + (load.stripeCalls ?? 0), 0),
       access: [summarize('one instance', single), summarize('instance A → instance B', across)],
       webhookBacklog: webhookLines,
+      meterEvents,
       targets: [],
     };
     evaluate(report);

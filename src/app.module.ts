@@ -17,6 +17,7 @@ import { AnalysesModule } from './modules/analyses/analyses.module';
 import { InvoicesModule } from './modules/invoices/invoices.module';
 import { ExportsModule } from './modules/exports/exports.module';
 import { MailModule } from './modules/mail/mail.module';
+import { MeteringModule } from './modules/metering/metering.module';
 import { MetricsModule } from './modules/metrics/metrics.module';
 import { PaywallModule } from './modules/paywall/paywall.module';
 import { PlansModule } from './modules/plans/plans.module';
@@ -56,6 +57,7 @@ export class AppModule {
         ReportsModule,
         ExportsModule,
         QuotasModule,
+        MeteringModule,
         AnalysesModule,
       ],
     };

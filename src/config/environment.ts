@@ -150,6 +150,21 @@ export class Environment {
   @IntSetting(1, 7 * 24 * 60)
   MAIL_GIVE_UP_AFTER_MINUTES = 24 * 60;
 
+  /**
+   * The window overage is added up over before it goes to Stripe: one meter event per account and meter
+   * per window, sent once the window has ended (and never two within one window of each other).
+   */
+  @IntSetting(1_000, 3_600_000)
+  METER_EVENT_WINDOW_MS = 60_000;
+
+  /** First retry delay of a meter event Stripe did not take (doubled per attempt, at most 60 s). */
+  @IntSetting(100, 60_000)
+  METER_EVENT_RETRY_BASE_MS = 1_000;
+
+  /** How often every instance looks for meter events that are due. */
+  @IntSetting(10, 600_000)
+  METER_EVENT_WORKER_INTERVAL_MS = 1_000;
+
   @Transform(emptyToUndefined)
   @ValidateIf((env: Environment) => env.ADMIN_PASSWORD !== undefined || env.ADMIN_EMAIL !== undefined)
   @Matches(/^[^@\s]+@[^@\s]+$/, { message: 'must be an email address (set with ADMIN_PASSWORD)' })

@@ -1,3 +1,5 @@
+import billingMeterEvent from './fixtures/billing-meter-event.json';
+import billingMeter from './fixtures/billing-meter.json';
 import billingPortalSession from './fixtures/billing-portal-session.json';
 import charge from './fixtures/charge.json';
 import checkoutLineItem from './fixtures/checkout-line-item.json';
@@ -22,6 +24,8 @@ import type { StripeObject } from './types';
  * double does not model still have Stripe's names and types.
  */
 const templates = {
+  billingMeter,
+  billingMeterEvent,
   billingPortalSession,
   charge,
   checkoutLineItem,

@@ -4,7 +4,21 @@ const ALPHABET = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz
 
 type ShortIdPrefix = 'cus' | 'prod' | 'si' | 'req' | 'bpc';
 type LongIdPrefix =
-  'price' | 'sub' | 'in' | 'il' | 'ii' | 'inpay' | 'evt' | 'bps' | 'ch' | 'pi' | 're' | 'pm' | 'li' | 'seti';
+  | 'price'
+  | 'sub'
+  | 'in'
+  | 'il'
+  | 'ii'
+  | 'inpay'
+  | 'evt'
+  | 'bps'
+  | 'ch'
+  | 'pi'
+  | 're'
+  | 'pm'
+  | 'li'
+  | 'seti'
+  | 'mtr';
 
 export type IdPrefix = ShortIdPrefix | LongIdPrefix | 'cs_test';
 

@@ -44,5 +44,7 @@ function refreshSubscriptionItems(store: Store, subscription: SubscriptionObject
     if (!price) continue;
     item.price = structuredClone(price);
     item.plan = planFromPrice(price);
+    // Stripe shows no quantity on a metered item: its meter says how much.
+    if (price.recurring?.usage_type === 'metered') delete (item as { quantity?: number }).quantity;
   }
 }

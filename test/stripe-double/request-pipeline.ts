@@ -245,7 +245,7 @@ export class RequestPipeline {
     pathParams: Record<string, string>,
   ): Answer & { saved: boolean } {
     const { store, settings } = this.parts;
-    const checkpoint = request.method === 'GET' ? undefined : store.checkpoint();
+    const checkpoint = request.method === 'GET' || route.writesLast ? undefined : store.checkpoint();
     const operation = new Operation(store, settings, {
       id: request.requestId,
       idempotency_key: request.idempotencyKey,

@@ -20,6 +20,11 @@ export interface Route {
   method: HttpMethod;
   path: string;
   handler: RouteHandler;
+  /**
+   * The handler changes the store only after every check that can fail it, so a failed request has
+   * nothing to undo and the store need not be copied first (a copy per request grows with the store).
+   */
+  writesLast?: boolean;
 }
 
 /** Asking for a segment the route's path does not declare is a bug in the route: it throws. */

@@ -7,6 +7,8 @@ import type {
   InvoiceLineItemObject,
   InvoiceObject,
   InvoicePaymentObject,
+  MeterEventObject,
+  MeterObject,
   PaymentIntentObject,
   PortalSessionObject,
   PriceObject,
@@ -82,6 +84,8 @@ const SNAPSHOT_COLLECTIONS = [
   'charges',
   'refunds',
   'portalSessions',
+  'meters',
+  'meterEvents',
 ] as const;
 type SnapshotCollection = (typeof SNAPSHOT_COLLECTIONS)[number];
 
@@ -105,6 +109,9 @@ export class Store {
   readonly charges = new Collection<ChargeObject>();
   readonly refunds = new Collection<RefundObject>();
   readonly portalSessions = new Collection<PortalSessionObject>();
+  readonly meters = new Collection<MeterObject>();
+  /** Keyed by identifier: Stripe keeps one event per identifier. */
+  readonly meterEvents = new Collection<MeterEventObject>();
   readonly events = new Collection<EventObject>();
 
   /** What a checkout session was created with but does not show on the session object. */
@@ -126,6 +133,8 @@ export class Store {
       this.charges,
       this.refunds,
       this.portalSessions,
+      this.meters,
+      this.meterEvents,
     ] as Collection<StripeObject>[];
   }
 

@@ -883,6 +883,141 @@ describe('StripeDouble, driven by the real stripe client', () => {
     });
   });
 
+  describe('billing meters and metered prices', () => {
+    async function meteredPlan() {
+      const plan = await createPlan();
+      const meter = await stripe.billing.meters.create({
+        display_name: 'Analyses',
+        event_name: 'analyses_overage',
+        default_aggregation: { formula: 'sum' },
+      });
+      const metered = await stripe.prices.create({
+        product: plan.product.id,
+        currency: 'usd',
+        unit_amount: 5,
+        recurring: { interval: 'month', usage_type: 'metered', meter: meter.id },
+      });
+      return { ...plan, meter, metered };
+    }
+
+    it('creates and retrieves a meter, and a metered price on it; refuses a metered price without one', async () => {
+      const { meter, metered, product } = await meteredPlan();
+      expect(meter).toMatchObject({
+        object: 'billing.meter',
+        status: 'active',
+        event_name: 'analyses_overage',
+        customer_mapping: { event_payload_key: 'stripe_customer_id', type: 'by_id' },
+        value_settings: { event_payload_key: 'value' },
+      });
+      expect(await stripe.billing.meters.retrieve(meter.id)).toEqual(meter);
+      expect(metered.recurring).toMatchObject({ usage_type: 'metered', meter: meter.id });
+
+      const create = (recurring: Stripe.PriceCreateParams.Recurring) =>
+        stripe.prices
+          .create({ product: product.id, currency: 'usd', unit_amount: 5, recurring })
+          .catch((e) => e);
+      expect((await create({ interval: 'month', usage_type: 'metered' })).message).toMatch(
+        /meter is required/,
+      );
+      expect((await create({ interval: 'month', usage_type: 'metered', meter: 'mtr_nope' })).code).toBe(
+        'resource_missing',
+      );
+      const taken = await stripe.billing.meters
+        .create({
+          display_name: 'Again',
+          event_name: 'analyses_overage',
+          default_aggregation: { formula: 'sum' },
+        })
+        .catch((e) => e);
+      expect(taken.code).toBe('resource_already_exists');
+      expect((await stripe.billing.meters.retrieve('mtr_nope').catch((e) => e)).statusCode).toBe(404);
+    });
+
+    it('takes meter events for known customers and sums them; an identifier counts once', async () => {
+      await meteredPlan();
+      const customer = await stripe.customers.create({ email: 'meter@example.com' });
+      const event = (identifier: string, value: string, options?: Stripe.RequestOptions) =>
+        stripe.billing.meterEvents
+          .create(
+            {
+              event_name: 'analyses_overage',
+              payload: { stripe_customer_id: customer.id, value },
+              identifier,
+            },
+            options,
+          )
+          .catch((e: Error) => e);
+
+      expect(await event('tg_1', '4', { idempotencyKey: 'tg_1' })).toMatchObject({
+        object: 'billing.meter_event',
+        identifier: 'tg_1',
+        payload: { stripe_customer_id: customer.id, value: '4' },
+      });
+      // The same request retried with its key: Stripe's first answer, nothing counted again.
+      expect(await event('tg_1', '4', { idempotencyKey: 'tg_1' })).toMatchObject({ identifier: 'tg_1' });
+      expect(double.lastRequest({ path: '/v1/billing/meter_events' })?.idempotentReplay).toBe(true);
+      // The identifier again under another key: refused as a duplicate.
+      expect(await event('tg_1', '4')).toMatchObject({
+        code: 'resource_already_exists',
+        param: 'identifier',
+      });
+      await event('tg_2', '3');
+      expect(double.meterEventTotal({ customer: customer.id, eventName: 'analyses_overage' })).toBe(7);
+      expect(double.meterEvents({ customer: customer.id }).map((recorded) => recorded.identifier)).toEqual([
+        'tg_1',
+        'tg_2',
+      ]);
+
+      expect(await event('tg_3', '2.5')).toMatchObject({ param: 'payload[value]' });
+      const unknownCustomer = await stripe.billing.meterEvents
+        .create({ event_name: 'analyses_overage', payload: { stripe_customer_id: 'cus_nope', value: '1' } })
+        .catch((e) => e);
+      expect(unknownCustomer.code).toBe('resource_missing');
+      const unknownMeter = await stripe.billing.meterEvents
+        .create({ event_name: 'nope', payload: { stripe_customer_id: customer.id, value: '1' } })
+        .catch((e) => e);
+      expect(unknownMeter.param).toBe('event_name');
+      double.failNext({ status: 503, path: '/v1/billing/meter_events' });
+      expect(await event('tg_4', '9')).toBeInstanceOf(Stripe.errors.StripeAPIError);
+      expect(double.meterEventTotal({ customer: customer.id, eventName: 'analyses_overage' })).toBe(7);
+    });
+
+    it('checks a metered price out without a quantity and subscribes to it beside the plan', async () => {
+      const { monthly, metered } = await meteredPlan();
+      const session = (lineItems: Stripe.Checkout.SessionCreateParams.LineItem[]) =>
+        stripe.checkout.sessions.create({
+          mode: 'subscription',
+          line_items: lineItems,
+          success_url: 'https://app.example/ok',
+          cancel_url: 'https://app.example/cancel',
+        });
+      const refused = await session([
+        { price: monthly.id, quantity: 1 },
+        { price: metered.id, quantity: 1 },
+      ]).catch((e) => e);
+      expect(refused.param).toBe('line_items[1][quantity]');
+
+      const created = await session([{ price: monthly.id, quantity: 1 }, { price: metered.id }]);
+      expect(created.amount_total).toBe(2000);
+      const { subscription } = double.scenarios.completeCheckoutSession(created.id);
+      const remote = await stripe.subscriptions.retrieve(must(subscription, 'a subscription').id);
+      const [planItem, meteredItem] = remote.items.data;
+      expect(planItem).toMatchObject({ price: { id: monthly.id }, quantity: 1 });
+      expect(meteredItem?.price.id).toBe(metered.id);
+      expect(meteredItem).not.toHaveProperty('quantity');
+
+      const updated = await stripe.subscriptions.update(remote.id, {
+        items: [{ id: must(meteredItem, 'the metered item').id, deleted: true }],
+        proration_behavior: 'create_prorations',
+      });
+      expect(updated.items.data.map((item) => item.price.id)).toEqual([monthly.id]);
+      const readded = await stripe.subscriptions
+        .update(remote.id, { items: [{ price: metered.id, quantity: 2 }] })
+        .catch((e) => e);
+      expect(readded.param).toBe('items[0][quantity]');
+    });
+  });
+
   describe('snapshot and restore', () => {
     it('hands a later double the objects, ids included, in a state its scenarios go on from', async () => {
       const { subscription, session } = await subscribe();

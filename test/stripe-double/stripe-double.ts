@@ -12,7 +12,7 @@ import { LoopbackServer } from './server';
 import { signedWebhook, type SignedWebhook, type SigningOptions } from './signing';
 import { Store, type StoreSnapshot } from './store';
 import { StripeClock } from './time';
-import type { EventObject, StripeObject } from './types';
+import type { EventObject, MeterEventObject, MeterEventRecord, StripeObject } from './types';
 
 export interface StripeDoubleOptions {
   /** Accept only this secret key (401 for any other); by default any `sk_test_…` is accepted. */
@@ -135,6 +135,35 @@ export class StripeDouble {
       .all()
       .filter((event) => filter.type === undefined || event.type === filter.type)
       .map((event) => render(this.store, event));
+  }
+
+  /**
+   * Meter events Stripe has taken, oldest first, optionally for one customer (by the meter's
+   * customer key, `stripe_customer_id` by default) and one event name.
+   */
+  meterEvents(filter: { customer?: string; eventName?: string } = {}): MeterEventRecord[] {
+    return this.store.meterEvents
+      .all()
+      .filter((event) => filter.eventName === undefined || event.event_name === filter.eventName)
+      .filter((event) => filter.customer === undefined || this.customerOf(event) === filter.customer)
+      .map(({ id: _id, ...event }) => structuredClone(event) as MeterEventRecord);
+  }
+
+  /** What the meter would bill the customer: the sum of the values of their meter events. */
+  meterEventTotal(filter: { customer: string; eventName: string }): number {
+    return this.meterEvents(filter).reduce((total, event) => total + Number(this.valueOf(event)), 0);
+  }
+
+  private meterOf(event: MeterEventObject | MeterEventRecord) {
+    return this.store.meters.all().find((meter) => meter.event_name === event.event_name);
+  }
+
+  private customerOf(event: MeterEventObject): string | undefined {
+    return event.payload[this.meterOf(event)?.customer_mapping.event_payload_key ?? 'stripe_customer_id'];
+  }
+
+  private valueOf(event: MeterEventRecord): string {
+    return event.payload[this.meterOf(event)?.value_settings.event_payload_key ?? 'value'] ?? '1';
   }
 
   /** Any stored object by id, as the API would return it, for assertions on Stripe's state. */

@@ -78,6 +78,38 @@ export interface PriceObject extends StripeObject {
   metadata: Metadata;
 }
 
+export type MeterFormula = 'count' | 'last' | 'sum';
+
+/** A Billing Meter: what metered prices bill, fed by meter events named by its `event_name`. */
+export interface MeterObject extends StripeObject {
+  object: 'billing.meter';
+  created: number;
+  updated: number;
+  display_name: string;
+  event_name: string;
+  status: 'active' | 'inactive';
+  customer_mapping: { event_payload_key: string; type: 'by_id' };
+  default_aggregation: { formula: MeterFormula };
+  value_settings: { event_payload_key: string };
+  event_time_window: 'day' | 'hour' | null;
+}
+
+/** A meter event as the API returns it. */
+export interface MeterEventRecord {
+  object: 'billing.meter_event';
+  created: number;
+  event_name: string;
+  identifier: string;
+  livemode: boolean;
+  payload: Record<string, string>;
+  timestamp: number;
+}
+
+/** A meter event as stored: Stripe's object has no id, so the double keys it by its `identifier`. */
+export interface MeterEventObject extends StripeObject, MeterEventRecord {
+  object: 'billing.meter_event';
+}
+
 export interface PlanObject extends StripeObject {
   object: 'plan';
   amount: number | null;
@@ -314,7 +346,8 @@ export interface CheckoutSessionExtras {
 export interface CheckoutLineItemObject extends StripeObject {
   object: 'item';
   price: PriceObject;
-  quantity: number;
+  /** Null for a metered price: the meter says how much. */
+  quantity: number | null;
   amount_subtotal: number;
   amount_total: number;
   currency: string;

@@ -50,9 +50,10 @@ export class BillingService {
     const price = await this.sellablePrice(priceId);
     const recurring = price.interval !== 'one_time';
     if (recurring) await this.precautions.clearWayForSubscription(accountId);
-    const [customer, quantity] = await Promise.all([
+    const [customer, quantity, overagePriceIds] = await Promise.all([
       this.customers.ensureCustomer(accountId),
       this.seats.quantityFor(accountId, price),
+      recurring ? this.plans.overagePriceIds(price.planId) : [],
     ]);
     // Who started it, for the record; the account is who pays (and whom the session is for).
     const metadata = { accountId, userId: caller.id, priceId: price.id };
@@ -61,7 +62,11 @@ export class BillingService {
       customer,
       client_reference_id: accountId,
       metadata,
-      line_items: [{ price: price.stripePriceId!, quantity }],
+      // Metered prices bill what the meter counts: Stripe wants them without a quantity.
+      line_items: [
+        { price: price.stripePriceId!, quantity },
+        ...overagePriceIds.map((overagePriceId) => ({ price: overagePriceId })),
+      ],
       success_url: `${this.appUrl}/billing/success?session_id={CHECKOUT_SESSION_ID}`,
       cancel_url: `${this.appUrl}/billing/cancel`,
       ...checkoutCollection({

@@ -7,6 +7,7 @@ import { EntitlementsService } from '../entitlements/entitlements.service';
 import { StripeGateway } from '../stripe/stripe.gateway';
 import { SeatsRepository } from './seats.repository';
 import { SubscriptionSyncService } from './subscription-sync.service';
+import { planItemOf } from './subscription-items';
 
 /** A write and a re-count that disagree again (members joining meanwhile) are retried this often. */
 const MAX_SEAT_UPDATES = 3;
@@ -47,7 +48,7 @@ export class SeatsService implements OnModuleInit {
       if (current.quantity === members) return members;
       await this.stripe.call('subscriptions.update', async (stripe) => {
         const remote = await stripe.subscriptions.retrieve(current.stripeSubscriptionId);
-        const [item] = remote.items.data;
+        const item = planItemOf(remote.items.data);
         if (!item) throw new Error(`Stripe subscription ${remote.id} has no item to change`);
         if (item.quantity === members) return remote;
         return stripe.subscriptions.update(

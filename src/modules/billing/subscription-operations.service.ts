@@ -15,6 +15,7 @@ import { SubscriptionSummaryDto } from './billing.dto';
 import { billingAccountOf } from './billing.service';
 import { SeatsService } from './seats.service';
 import { InvoicePreviewDto } from './subscription-operations.dto';
+import { planChangeItems, planItemOf } from './subscription-items';
 import { swapQuantity } from './subscription-quantity';
 import { SubscriptionSyncService } from './subscription-sync.service';
 
@@ -46,16 +47,22 @@ export class SubscriptionOperationsService {
     const accountId = billingAccountOf(caller);
     const current = await this.liveSubscription(accountId);
     const price = await this.recurringPrice(priceId, 'not_found');
-    const quantity = await this.quantity('change', accountId, current, price, requestedQuantity);
+    const [quantity, overagePriceIds] = await Promise.all([
+      this.quantity('change', accountId, current, price, requestedQuantity),
+      this.plans.overagePriceIds(price.planId),
+    ]);
     const idempotencyKey = `tollgate-change-${current.stripeSubscriptionId}-${randomUUID()}`;
     const changed = await this.stripe.call('subscriptions.update', async (stripe) => {
-      const item = await this.itemOf(stripe, current.stripeSubscriptionId);
+      const items = (await stripe.subscriptions.retrieve(current.stripeSubscriptionId)).items.data;
+      const item = planItemOf(items);
+      if (!item) throw new Error(`Stripe subscription ${current.stripeSubscriptionId} has no item to change`);
       // Stripe's state decides, not our copy: a copy left behind must not refuse (or repeat) a change.
       if (item.price.id === price.stripePriceId && item.quantity === quantity) return false;
       await stripe.subscriptions.update(
         current.stripeSubscriptionId,
         {
-          items: [{ id: item.id, price: price.stripePriceId, quantity }],
+          // The plan's item takes the new price; the metered items become the new plan's overage prices.
+          items: planChangeItems(items, { stripePriceId: price.stripePriceId, quantity }, overagePriceIds),
           proration_behavior: 'create_prorations',
           metadata: { accountId, priceId: price.id },
         },
@@ -207,7 +214,7 @@ export class SubscriptionOperationsService {
 
   private async itemOf(stripe: Stripe, subscriptionId: string): Promise<Stripe.SubscriptionItem> {
     const remote = await stripe.subscriptions.retrieve(subscriptionId);
-    const [item] = remote.items.data;
+    const item = planItemOf(remote.items.data);
     if (!item) throw new Error(`Stripe subscription ${remote.id} has no item to change`);
     return item;
   }

@@ -12,6 +12,7 @@ import { StripeGateway } from '../stripe/stripe.gateway';
 import { CustomersService } from './customers.service';
 import { DuplicateSubscriptionsService } from './duplicate-subscriptions.service';
 import { PaymentOutcome, PaymentState, paymentState } from './payment-state';
+import { planItemOf } from './subscription-items';
 import { SubscriptionSnapshot, SubscriptionsRepository } from './subscriptions.repository';
 
 export type { PaymentOutcome } from './payment-state';
@@ -162,7 +163,7 @@ export class SubscriptionSyncService {
       this.logger.warn({ msg: 'subscription of an unknown customer ignored', subscription: remote.id });
       return null;
     }
-    const item = remote.items.data[0];
+    const item = planItemOf(remote.items.data);
     const stripePriceId = item?.price.id ?? null;
     const price = stripePriceId ? await this.plans.findPriceByStripeId(stripePriceId) : null;
     return {

@@ -59,6 +59,30 @@ export class MetricsService {
     registers: [this.registry],
   });
 
+  private readonly meterEventsSent = new Counter({
+    name: 'meter_events_sent_total',
+    help: 'Overage meter events Stripe accepted',
+    registers: [this.registry],
+  });
+
+  private readonly meterEventUnitsSent = new Counter({
+    name: 'meter_event_units_sent_total',
+    help: 'Overage units reported to Stripe in the meter events it accepted',
+    registers: [this.registry],
+  });
+
+  private readonly meterEventsFailed = new Counter({
+    name: 'meter_events_failed_total',
+    help: 'Overage meter events Stripe rejected (kept as failed in meter_event_outbox)',
+    registers: [this.registry],
+  });
+
+  private readonly meterEventAttemptsFailed = new Counter({
+    name: 'meter_event_send_attempts_failed_total',
+    help: 'Attempts to send a meter event that failed and will be retried (Stripe unreachable or failing)',
+    registers: [this.registry],
+  });
+
   /** When the oldest mail still waiting was written, as the last mail worker pass of this instance saw it. */
   private oldestPendingMailAt: Date | null = null;
 
@@ -86,6 +110,19 @@ export class MetricsService {
 
   recordMailAttemptFailed(): void {
     this.mailAttemptsFailed.inc();
+  }
+
+  recordMeterEventSent(units: number): void {
+    this.meterEventsSent.inc();
+    this.meterEventUnitsSent.inc(units);
+  }
+
+  recordMeterEventFailed(): void {
+    this.meterEventsFailed.inc();
+  }
+
+  recordMeterEventAttemptFailed(): void {
+    this.meterEventAttemptsFailed.inc();
   }
 
   recordOldestPendingMail(createdAt: Date | null): void {

@@ -55,6 +55,26 @@ export class FeatureDto {
   @IsOptional()
   @IsIn(QUOTA_PERIODS, { message: `period must be one of ${QUOTA_PERIODS.join(', ')}` })
   period?: QuotaPeriodName;
+
+  @ApiPropertyOptional({
+    example: 'price_1QxOverage',
+    description:
+      'A Stripe metered price on a Billing Meter (recurring.usage_type metered, recurring.meter): uses past the limit are let through and billed on it instead of refused. Needs a limit and a period; added to the subscriptions of the plan.',
+  })
+  @IsOptional()
+  @ValidateBy({
+    name: 'overageNeedsQuota',
+    validator: {
+      validate: (_value, args) => {
+        const feature = args?.object as FeatureDto;
+        return feature.limit !== null && feature.limit !== undefined && feature.period !== undefined;
+      },
+      defaultMessage: () => 'overagePriceId needs a finite limit and a period',
+    },
+  })
+  @Matches(/^[A-Za-z0-9_]+$/, { message: 'overagePriceId must be a Stripe price id (price_…)' })
+  @MaxLength(255)
+  overagePriceId?: string;
 }
 
 export class CreatePriceDto {

@@ -30,6 +30,7 @@ export function toPlanDto(plan: PlanWithCatalog): PlanDto {
       key: feature.key,
       limit: feature.limit,
       ...(feature.period ? { period: feature.period } : {}),
+      ...(feature.overagePriceId ? { overagePriceId: feature.overagePriceId } : {}),
     })),
     prices: plan.prices.map(toPriceDto),
   };

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 
 import { PrismaService } from '../../database/prisma.service';
-import { Plan, Prisma, Price, PriceInterval, QuotaPeriod } from '../../generated/prisma/client';
+import { Plan, PlanFeature, Prisma, Price, PriceInterval, QuotaPeriod } from '../../generated/prisma/client';
 import { PlanWithCatalog } from './plan.types';
 
 const WITH_CATALOG = {
@@ -13,6 +13,9 @@ export interface NewFeature {
   key: string;
   limit: number | null;
   period?: QuotaPeriod;
+  /** A metered price, and the event name of its meter (what overage is reported with). */
+  overagePriceId?: string | null;
+  overageEventName?: string | null;
 }
 
 export interface NewPrice {
@@ -51,6 +54,10 @@ export class PlansRepository {
 
   findByStripeProductId(stripeProductId: string): Promise<PlanWithCatalog | null> {
     return this.prisma.plan.findUnique({ where: { stripeProductId }, include: WITH_CATALOG });
+  }
+
+  featuresOf(planId: string): Promise<PlanFeature[]> {
+    return this.prisma.planFeature.findMany({ where: { planId }, orderBy: { key: 'asc' } });
   }
 
   findPrice(id: string): Promise<Price | null> {

@@ -1,12 +1,12 @@
 import { Injectable } from '@nestjs/common';
 
-import { DomainError } from '../../common/errors/domain-error';
+import { DomainError, FieldError } from '../../common/errors/domain-error';
 import { Plan, Price } from '../../generated/prisma/client';
 import { ChangeFeed } from '../change-feed/change-feed.service';
 import { toPlanDto, toPriceDto } from './plan.mapper';
-import { CreatePlanDto, CreatePriceDto, PlanDto, PriceDto, UpdatePlanDto } from './plan.dto';
+import { CreatePlanDto, CreatePriceDto, FeatureDto, PlanDto, PriceDto, UpdatePlanDto } from './plan.dto';
 import { PlanWithCatalog } from './plan.types';
-import { NewPrice, PlansRepository } from './plans.repository';
+import { NewFeature, NewPrice, PlansRepository } from './plans.repository';
 import { PriceFields, StripeCatalogService } from './stripe-catalog.service';
 
 @Injectable()
@@ -57,6 +57,7 @@ export class PlansService {
     }
     assertTrialWithoutCardHasDays(input.trialDays ?? 0, input.trialWithoutCard ?? false);
     const description = input.description ?? null;
+    const features = await this.withOverageMeters(input.features, false);
     const product = await this.stripeCatalog.createProduct(input.key, { name: input.name, description });
     const prices: NewPrice[] = [];
     for (const price of input.prices ?? []) {
@@ -74,7 +75,7 @@ export class PlansService {
         trialWithoutCard: input.trialWithoutCard ?? false,
         stripeProductId: product.id,
       },
-      input.features,
+      features,
       prices,
     );
     await this.changes.publish({ kind: 'catalog' });
@@ -87,6 +88,7 @@ export class PlansService {
       input.trialDays ?? plan.trialDays,
       input.trialWithoutCard ?? plan.trialWithoutCard,
     );
+    const features = input.features && (await this.withOverageMeters(input.features, plan.isDefault));
     const productChanges = {
       ...(input.name !== undefined && input.name !== plan.name ? { name: input.name } : {}),
       ...(input.description !== undefined && input.description !== plan.description
@@ -106,7 +108,7 @@ export class PlansService {
         trialWithoutCard: input.trialWithoutCard,
         active: input.active,
       },
-      input.features,
+      features,
     );
     await this.changes.publish({ kind: 'catalog' });
     return toPlanDto(updated);
@@ -154,6 +156,40 @@ export class PlansService {
     const archived = await this.plans.setPriceActive(price.id, false);
     await this.changes.publish({ kind: 'catalog' });
     return toPriceDto(archived);
+  }
+
+  /** The Stripe ids of the metered prices the plan bills overage on, each once. */
+  async overagePriceIds(planId: string): Promise<string[]> {
+    const features = await this.plans.featuresOf(planId);
+    return [
+      ...new Set(features.flatMap((feature) => (feature.overagePriceId ? [feature.overagePriceId] : []))),
+    ];
+  }
+
+  /**
+   * The features as stored, each `overagePriceId` checked at Stripe (a metered price on an active
+   * meter) and the meter's event name kept with it; 400 naming each feature whose price cannot be.
+   */
+  private async withOverageMeters(features: FeatureDto[], isDefault: boolean): Promise<NewFeature[]> {
+    const errors: FieldError[] = [];
+    const stored: NewFeature[] = [];
+    for (const [index, feature] of features.entries()) {
+      const { overagePriceId, ...quota } = feature;
+      if (!overagePriceId) {
+        stored.push(quota);
+        continue;
+      }
+      const field = `features.${index}.overagePriceId`;
+      if (isDefault) {
+        errors.push({ field, message: 'the default plan has no subscription to bill overage on' });
+        continue;
+      }
+      const meter = await this.stripeCatalog.overageMeter(overagePriceId);
+      if ('problem' in meter) errors.push({ field, message: meter.problem });
+      else stored.push({ ...quota, overagePriceId, overageEventName: meter.eventName });
+    }
+    if (errors.length > 0) throw DomainError.validation(errors);
+    return stored;
   }
 
   private async attachProduct(plan: PlanWithCatalog): Promise<string> {

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { createHash } from 'node:crypto';
 import Stripe from 'stripe';
 
+import { DomainError } from '../../common/errors/domain-error';
 import { StripeGateway } from '../stripe/stripe.gateway';
 import {
   CREDITS_EXPIRE_METADATA,
@@ -88,6 +89,39 @@ export class StripeCatalogService {
 
   retrieveProduct(productId: string): Promise<Stripe.Product> {
     return this.stripe.call('products.retrieve', (stripe) => stripe.products.retrieve(productId));
+  }
+
+  /**
+   * The event name of the meter a metered price bills, for reporting overage on it; or the reason the
+   * price cannot be one (Stripe's message when it has no such price or meter). Throws when Stripe
+   * cannot be asked.
+   */
+  async overageMeter(priceId: string): Promise<{ eventName: string } | { problem: string }> {
+    let price: Stripe.Price;
+    try {
+      price = await this.retrievePrice(priceId);
+    } catch (error) {
+      if (error instanceof DomainError && error.code === 'stripe_rejected') return { problem: error.message };
+      throw error;
+    }
+    const meterId = price.recurring?.usage_type === 'metered' ? price.recurring.meter : null;
+    if (!meterId) {
+      return {
+        problem: `price ${priceId} is not on a meter (a recurring price with usage_type metered and a meter)`,
+      };
+    }
+    if (!price.active) return { problem: `price ${priceId} is archived` };
+    let meter: Stripe.Billing.Meter;
+    try {
+      meter = await this.stripe.call('billing.meters.retrieve', (stripe) =>
+        stripe.billing.meters.retrieve(meterId),
+      );
+    } catch (error) {
+      if (error instanceof DomainError && error.code === 'stripe_rejected') return { problem: error.message };
+      throw error;
+    }
+    if (meter.status !== 'active') return { problem: `meter ${meterId} of price ${priceId} is not active` };
+    return { eventName: meter.event_name };
   }
 
   retrievePrice(priceId: string): Promise<Stripe.Price> {

@@ -57,6 +57,14 @@ describe('priceRowFromStripe: a Stripe price as our price row', () => {
     expect(priceRowFromStripe(stripePrice({ metadata: { tollgate_per_seat: 'yes' } }))?.perSeat).toBe(false);
   });
 
+  it('ignores a metered price (an overage price of a plan feature, never sold on its own)', () => {
+    const metered = stripePrice({
+      recurring: { ...stripePrice().recurring!, usage_type: 'metered', meter: 'mtr_123' },
+      unit_amount: 5,
+    });
+    expect(priceRowFromStripe(metered)).toBeNull();
+  });
+
   it('maps a yearly price', () => {
     const yearly = stripePrice({
       recurring: { ...stripePrice().recurring!, interval: 'year' },

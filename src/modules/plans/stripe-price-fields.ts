@@ -48,8 +48,12 @@ export function priceFieldsFromStripe(price: Stripe.Price): PriceFields | null {
   };
 }
 
-/** Our row for a Stripe price, or null for one we cannot sell (see above; or billed by the day or week). */
+/**
+ * Our row for a Stripe price, or null for one we cannot sell (see above; or billed by the day or week;
+ * or metered: an overage price goes along with a plan's price, it is not one to check out with).
+ */
 export function priceRowFromStripe(price: Stripe.Price): PriceRow | null {
+  if (price.recurring?.usage_type === 'metered') return null;
   const fields = priceFieldsFromStripe(price);
   if (!fields || !SELLABLE_INTERVALS.includes(fields.interval)) return null;
   return { ...fields, stripePriceId: price.id, active: price.active };

@@ -1,6 +1,8 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 
 import { InstanceLivenessService } from '../../database/instance-liveness.service';
+import { Prisma } from '../../generated/prisma/client';
+import { MeterEventOutbox } from '../metering/meter-event-outbox.service';
 import { leaseSize } from './quota-period';
 import { QuotaKey, QuotaLeasesRepository, QuotaUses } from './quota-leases.repository';
 
@@ -22,6 +24,8 @@ class QuotaCounter implements QuotaKey {
   leasedPending = 0;
   /** Uses past the limit (overage) not flushed yet. */
   overagePending = 0;
+  /** The meter overage is reported to (the last one a request named). */
+  overageEventName: string | null = null;
   /** What all instances had used when this one last asked (flushed uses, overage included). */
   usedByAll = 0;
   liveInstances = 1;
@@ -53,8 +57,8 @@ export interface QuotaDemand extends QuotaKey {
   units: number;
   /** null: unlimited (uses are only counted). */
   limit: number | null;
-  /** Uses past the limit are let through and counted as overage instead of refused. */
-  overage: boolean;
+  /** Uses past the limit are let through, counted as overage and reported to this meter; null: refused. */
+  overage: { eventName: string } | null;
 }
 
 /**
@@ -85,6 +89,7 @@ export class QuotaCounters implements OnApplicationBootstrap, OnApplicationShutd
   constructor(
     private readonly leases: QuotaLeasesRepository,
     private readonly liveness: InstanceLivenessService,
+    private readonly meterEvents: MeterEventOutbox,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -106,6 +111,7 @@ export class QuotaCounters implements OnApplicationBootstrap, OnApplicationShutd
   async take(demand: QuotaDemand): Promise<QuotaUse | null> {
     const counter = this.counterFor(demand);
     counter.limit = demand.limit;
+    if (demand.overage) counter.overageEventName = demand.overage.eventName;
     counter.lastUsedAt = Date.now();
     if (demand.limit === null) return this.count(counter, demand.units, 0);
     // Waiters on one lease check again in turn after it: those it cannot serve ask for the next one.
@@ -165,6 +171,7 @@ export class QuotaCounters implements OnApplicationBootstrap, OnApplicationShutd
       await this.leases.flush(
         this.liveness.instanceId,
         batch.map((entry) => entry.uses),
+        this.reportOverage(batch.map((entry) => ({ counter: entry.counter, units: entry.uses.overage }))),
       );
     } catch (error) {
       this.logger.warn({ msg: 'quota uses not flushed; next second', reason: (error as Error).message });
@@ -223,6 +230,7 @@ export class QuotaCounters implements OnApplicationBootstrap, OnApplicationShutd
       limit,
       (remaining, liveInstances) =>
         leaseSize({ want, remaining, liveInstances, usesPerSecond: counter.usesPerSecond }),
+      this.reportOverage([{ counter, units: overage }]),
     );
     counter.leasedPending -= leased;
     counter.leasedFlushed = outcome.leasedUsed;
@@ -231,6 +239,23 @@ export class QuotaCounters implements OnApplicationBootstrap, OnApplicationShutd
     counter.usedByAll = outcome.usedByAll;
     counter.liveInstances = outcome.liveInstances;
     if (counter.available < want) counter.exhaustedUntil = Date.now() + EXHAUSTED_RECHECK_MS;
+  }
+
+  /**
+   * What goes with a write of uses that carries overage, in its transaction: the units, to the meter
+   * event outbox, so that they are billed exactly when they are counted. Undefined when there is none.
+   */
+  private reportOverage(
+    entries: { counter: QuotaCounter; units: number }[],
+  ): ((tx: Prisma.TransactionClient) => Promise<void>) | undefined {
+    const overages = entries
+      .filter(({ counter, units }) => units !== 0 && counter.overageEventName !== null)
+      .map(({ counter, units }) => ({
+        accountId: counter.accountId,
+        eventName: counter.overageEventName!,
+        units,
+      }));
+    return overages.length > 0 ? (tx) => this.meterEvents.record(overages, tx) : undefined;
   }
 
   private counterFor(key: QuotaKey): QuotaCounter {

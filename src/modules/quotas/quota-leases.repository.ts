@@ -39,16 +39,19 @@ export class QuotaLeasesRepository {
   /**
    * Flushes `uses` and asks for `size(remaining, liveInstances)` more of the limit, in one transaction
    * serialized per quota, so that the leases of all instances together never pass the limit.
+   * `alongside` is written in the same transaction (the overage's meter events).
    */
   lease(
     instanceId: number,
     uses: QuotaUses,
     limit: number,
     size: (remaining: number, liveInstances: number) => number,
+    alongside?: (tx: Prisma.TransactionClient) => Promise<void>,
   ): Promise<LeaseOutcome> {
     return this.prisma.$transaction(async (tx) => {
       await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${lockName(uses)}, 0))`;
       await this.addUses(tx, instanceId, [uses]);
+      await alongside?.(tx);
       const [state] = await tx.$queryRaw<{ committed: number; usedByAll: number; live: number }[]>`
         WITH live AS (
           SELECT l.objid::int AS id FROM pg_locks l
@@ -74,9 +77,20 @@ export class QuotaLeasesRepository {
     });
   }
 
-  /** Adds each quota's uses to this instance's rows, in one statement. */
-  flush(instanceId: number, uses: QuotaUses[]): Promise<void> {
-    return this.addUses(this.prisma, instanceId, uses);
+  /**
+   * Adds each quota's uses to this instance's rows, in one statement; with `alongside` (the overage's
+   * meter events), both in one transaction.
+   */
+  flush(
+    instanceId: number,
+    uses: QuotaUses[],
+    alongside?: (tx: Prisma.TransactionClient) => Promise<void>,
+  ): Promise<void> {
+    if (!alongside) return this.addUses(this.prisma, instanceId, uses);
+    return this.prisma.$transaction(async (tx) => {
+      await this.addUses(tx, instanceId, uses);
+      await alongside(tx);
+    });
   }
 
   /** Gives back what this instance leased and did not use (it stops serving these quotas). */

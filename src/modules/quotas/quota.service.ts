@@ -28,7 +28,7 @@ export class QuotaService {
       periodEnd: resetsAt,
       units,
       limit: quota.limit,
-      overage: quota.overage !== null,
+      overage: quota.overage,
     });
     if (use) return use;
     throw await this.paywall.quotaExhausted(subject, feature, {

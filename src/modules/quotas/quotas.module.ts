@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 
 import { EntitlementsModule } from '../entitlements/entitlements.module';
+import { MeteringModule } from '../metering/metering.module';
 import { PaywallModule } from '../paywall/paywall.module';
 import { QuotaCounters } from './quota-counters.service';
 import { QuotaLeasesRepository } from './quota-leases.repository';
@@ -10,7 +11,7 @@ import { UsageController } from './usage.controller';
 
 /** Per-period quotas (`@ConsumesQuota`), counted in process from leases, and `GET /v1/usage`. */
 @Module({
-  imports: [PaywallModule, EntitlementsModule],
+  imports: [PaywallModule, EntitlementsModule, MeteringModule],
   controllers: [UsageController],
   providers: [QuotaCounters, QuotaLeasesRepository, QuotaService, QuotaInterceptor],
   exports: [QuotaService, QuotaInterceptor],

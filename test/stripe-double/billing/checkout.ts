@@ -110,7 +110,7 @@ export function completeCheckoutSession(
       customer,
       items: extras.lineItems.map((item) => ({
         price: store.prices.get(item.price.id) ?? item.price,
-        quantity: item.quantity,
+        quantity: item.quantity ?? 0,
         metadata: {},
       })),
       metadata: extras.subscriptionData.metadata,

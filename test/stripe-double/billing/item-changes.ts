@@ -1,6 +1,7 @@
 import { invalidValue, missingParam, noSuchResource } from '../api-error';
 import type { Operation } from '../operation';
 import { applyMetadata } from '../params';
+import { isMetered } from '../resources/catalog';
 import { planFromPrice } from '../render';
 import type { Store } from '../store';
 import type {
@@ -102,7 +103,11 @@ export function changeItems(
     if (!change.price) throw missingParam(`${param}[price]`);
     const added = newItem(
       subscription.id,
-      { price: change.price, quantity: change.quantity ?? 1, metadata: applyMetadata({}, change.metadata) },
+      {
+        price: change.price,
+        quantity: isMetered(change.price) ? 0 : (change.quantity ?? 1),
+        metadata: applyMetadata({}, change.metadata),
+      },
       { start: periodTemplate.current_period_start, end: periodTemplate.current_period_end },
       now,
     );
@@ -128,14 +133,15 @@ export function changeItems(
   const cycleReset = intervalKey(firstItem(items)) !== intervalKey(firstItem(previousItems));
   const prorates = options.prorationBehavior !== 'none' && subscription.status !== 'trialing';
   const prorations: InvoiceLineItemObject[] = [];
+  // A metered item bills its meter's usage at the period's end: nothing to prorate.
   if (prorates) {
-    for (const before of previousItems) {
+    for (const before of previousItems.filter((item) => !isMetered(item.price))) {
       const after = items.find((item) => item.id === before.id);
       const changed = !after || after.price.id !== before.price.id || after.quantity !== before.quantity;
       if (changed) prorations.push(prorationLine(store, subscription, before, options.prorationDate, -1));
     }
     if (!cycleReset) {
-      for (const after of items) {
+      for (const after of items.filter((item) => !isMetered(item.price))) {
         const before = previousItems.find((item) => item.id === after.id);
         const changed = !before || after.price.id !== before.price.id || after.quantity !== before.quantity;
         if (changed) prorations.push(prorationLine(store, subscription, after, options.prorationDate, 1));

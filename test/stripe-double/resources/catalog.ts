@@ -78,7 +78,7 @@ export function requirePrice(
   return price;
 }
 
-function readRecurring(params: ParamReader): PriceRecurring | null {
+function readRecurring(store: Store, params: ParamReader): PriceRecurring | null {
   const recurring = params.hash('recurring');
   if (!recurring) return null;
   recurring.rejectUnknown(['interval', 'interval_count', 'meter', 'trial_period_days', 'usage_type']);
@@ -91,13 +91,33 @@ function readRecurring(params: ParamReader): PriceRecurring | null {
       'The maximum interval length for a recurring price is 1 year (1 year, 12 months, or 52 weeks).',
     );
   }
+  const usageType = recurring.oneOf('usage_type', ['licensed', 'metered']) ?? 'licensed';
+  const meter = recurring.string('meter') ?? null;
+  // Since API version 2025-03-31 a metered price bills a Billing Meter (usage records are gone).
+  if (usageType === 'metered' && !meter) {
+    throw invalidValue(recurring.pathOf('meter'), 'A meter is required when `usage_type` is `metered`.');
+  }
+  if (meter && usageType !== 'metered') {
+    throw invalidValue(recurring.pathOf('meter'), 'A meter can only be set when `usage_type` is `metered`.');
+  }
+  if (meter) {
+    const found = store.meters.get(meter);
+    if (!found) throw noSuchResource('billing.meter', meter, recurring.pathOf('meter'), 'param');
+    if (found.status !== 'active') {
+      throw invalidValue(recurring.pathOf('meter'), `The meter \`${meter}\` is not active.`);
+    }
+  }
   return {
     interval,
     interval_count: intervalCount,
-    meter: recurring.string('meter') ?? null,
+    meter,
     trial_period_days: recurring.integer('trial_period_days', { min: 0 }) ?? null,
-    usage_type: recurring.oneOf('usage_type', ['licensed', 'metered']) ?? 'licensed',
+    usage_type: usageType,
   };
+}
+
+export function isMetered(price: PriceObject): boolean {
+  return price.recurring?.usage_type === 'metered';
 }
 
 function readUnitAmount(params: ParamReader): { amount: number | null; decimal: string | null } {
@@ -147,7 +167,7 @@ export function createPrice(
   options: { active?: boolean } = {},
 ): PriceObject {
   const currency = params.requiredString('currency').toLowerCase();
-  const recurring = readRecurring(params);
+  const recurring = readRecurring(operation.store, params);
   const unitAmount = readUnitAmount(params);
   const lookupKey = params.string('lookup_key');
   if (lookupKey) claimLookupKey(operation, params, lookupKey);

@@ -19,7 +19,7 @@ import type {
   PriceObject,
 } from '../types';
 import { requireCustomer } from './customers';
-import { createPrice, createProduct, requirePrice, requireProduct } from './catalog';
+import { createPrice, createProduct, isMetered, requirePrice, requireProduct } from './catalog';
 
 const CREATE_PARAMS = [
   'adaptive_pricing',
@@ -132,8 +132,15 @@ function readLineItem(operation: Operation, params: ParamReader): CheckoutLineIt
   } else {
     throw missingParam(params.pathOf('price'));
   }
-  const quantity = params.requiredInteger('quantity', { min: 0 });
-  const amount = (price.unit_amount ?? 0) * quantity;
+  // A metered price bills what its meter counts later: Stripe refuses a quantity for it.
+  if (isMetered(price) && params.has('quantity')) {
+    throw invalidValue(
+      params.pathOf('quantity'),
+      'Quantity should not be defined when `recurring.usage_type=metered`.',
+    );
+  }
+  const quantity = isMetered(price) ? null : params.requiredInteger('quantity', { min: 0 });
+  const amount = (price.unit_amount ?? 0) * (quantity ?? 0);
   return fromTemplate<CheckoutLineItemObject>('checkoutLineItem', {
     id: newId('li'),
     object: 'item',

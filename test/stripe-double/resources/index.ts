@@ -5,6 +5,7 @@ import { customerRoutes } from './customers';
 import { eventRoutes } from './events';
 import { invoicePreviewRoutes } from './invoice-previews';
 import { invoiceRoutes } from './invoices';
+import { meterRoutes } from './meters';
 import { paymentRoutes } from './payments';
 import { priceRoutes } from './prices';
 import { productRoutes } from './products';
@@ -22,4 +23,5 @@ export const routes: readonly Route[] = [
   ...billingPortalSessionRoutes,
   ...eventRoutes,
   ...paymentRoutes,
+  ...meterRoutes,
 ];

@@ -20,6 +20,7 @@ import type { Store } from '../store';
 import { SECONDS_PER_DAY } from '../time';
 import type {
   CancellationDetails,
+  PriceObject,
   MissingPaymentMethodBehavior,
   SaveDefaultPaymentMethod,
   SubscriptionObject,
@@ -27,7 +28,7 @@ import type {
   SubscriptionStatus,
 } from '../types';
 import { requireCustomer } from './customers';
-import { requirePrice } from './catalog';
+import { isMetered, requirePrice } from './catalog';
 
 const CREATE_PARAMS = [
   'add_invoice_items',
@@ -168,12 +169,23 @@ function readNewItems(operation: Operation, params: ParamReader): NewSubscriptio
         'The price specified is inactive. This field only accepts active prices.',
       );
     }
+    rejectMeteredQuantity(price, item);
     return {
       price,
-      quantity: item.integer('quantity', { min: 0 }) ?? 1,
+      quantity: isMetered(price) ? 0 : (item.integer('quantity', { min: 0 }) ?? 1),
       metadata: applyMetadata({}, item.metadata()),
     };
   });
+}
+
+/** A metered price bills what its meter counts: Stripe refuses a quantity for its item. */
+function rejectMeteredQuantity(price: PriceObject, item: ParamReader): void {
+  if (isMetered(price) && item.has('quantity')) {
+    throw invalidValue(
+      item.pathOf('quantity'),
+      'Quantity should not be specified where usage_type is `metered`.',
+    );
+  }
 }
 
 function readMissingPaymentMethod(params: ParamReader) {
@@ -264,6 +276,7 @@ function readItemChanges(operation: Operation, params: ParamReader): ItemChange[
         'The price specified is inactive. This field only accepts active prices.',
       );
     }
+    if (price) rejectMeteredQuantity(price, item);
     return {
       id: item.string('id'),
       price,
