@@ -1,4 +1,4 @@
-import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 
 import { InstanceLivenessService } from '../../database/instance-liveness.service';
 import { leaseSize } from './quota-period';
@@ -71,7 +71,7 @@ export interface QuotaDemand extends QuotaKey {
  *   crash). A flush adds its uses once; the count is only subtracted from memory after it commits.
  */
 @Injectable()
-export class QuotaCounters implements OnApplicationBootstrap, OnApplicationShutdown {
+export class QuotaCounters implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(QuotaCounters.name);
   private readonly counters = new Map<string, QuotaCounter>();
   private timer?: NodeJS.Timeout;
@@ -92,7 +92,9 @@ export class QuotaCounters implements OnApplicationBootstrap, OnApplicationShutd
     this.timer.unref();
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  // Not onApplicationShutdown: Nest runs that after every module's onModuleDestroy, when the database
+  // pool (a global module's, destroyed last) has ended and the last flush can only fail.
+  async onModuleDestroy(): Promise<void> {
     clearInterval(this.timer);
     await this.flush();
     await this.leases
