@@ -2,6 +2,7 @@ import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@ne
 
 import { InstanceLivenessService } from '../../database/instance-liveness.service';
 import { leaseSize } from './quota-period';
+import { AlertableQuota, QuotaAlerts } from './quota-alerts.service';
 import { QuotaKey, QuotaLeasesRepository, QuotaUses } from './quota-leases.repository';
 
 /** How often uses reach the database: a `kill -9` loses at most this much of them. */
@@ -14,6 +15,9 @@ const IDLE_RELEASE_MS = 5_000;
 /** One account's quota of one feature in one period, as this instance serves it. */
 class QuotaCounter implements QuotaKey {
   limit: number | null = null;
+  overage = false;
+  /** Every usage alert of the period went out (known from a write): its uses need no more checking. */
+  alertsDone = false;
   /** This instance's lease in total for the period (from the database). */
   granted = 0;
   /** Uses within the lease that reached the database. */
@@ -85,6 +89,7 @@ export class QuotaCounters implements OnApplicationBootstrap, OnModuleDestroy {
   constructor(
     private readonly leases: QuotaLeasesRepository,
     private readonly liveness: InstanceLivenessService,
+    private readonly alerts: QuotaAlerts,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -108,6 +113,7 @@ export class QuotaCounters implements OnApplicationBootstrap, OnModuleDestroy {
   async take(demand: QuotaDemand): Promise<QuotaUse | null> {
     const counter = this.counterFor(demand);
     counter.limit = demand.limit;
+    counter.overage = demand.overage;
     counter.lastUsedAt = Date.now();
     if (demand.limit === null) return this.count(counter, demand.units, 0);
     // Waiters on one lease check again in turn after it: those it cannot serve ask for the next one.
@@ -163,14 +169,19 @@ export class QuotaCounters implements OnApplicationBootstrap, OnModuleDestroy {
         batch.push({ counter, leased, uses: { ...keyFields(counter), used: leased + overage, overage } });
       }
     }
-    try {
-      await this.leases.flush(
-        this.liveness.instanceId,
-        batch.map((entry) => entry.uses),
-      );
-    } catch (error) {
-      this.logger.warn({ msg: 'quota uses not flushed; next second', reason: (error as Error).message });
-      return;
+    if (batch.length > 0) {
+      const alertable = batch.flatMap(({ counter }) => alertableOf(counter));
+      try {
+        const done = await this.leases.flush(
+          this.liveness.instanceId,
+          batch.map((entry) => entry.uses),
+          (tx) => this.alerts.afterUses(alertable, tx),
+        );
+        this.noteAlertsDone(done);
+      } catch (error) {
+        this.logger.warn({ msg: 'quota uses not flushed; next second', reason: (error as Error).message });
+        return;
+      }
     }
     for (const { counter, leased, uses } of batch) {
       counter.leasedPending -= leased;
@@ -219,13 +230,17 @@ export class QuotaCounters implements OnApplicationBootstrap, OnModuleDestroy {
     const leased = counter.leasedPending;
     const overage = counter.overagePending;
     const limit = counter.limit ?? 0;
+    const alertable = leased + overage > 0 ? alertableOf(counter) : [];
+    let alertsDone: QuotaKey[] = [];
     const outcome = await this.leases.lease(
       this.liveness.instanceId,
       { ...keyFields(counter), used: leased + overage, overage },
       limit,
       (remaining, liveInstances) =>
         leaseSize({ want, remaining, liveInstances, usesPerSecond: counter.usesPerSecond }),
+      async (tx) => (alertsDone = await this.alerts.afterUses(alertable, tx)),
     );
+    this.noteAlertsDone(alertsDone);
     counter.leasedPending -= leased;
     counter.leasedFlushed = outcome.leasedUsed;
     counter.overagePending -= overage;
@@ -233,6 +248,13 @@ export class QuotaCounters implements OnApplicationBootstrap, OnModuleDestroy {
     counter.usedByAll = outcome.usedByAll;
     counter.liveInstances = outcome.liveInstances;
     if (counter.available < want) counter.exhaustedUntil = Date.now() + EXHAUSTED_RECHECK_MS;
+  }
+
+  private noteAlertsDone(keys: QuotaKey[]): void {
+    for (const key of keys) {
+      const counter = this.counters.get(keyOf(key));
+      if (counter) counter.alertsDone = true;
+    }
   }
 
   private counterFor(key: QuotaKey): QuotaCounter {
@@ -248,6 +270,12 @@ export class QuotaCounters implements OnApplicationBootstrap, OnModuleDestroy {
 
 function keyOf(key: QuotaKey): string {
   return `${key.accountId} ${key.feature} ${key.periodEnd.getTime()}`;
+}
+
+/** The counter as usage alerts see it, unless it has none to send (no limit, or all sent). */
+function alertableOf(counter: QuotaCounter): AlertableQuota[] {
+  if (counter.limit === null || counter.limit <= 0 || counter.alertsDone) return [];
+  return [{ ...keyFields(counter), limit: counter.limit, overage: counter.overage }];
 }
 
 function keyFields(counter: QuotaCounter): QuotaKey {

@@ -39,16 +39,19 @@ export class QuotaLeasesRepository {
   /**
    * Flushes `uses` and asks for `size(remaining, liveInstances)` more of the limit, in one transaction
    * serialized per quota, so that the leases of all instances together never pass the limit.
+   * `afterUses` runs in the transaction once the uses are written (usage alerts).
    */
   lease(
     instanceId: number,
     uses: QuotaUses,
     limit: number,
     size: (remaining: number, liveInstances: number) => number,
+    afterUses: (tx: Prisma.TransactionClient) => Promise<unknown> = async () => {},
   ): Promise<LeaseOutcome> {
     return this.prisma.$transaction(async (tx) => {
       await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${lockName(uses)}, 0))`;
       await this.addUses(tx, instanceId, [uses]);
+      await afterUses(tx);
       const [state] = await tx.$queryRaw<{ committed: number; usedByAll: number; live: number }[]>`
         WITH live AS (
           SELECT l.objid::int AS id FROM pg_locks l
@@ -74,9 +77,19 @@ export class QuotaLeasesRepository {
     });
   }
 
-  /** Adds each quota's uses to this instance's rows, in one statement. */
-  flush(instanceId: number, uses: QuotaUses[]): Promise<void> {
-    return this.addUses(this.prisma, instanceId, uses);
+  /**
+   * Adds each quota's uses to this instance's rows, in one statement; `afterUses` runs in the same
+   * transaction once they are written (usage alerts), and what it answers is the flush's answer.
+   */
+  flush<T>(
+    instanceId: number,
+    uses: QuotaUses[],
+    afterUses: (tx: Prisma.TransactionClient) => Promise<T>,
+  ): Promise<T> {
+    return this.prisma.$transaction(async (tx) => {
+      await this.addUses(tx, instanceId, uses);
+      return afterUses(tx);
+    });
   }
 
   /** Gives back what this instance leased and did not use (it stops serving these quotas). */
