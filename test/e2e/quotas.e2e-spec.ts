@@ -181,4 +181,14 @@ describe('quotas across two instances and a kill -9', () => {
     await sleep(1_200);
     expect((await usageOf(servers[1]!, user))?.used).toBe(FREE_ANALYSES_PER_DAY);
   });
+
+  it('flushes the uses of the last second when it stops gracefully (SIGTERM)', async () => {
+    const user = await signUp(servers[0]!.url, 'graceful');
+    const projectId = await projectOf(servers[0]!, user);
+    // One use, served from the lease the first take asked for: it is only in memory until a flush.
+    await analyse(servers[0]!, user, projectId).expect(201);
+    expect(await servers[0]!.stop('SIGTERM')).toBe(0);
+    expect((await usageOf(servers[1]!, user))?.used).toBe(1);
+    servers[0] = await startTestServer({ DATABASE_URL: database.url });
+  });
 });

@@ -25,6 +25,15 @@ export interface LockedMember {
   role: AccountRole;
 }
 
+/** An owner or admin of an account: who its billing and usage mails go to. */
+export interface BillingContact {
+  accountId: string;
+  accountName: string;
+  userId: string;
+  email: string;
+  name: string | null;
+}
+
 /** A team the user belongs to, with what their leaving would take from it. */
 export interface TeamOfUser {
   accountId: string;
@@ -188,6 +197,19 @@ export class AccountsRepository {
 
   async remove(accountId: string, userId: string, tx: Prisma.TransactionClient): Promise<void> {
     await tx.membership.delete({ where: { accountId_userId: { accountId, userId } } });
+  }
+
+  /** The owners and admins of the accounts who can sign in (neither disabled nor erased). */
+  billingContactsOf(
+    accountIds: string[],
+    tx: Prisma.TransactionClient = this.prisma,
+  ): Promise<BillingContact[]> {
+    return tx.$queryRaw`
+      SELECT m.account_id AS "accountId", a.name AS "accountName", u.id AS "userId", u.email, u.name
+        FROM memberships m JOIN accounts a ON a.id = m.account_id JOIN users u ON u.id = m.user_id
+       WHERE m.account_id = ANY(${accountIds}::uuid[]) AND m.role IN ('owner', 'admin')
+         AND u.disabled_at IS NULL
+       ORDER BY m.account_id, u.id`;
   }
 
   /** The teams (not personal accounts) the user belongs to, with their owner and member counts. */

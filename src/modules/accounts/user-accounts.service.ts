@@ -13,7 +13,7 @@ export interface AdminAccountView {
   createdAt: string;
   members: MemberDto[];
 }
-import { AccountsRepository, MemberOfAccount } from './accounts.repository';
+import { AccountsRepository, BillingContact, MemberOfAccount } from './accounts.repository';
 
 /**
  * A user's accounts as the other modules need them: the personal account made with the user, the
@@ -54,6 +54,11 @@ export class UserAccountsService {
       createdAt: account.createdAt.toISOString(),
       members: members.map(toMemberDto),
     };
+  }
+
+  /** Who billing and usage mails of the accounts go to: their owners and admins (not disabled). */
+  billingContactsOf(accountIds: string[], tx?: Prisma.TransactionClient): Promise<BillingContact[]> {
+    return this.accounts.billingContactsOf(accountIds, tx);
   }
 
   /** What erasing the user stops billing for: the accounts nobody else belongs to. */

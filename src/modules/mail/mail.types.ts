@@ -73,6 +73,21 @@ export interface MailTemplateParams {
     planName: string | null;
     endedAt: string | null;
   };
+  /**
+   * To an account's owners and admins: its use of a quota this period reached `percent` (80 or 100) of
+   * the limit. `used` is the use when it was seen, `resetsAt` ISO 8601; `overage`: uses past the limit
+   * are billed instead of refused.
+   */
+  'quota-alert': {
+    name?: string | null;
+    accountName: string;
+    feature: string;
+    used: number;
+    limit: number;
+    percent: number;
+    resetsAt: string;
+    overage: boolean;
+  };
 }
 
 export type MailTemplate = keyof MailTemplateParams;

@@ -65,6 +65,16 @@ const EXAMPLES: { [T in MailTemplate]: MailTemplateParams[T] } = {
     planName: SCRIPT,
     endedAt: '2026-11-30T12:00:00.000Z',
   },
+  'quota-alert': {
+    name: SCRIPT,
+    accountName: SCRIPT,
+    feature: SCRIPT,
+    used: 16,
+    limit: 20,
+    percent: 80,
+    resetsAt: '2026-12-01T00:00:00.000Z',
+    overage: false,
+  },
 };
 
 /** Templates whose action leaves APP_URL: the receipt opens Stripe's page of the invoice. */
@@ -238,6 +248,60 @@ describe('mail templates', () => {
     });
   });
 
+  describe('quota-alert', () => {
+    const alert = (params: Partial<MailTemplateParams['quota-alert']>) =>
+      renderMail(
+        'quota-alert',
+        {
+          accountName: 'Engines',
+          feature: 'analyses',
+          used: 16,
+          limit: 20,
+          percent: 80,
+          resetsAt: '2026-12-01T00:00:00.000Z',
+          overage: false,
+          ...params,
+        },
+        context,
+      );
+
+    it('at 80%: the feature, used of limit, the percentage, when it resets, and a link to billing', () => {
+      const { subject, text, link } = alert({});
+      expect(subject).toBe('Usage alert: Engines has used 80% of its analyses quota on Tollgate');
+      expect(text).toContain(
+        'The account "Engines" has used 16 of the 20 analyses its plan includes this period (80%).',
+      );
+      expect(text).toContain(
+        'Once all 20 are used, further requests will be refused (402 quota_exhausted) until the quota resets at 2026-12-01T00:00:00.000Z.',
+      );
+      expect(link).toBe('https://app.example.com/billing');
+      expect(text).toContain('https://app.example.com/billing');
+    });
+
+    it('at 100%: further requests are refused until the reset', () => {
+      const { subject, text } = alert({ used: 20, percent: 100 });
+      expect(subject).toBe('Usage alert: Engines has used 100% of its analyses quota on Tollgate');
+      expect(text).toContain('has used 20 of the 20 analyses its plan includes this period (100%).');
+      expect(text).toContain(
+        'Further requests are refused (402 quota_exhausted) until the quota resets at 2026-12-01T00:00:00.000Z.',
+      );
+    });
+
+    it('with overage: uses past the limit are billed, not refused', () => {
+      expect(alert({ overage: true }).text).toContain(
+        'Uses past 20 will be billed as overage until the quota resets at 2026-12-01T00:00:00.000Z.',
+      );
+      const full = alert({ overage: true, used: 23, percent: 100 }).text;
+      expect(full).toContain('has used 23 of the 20 analyses its plan includes this period (115%).');
+      expect(full).toContain('Further uses are billed as overage until the quota resets');
+      expect(full).not.toContain('refused');
+    });
+
+    it('says the use seen when one write crossed both thresholds (the 80% mail of a jump to the limit)', () => {
+      expect(alert({ used: 20, percent: 80 }).text).toContain('has used 20 of the 20 analyses');
+    });
+  });
+
   it('greets without a name when there is none', () => {
     const { text } = renderMail('password-reset', { token: 't' }, context);
     expect(text.startsWith('Hello,\n')).toBe(true);
@@ -259,6 +323,7 @@ describe('mail templates', () => {
     expect(secretParamsOf('api-key-created')).toEqual([]);
     expect(secretParamsOf('team-invitation')).toEqual(['token']);
     expect(secretParamsOf('billing-receipt')).toEqual([]);
+    expect(secretParamsOf('quota-alert')).toEqual([]);
     expect(secretParamsOf('no-such-template')).toEqual([]);
     expect(isMailTemplate('api-key-created')).toBe(true);
     expect(isMailTemplate('toString')).toBe(false);

@@ -217,6 +217,24 @@ const TEMPLATES: { [T in MailTemplate]: TemplateDefinition<T> } = {
       };
     },
   },
+  'quota-alert': {
+    secretParams: [],
+    render: (params, context) => {
+      const past = params.overage
+        ? `${params.percent >= 100 ? 'Further uses are' : `Uses past ${params.limit} will be`} billed as overage`
+        : `${params.percent >= 100 ? 'Further requests are' : `Once all ${params.limit} are used, further requests will be`} refused (402 quota_exhausted)`;
+      return {
+        subject: `Usage alert: ${params.accountName} has used ${params.percent}% of its ${params.feature} quota on ${context.productName}`,
+        name: params.name,
+        paragraphs: [
+          `The account "${params.accountName}" has used ${params.used} of the ${params.limit} ${params.feature} its plan includes this period (${Math.floor((params.used * 100) / params.limit)}%).`,
+          `${past} until the quota resets at ${params.resetsAt}.`,
+        ],
+        action: { label: 'Review your plan', link: appLink(context, 'billing') },
+        closing: `This mail goes to the owners and admins of "${params.accountName}", once at 80% and once at 100% of a quota each period.`,
+      };
+    },
+  },
 };
 
 export function isMailTemplate(name: string): name is MailTemplate {

@@ -1,9 +1,10 @@
-import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 
 import { InstanceLivenessService } from '../../database/instance-liveness.service';
 import { Prisma } from '../../generated/prisma/client';
 import { MeterEventOutbox } from '../metering/meter-event-outbox.service';
 import { leaseSize } from './quota-period';
+import { AlertableQuota, QuotaAlerts } from './quota-alerts.service';
 import { QuotaKey, QuotaLeasesRepository, QuotaUses } from './quota-leases.repository';
 
 /** How often uses reach the database: a `kill -9` loses at most this much of them. */
@@ -16,6 +17,9 @@ const IDLE_RELEASE_MS = 5_000;
 /** One account's quota of one feature in one period, as this instance serves it. */
 class QuotaCounter implements QuotaKey {
   limit: number | null = null;
+  overage = false;
+  /** Every usage alert of the period went out (known from a write): its uses need no more checking. */
+  alertsDone = false;
   /** This instance's lease in total for the period (from the database). */
   granted = 0;
   /** Uses within the lease that reached the database. */
@@ -75,7 +79,7 @@ export interface QuotaDemand extends QuotaKey {
  *   crash). A flush adds its uses once; the count is only subtracted from memory after it commits.
  */
 @Injectable()
-export class QuotaCounters implements OnApplicationBootstrap, OnApplicationShutdown {
+export class QuotaCounters implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(QuotaCounters.name);
   private readonly counters = new Map<string, QuotaCounter>();
   private timer?: NodeJS.Timeout;
@@ -90,6 +94,7 @@ export class QuotaCounters implements OnApplicationBootstrap, OnApplicationShutd
     private readonly leases: QuotaLeasesRepository,
     private readonly liveness: InstanceLivenessService,
     private readonly meterEvents: MeterEventOutbox,
+    private readonly alerts: QuotaAlerts,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -97,7 +102,9 @@ export class QuotaCounters implements OnApplicationBootstrap, OnApplicationShutd
     this.timer.unref();
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  // Not onApplicationShutdown: Nest runs that after every module's onModuleDestroy, when the database
+  // pool (a global module's, destroyed last) has ended and the last flush can only fail.
+  async onModuleDestroy(): Promise<void> {
     clearInterval(this.timer);
     await this.flush();
     await this.leases
@@ -111,6 +118,7 @@ export class QuotaCounters implements OnApplicationBootstrap, OnApplicationShutd
   async take(demand: QuotaDemand): Promise<QuotaUse | null> {
     const counter = this.counterFor(demand);
     counter.limit = demand.limit;
+    counter.overage = demand.overage !== null;
     if (demand.overage) counter.overageEventName = demand.overage.eventName;
     counter.lastUsedAt = Date.now();
     if (demand.limit === null) return this.count(counter, demand.units, 0);
@@ -167,15 +175,25 @@ export class QuotaCounters implements OnApplicationBootstrap, OnApplicationShutd
         batch.push({ counter, leased, uses: { ...keyFields(counter), used: leased + overage, overage } });
       }
     }
-    try {
-      await this.leases.flush(
-        this.liveness.instanceId,
-        batch.map((entry) => entry.uses),
-        this.reportOverage(batch.map((entry) => ({ counter: entry.counter, units: entry.uses.overage }))),
+    if (batch.length > 0) {
+      const alertable = batch.flatMap(({ counter }) => alertableOf(counter));
+      const overage = this.reportOverage(
+        batch.map((entry) => ({ counter: entry.counter, units: entry.uses.overage })),
       );
-    } catch (error) {
-      this.logger.warn({ msg: 'quota uses not flushed; next second', reason: (error as Error).message });
-      return;
+      try {
+        const done = await this.leases.flush(
+          this.liveness.instanceId,
+          batch.map((entry) => entry.uses),
+          async (tx) => {
+            await overage?.(tx);
+            return this.alerts.afterUses(alertable, tx);
+          },
+        );
+        this.noteAlertsDone(done);
+      } catch (error) {
+        this.logger.warn({ msg: 'quota uses not flushed; next second', reason: (error as Error).message });
+        return;
+      }
     }
     for (const { counter, leased, uses } of batch) {
       counter.leasedPending -= leased;
@@ -224,14 +242,20 @@ export class QuotaCounters implements OnApplicationBootstrap, OnApplicationShutd
     const leased = counter.leasedPending;
     const overage = counter.overagePending;
     const limit = counter.limit ?? 0;
+    const alertable = leased + overage > 0 ? alertableOf(counter) : [];
+    let alertsDone: QuotaKey[] = [];
     const outcome = await this.leases.lease(
       this.liveness.instanceId,
       { ...keyFields(counter), used: leased + overage, overage },
       limit,
       (remaining, liveInstances) =>
         leaseSize({ want, remaining, liveInstances, usesPerSecond: counter.usesPerSecond }),
-      this.reportOverage([{ counter, units: overage }]),
+      async (tx) => {
+        await this.reportOverage([{ counter, units: overage }])?.(tx);
+        alertsDone = await this.alerts.afterUses(alertable, tx);
+      },
     );
+    this.noteAlertsDone(alertsDone);
     counter.leasedPending -= leased;
     counter.leasedFlushed = outcome.leasedUsed;
     counter.overagePending -= overage;
@@ -258,6 +282,13 @@ export class QuotaCounters implements OnApplicationBootstrap, OnApplicationShutd
     return overages.length > 0 ? (tx) => this.meterEvents.record(overages, tx) : undefined;
   }
 
+  private noteAlertsDone(keys: QuotaKey[]): void {
+    for (const key of keys) {
+      const counter = this.counters.get(keyOf(key));
+      if (counter) counter.alertsDone = true;
+    }
+  }
+
   private counterFor(key: QuotaKey): QuotaCounter {
     const id = keyOf(key);
     let counter = this.counters.get(id);
@@ -271,6 +302,12 @@ export class QuotaCounters implements OnApplicationBootstrap, OnApplicationShutd
 
 function keyOf(key: QuotaKey): string {
   return `${key.accountId} ${key.feature} ${key.periodEnd.getTime()}`;
+}
+
+/** The counter as usage alerts see it, unless it has none to send (no limit, or all sent). */
+function alertableOf(counter: QuotaCounter): AlertableQuota[] {
+  if (counter.limit === null || counter.limit <= 0 || counter.alertsDone) return [];
+  return [{ ...keyFields(counter), limit: counter.limit, overage: counter.overage }];
 }
 
 function keyFields(counter: QuotaCounter): QuotaKey {

@@ -39,19 +39,20 @@ export class QuotaLeasesRepository {
   /**
    * Flushes `uses` and asks for `size(remaining, liveInstances)` more of the limit, in one transaction
    * serialized per quota, so that the leases of all instances together never pass the limit.
-   * `alongside` is written in the same transaction (the overage's meter events).
+   * `alongside` runs in the same transaction once the uses are written (the overage's meter events,
+   * usage alerts).
    */
   lease(
     instanceId: number,
     uses: QuotaUses,
     limit: number,
     size: (remaining: number, liveInstances: number) => number,
-    alongside?: (tx: Prisma.TransactionClient) => Promise<void>,
+    alongside: (tx: Prisma.TransactionClient) => Promise<unknown> = async () => {},
   ): Promise<LeaseOutcome> {
     return this.prisma.$transaction(async (tx) => {
       await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${lockName(uses)}, 0))`;
       await this.addUses(tx, instanceId, [uses]);
-      await alongside?.(tx);
+      await alongside(tx);
       const [state] = await tx.$queryRaw<{ committed: number; usedByAll: number; live: number }[]>`
         WITH live AS (
           SELECT l.objid::int AS id FROM pg_locks l
@@ -78,18 +79,17 @@ export class QuotaLeasesRepository {
   }
 
   /**
-   * Adds each quota's uses to this instance's rows, in one statement; with `alongside` (the overage's
-   * meter events), both in one transaction.
+   * Adds each quota's uses to this instance's rows, in one statement; `afterUses` runs in the same
+   * transaction once they are written (usage alerts), and what it answers is the flush's answer.
    */
-  flush(
+  flush<T>(
     instanceId: number,
     uses: QuotaUses[],
-    alongside?: (tx: Prisma.TransactionClient) => Promise<void>,
-  ): Promise<void> {
-    if (!alongside) return this.addUses(this.prisma, instanceId, uses);
+    afterUses: (tx: Prisma.TransactionClient) => Promise<T>,
+  ): Promise<T> {
     return this.prisma.$transaction(async (tx) => {
       await this.addUses(tx, instanceId, uses);
-      await alongside(tx);
+      return afterUses(tx);
     });
   }
 
