@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 
 import { INSTANCE_LOCK_NAMESPACE, InstanceLivenessService } from '../../database/instance-liveness.service';
+import { afterCursor, NEWEST_FIRST } from '../../common/pagination/newest-first';
 import { PrismaService } from '../../database/prisma.service';
 import { MailOutboxEntry, MailStatus, Prisma } from '../../generated/prisma/client';
 
@@ -115,18 +116,8 @@ export class MailOutboxRepository {
     take: number,
   ): Promise<MailOutboxEntry[]> {
     return this.prisma.mailOutboxEntry.findMany({
-      where: {
-        ...(status ? { status } : {}),
-        ...(cursor
-          ? {
-              OR: [
-                { createdAt: { lt: cursor.createdAt } },
-                { createdAt: cursor.createdAt, id: { lt: cursor.id } },
-              ],
-            }
-          : {}),
-      },
-      orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+      where: { ...(status ? { status } : {}), ...afterCursor(cursor) },
+      orderBy: [...NEWEST_FIRST],
       take,
     });
   }

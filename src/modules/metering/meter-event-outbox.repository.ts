@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 
 import { INSTANCE_LOCK_NAMESPACE, InstanceLivenessService } from '../../database/instance-liveness.service';
+import { afterCursor, NEWEST_FIRST } from '../../common/pagination/newest-first';
 import { PrismaService } from '../../database/prisma.service';
 import { MeterEventOutboxEntry, MeterEventStatus, Prisma } from '../../generated/prisma/client';
 
@@ -141,18 +142,8 @@ export class MeterEventOutboxRepository {
     take: number,
   ): Promise<MeterEventOutboxEntry[]> {
     return this.prisma.meterEventOutboxEntry.findMany({
-      where: {
-        ...(status ? { status } : {}),
-        ...(cursor
-          ? {
-              OR: [
-                { createdAt: { lt: cursor.createdAt } },
-                { createdAt: cursor.createdAt, id: { lt: cursor.id } },
-              ],
-            }
-          : {}),
-      },
-      orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+      where: { ...(status ? { status } : {}), ...afterCursor(cursor) },
+      orderBy: [...NEWEST_FIRST],
       take,
     });
   }
