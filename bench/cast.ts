@@ -107,6 +107,8 @@ export async function createCast(world: World): Promise<Cast> {
   }
 
   const subscriberTeamId = await world.createTeam(subscriber, 'Bench team');
+  // The team is billed on its own: it gets the paid feature the subscriber's own account has.
+  if (subscriberTeamId) await world.grantAccount(subscriberTeamId, 'reports');
 
   return {
     subscriberTeamId,

@@ -214,6 +214,17 @@ export class World {
     return reply.status === 201 ? reply.body.id : null;
   }
 
+  /**
+   * Opens a feature for an account by an admin grant, where accounts are billed (404 before that: the
+   * team then shared its owner's entitlements). The guard's work is the same as for a subscription.
+   */
+  async grantAccount(accountId: string, feature: string): Promise<void> {
+    await call('POST', `${this.primary.url}/v1/admin/accounts/${accountId}/grants`, {
+      token: this.adminToken,
+      body: { feature },
+    });
+  }
+
   async createProject(account: Account, name: string): Promise<string> {
     const project = await expectStatus<{ id: string }>(201, 'POST', `${this.primary.url}/v1/projects`, {
       token: account.token,
