@@ -121,7 +121,10 @@ describe('plans catalog, kept in step with Stripe', () => {
       });
     }
     const free = listed.body.data.find((candidate: PlanBody) => candidate.key === 'free');
-    expect(free).toMatchObject({ isDefault: true, prices: [], features: [
+    expect(free).toMatchObject({
+      isDefault: true,
+      prices: [],
+      features: [
         { key: 'analyses', limit: 20, period: 'day' },
         { key: 'projects', limit: 3 },
       ],
