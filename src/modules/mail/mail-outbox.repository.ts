@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 
 import { INSTANCE_LOCK_NAMESPACE, InstanceLivenessService } from '../../database/instance-liveness.service';
-import { afterCursor, NEWEST_FIRST } from '../../common/pagination/newest-first';
+import { afterCursor, NEWEST_FIRST, NewestFirstCursor } from '../../common/pagination/newest-first';
 import { PrismaService } from '../../database/prisma.service';
 import { MailOutboxEntry, MailStatus, Prisma } from '../../generated/prisma/client';
 
@@ -30,11 +30,6 @@ export interface ClaimResult {
   mails: ClaimedMail[];
   /** When the oldest mail still waiting (these included) was written; null when none waits. */
   oldestPendingAt: Date | null;
-}
-
-export interface MailPageCursor {
-  createdAt: Date;
-  id: string;
 }
 
 @Injectable()
@@ -112,7 +107,7 @@ export class MailOutboxRepository {
   /** Newest first, after `cursor`. */
   page(
     status: MailStatus | undefined,
-    cursor: MailPageCursor | undefined,
+    cursor: NewestFirstCursor | undefined,
     take: number,
   ): Promise<MailOutboxEntry[]> {
     return this.prisma.mailOutboxEntry.findMany({

@@ -1,12 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 
-import { DomainError } from '../../common/errors/domain-error';
+import { newestFirstPage } from '../../common/pagination/newest-first';
 import { AppConfig } from '../../config/app-config';
 import { MailOutboxEntry, MailStatus, Prisma } from '../../generated/prisma/client';
 import { ChangeFeed } from '../change-feed/change-feed.service';
 import { MailEntryDto, MailListDto } from './mail.dto';
-import { MailOutboxRepository, MailPageCursor } from './mail-outbox.repository';
+import { MailOutboxRepository } from './mail-outbox.repository';
 import { OutgoingMail } from './mail.types';
 
 /**
@@ -58,14 +58,12 @@ export class MailOutbox {
     cursor: string | undefined,
     limit: number,
   ): Promise<MailListDto> {
-    const rows = await this.outbox.page(status, cursor ? decodeCursor(cursor) : undefined, limit + 1);
-    const page = rows.slice(0, limit);
-    const last = page.at(-1);
-    return {
-      data: page.map(toMailEntryDto),
-      nextCursor:
-        rows.length > limit && last ? encodeCursor({ createdAt: last.createdAt, id: last.id }) : null,
-    };
+    return newestFirstPage(
+      cursor,
+      limit,
+      (after, take) => this.outbox.page(status, after, take),
+      toMailEntryDto,
+    );
   }
 }
 
@@ -80,18 +78,4 @@ function toMailEntryDto(row: MailOutboxEntry): MailEntryDto {
     createdAt: row.createdAt.toISOString(),
     sentAt: row.sentAt?.toISOString() ?? null,
   };
-}
-
-function encodeCursor(cursor: MailPageCursor): string {
-  return Buffer.from(`${cursor.createdAt.toISOString()}|${cursor.id}`).toString('base64url');
-}
-
-function decodeCursor(value: string): MailPageCursor {
-  const [time, id] = Buffer.from(value, 'base64url').toString().split('|');
-  const createdAt = new Date(time ?? '');
-  const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-  if (!id || !uuid.test(id) || Number.isNaN(createdAt.getTime())) {
-    throw DomainError.validation([{ field: 'cursor', message: 'cursor must be a nextCursor value' }]);
-  }
-  return { createdAt, id };
 }

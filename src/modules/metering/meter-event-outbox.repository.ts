@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 
 import { INSTANCE_LOCK_NAMESPACE, InstanceLivenessService } from '../../database/instance-liveness.service';
-import { afterCursor, NEWEST_FIRST } from '../../common/pagination/newest-first';
+import { afterCursor, NEWEST_FIRST, NewestFirstCursor } from '../../common/pagination/newest-first';
 import { PrismaService } from '../../database/prisma.service';
 import { MeterEventOutboxEntry, MeterEventStatus, Prisma } from '../../generated/prisma/client';
 
@@ -25,11 +25,6 @@ export interface ClaimedMeterEvent {
   createdAt: Date;
   /** The account's Stripe customer now; null when it has none (yet). */
   stripeCustomerId: string | null;
-}
-
-export interface MeterEventPageCursor {
-  createdAt: Date;
-  id: string;
 }
 
 /**
@@ -138,7 +133,7 @@ export class MeterEventOutboxRepository {
   /** Newest first, after `cursor`. */
   page(
     status: MeterEventStatus | undefined,
-    cursor: MeterEventPageCursor | undefined,
+    cursor: NewestFirstCursor | undefined,
     take: number,
   ): Promise<MeterEventOutboxEntry[]> {
     return this.prisma.meterEventOutboxEntry.findMany({

@@ -1,14 +1,10 @@
 import { Injectable } from '@nestjs/common';
 
-import { DomainError } from '../../common/errors/domain-error';
+import { newestFirstPage } from '../../common/pagination/newest-first';
 import { AppConfig } from '../../config/app-config';
 import { MeterEventOutboxEntry, MeterEventStatus, Prisma } from '../../generated/prisma/client';
 import { MeterEventEntryDto, MeterEventListDto } from './meter-events.dto';
-import {
-  MeterEventOutboxRepository,
-  MeterEventPageCursor,
-  OverageUnits,
-} from './meter-event-outbox.repository';
+import { MeterEventOutboxRepository, OverageUnits } from './meter-event-outbox.repository';
 
 export type { OverageUnits } from './meter-event-outbox.repository';
 
@@ -33,14 +29,7 @@ export class MeterEventOutbox {
     cursor: string | undefined,
     limit: number,
   ): Promise<MeterEventListDto> {
-    const rows = await this.outbox.page(status, cursor ? decodeCursor(cursor) : undefined, limit + 1);
-    const page = rows.slice(0, limit);
-    const last = page.at(-1);
-    return {
-      data: page.map(toEntryDto),
-      nextCursor:
-        rows.length > limit && last ? encodeCursor({ createdAt: last.createdAt, id: last.id }) : null,
-    };
+    return newestFirstPage(cursor, limit, (after, take) => this.outbox.page(status, after, take), toEntryDto);
   }
 }
 
@@ -59,18 +48,4 @@ function toEntryDto(row: MeterEventOutboxEntry): MeterEventEntryDto {
     createdAt: row.createdAt.toISOString(),
     sentAt: row.sentAt?.toISOString() ?? null,
   };
-}
-
-function encodeCursor(cursor: MeterEventPageCursor): string {
-  return Buffer.from(`${cursor.createdAt.toISOString()}|${cursor.id}`).toString('base64url');
-}
-
-function decodeCursor(value: string): MeterEventPageCursor {
-  const [time, id] = Buffer.from(value, 'base64url').toString().split('|');
-  const createdAt = new Date(time ?? '');
-  const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-  if (!id || !uuid.test(id) || Number.isNaN(createdAt.getTime())) {
-    throw DomainError.validation([{ field: 'cursor', message: 'cursor must be a nextCursor value' }]);
-  }
-  return { createdAt, id };
 }
