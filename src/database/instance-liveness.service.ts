@@ -16,6 +16,11 @@ export const INSTANCE_LOCK_NAMESPACE = 0x7467;
 export class InstanceLivenessService implements OnApplicationBootstrap, OnModuleDestroy {
   readonly instanceId = randomInt(1, 2 ** 31 - 1);
   private readonly connection: DedicatedConnection;
+  /**
+   * Session locks this instance holds: PostgreSQL grants a session lock again to the session holding
+   * it, so without this a second run here (a timer's next tick while a slow pass runs) would join it.
+   */
+  private readonly held = new Set<number>();
 
   constructor(config: AppConfig) {
     this.connection = new DedicatedConnection({
@@ -30,19 +35,25 @@ export class InstanceLivenessService implements OnApplicationBootstrap, OnModule
   /**
    * Runs `work` while this instance holds the session lock `lockId` on its own connection, so no
    * pooled connection or transaction is held while `work` waits (e.g. on Stripe). False, without
-   * running it, when another instance holds the lock or the connection is down. A lost connection
+   * running it, when another instance or another run on this one holds the lock, or the connection is down. A lost connection
    * releases the lock: the work is idempotent by design, so two overlapping runs are harmless.
    */
   async withSessionLock(lockId: number, work: () => Promise<void>): Promise<boolean> {
-    const [row] = await this.connection
-      .query<{ locked: boolean }>('SELECT pg_try_advisory_lock($1) AS locked', [lockId])
-      .catch(() => [{ locked: false }]);
-    if (!row?.locked) return false;
+    if (this.held.has(lockId)) return false;
+    this.held.add(lockId);
     try {
-      await work();
-      return true;
+      const [row] = await this.connection
+        .query<{ locked: boolean }>('SELECT pg_try_advisory_lock($1) AS locked', [lockId])
+        .catch(() => [{ locked: false }]);
+      if (!row?.locked) return false;
+      try {
+        await work();
+        return true;
+      } finally {
+        await this.connection.query('SELECT pg_advisory_unlock($1)', [lockId]).catch(() => undefined);
+      }
     } finally {
-      await this.connection.query('SELECT pg_advisory_unlock($1)', [lockId]).catch(() => undefined);
+      this.held.delete(lockId);
     }
   }
 

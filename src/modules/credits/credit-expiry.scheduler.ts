@@ -18,8 +18,6 @@ export interface CreditExpiryPass {
 export class CreditExpiryScheduler implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(CreditExpiryScheduler.name);
   private timer?: NodeJS.Timeout;
-  /** The session lock is reentrant on this instance's connection: two passes here must not overlap. */
-  private running = false;
 
   constructor(
     private readonly config: AppConfig,
@@ -41,8 +39,6 @@ export class CreditExpiryScheduler implements OnApplicationBootstrap, OnModuleDe
   /** One pass; `now` is the clock lots are judged by. Throws only when the pass itself fails. */
   async runOnce(now = new Date()): Promise<CreditExpiryPass> {
     const pass: CreditExpiryPass = { ran: false, accounts: 0, creditsExpired: 0 };
-    if (this.running) return pass;
-    this.running = true;
     try {
       pass.ran = await this.liveness.withSessionLock(CREDIT_EXPIRY_LOCK_ID, async () => {
         Object.assign(pass, await this.credits.expireDue(now));
@@ -52,8 +48,6 @@ export class CreditExpiryScheduler implements OnApplicationBootstrap, OnModuleDe
     } catch (error) {
       this.logger.warn({ msg: 'credit expiry pass failed', reason: (error as Error).message });
       throw error;
-    } finally {
-      this.running = false;
     }
   }
 }

@@ -12,7 +12,6 @@ const RECONCILE_LOCK_ID = 0x72656364; // 'recd'
 export class ReconciliationScheduler implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(ReconciliationScheduler.name);
   private timer?: NodeJS.Timeout;
-  private passRunning = false;
 
   constructor(
     private readonly config: AppConfig,
@@ -32,13 +31,8 @@ export class ReconciliationScheduler implements OnApplicationBootstrap, OnModule
     clearInterval(this.timer);
   }
 
-  /**
-   * One pass, unless this instance's previous one still runs: the session lock is re-entrant on the
-   * instance's own connection, so without this a slow pass would be joined by another every interval.
-   */
+  /** One pass, unless one runs already here or on another instance (the session lock). */
   async runOnce(): Promise<boolean> {
-    if (this.passRunning) return false;
-    this.passRunning = true;
     const interval = this.config.env.RECONCILE_INTERVAL_MS;
     try {
       return await this.liveness.withSessionLock(RECONCILE_LOCK_ID, async () => {
@@ -50,8 +44,6 @@ export class ReconciliationScheduler implements OnApplicationBootstrap, OnModule
     } catch (error) {
       this.logger.warn({ msg: 'reconciliation pass failed', reason: (error as Error).message });
       return false;
-    } finally {
-      this.passRunning = false;
     }
   }
 }
