@@ -66,7 +66,12 @@ describe('the PaymentGuard: 402 until paid', () => {
     // The second instance runs no background worker pass during a test, so its query count is the requests' own.
     [server, second] = await Promise.all([
       startTestServer(env),
-      startTestServer({ ...env, WEBHOOK_WORKER_INTERVAL_MS: '600000', MAIL_WORKER_INTERVAL_MS: '600000' }),
+      startTestServer({
+        ...env,
+        WEBHOOK_WORKER_INTERVAL_MS: '600000',
+        MAIL_WORKER_INTERVAL_MS: '600000',
+        METER_EVENT_WORKER_INTERVAL_MS: '600000',
+      }),
     ]);
     asAdmin = await adminHeaders(server.url, admin);
     pro = await createPlan(server, asAdmin, { ...paidPlan(), name: 'Pro' });
