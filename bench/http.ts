@@ -64,7 +64,9 @@ export async function metricValue(baseUrl: string, name: string): Promise<number
   const reply = await call<string>('GET', `${baseUrl}/metrics`, { token: METRICS_TOKEN });
   if (reply.status !== 200)
     throw new Error(`GET /metrics answered ${reply.status}: ${JSON.stringify(reply.body)}`);
-  const match = new RegExp(`^${name} (\\S+)$`, 'm').exec(reply.body);
-  if (!match) throw new Error(`/metrics has no ${name}`);
-  return Number(match[1]);
+  // A labelled metric is summed over its labels; one not incremented yet has no sample: 0.
+  const samples = [...reply.body.matchAll(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'gm'))];
+  if (samples.length === 0 && !new RegExp(`^# TYPE ${name} `, 'm').test(reply.body))
+    throw new Error(`/metrics has no ${name}`);
+  return samples.reduce((total, sample) => total + Number(sample[1]), 0);
 }

@@ -3,8 +3,13 @@ export const ROUTES = {
   nodeHttp: 'node:http ping',
   fastify: 'Fastify ping',
   nest: 'NestJS (Fastify adapter) ping',
+  nestValidatedPost: 'NestJS (Fastify adapter) POST, the estimates body validated',
   health: 'GET /health',
   apiKeys: 'GET /v1/api-keys',
+  me: 'GET /v1/me',
+  pgApiKeys: 'plain pg: GET /v1/api-keys SQL',
+  pgProjects: 'plain pg: POST /v1/projects SQL',
+  pgMe: 'plain pg: GET /v1/me SQL',
   session: 'GET /v1/auth/session',
   refresh: 'POST /v1/auth/refresh (rotation)',
   reportsAccess: 'GET /v1/reports/access (granted)',
@@ -23,3 +28,10 @@ export const ROUTES = {
 export function pacedName(route: string): string {
   return `${route} at a steady rate`;
 }
+
+/** Each database route and its plain-`pg` yardstick (bench/pg-yardstick-app.ts: the same SQL). */
+export const PG_YARDSTICKS: [route: string, yardstick: string][] = [
+  [ROUTES.apiKeys, ROUTES.pgApiKeys],
+  [ROUTES.projectsGranted, ROUTES.pgProjects],
+  [ROUTES.me, ROUTES.pgMe],
+];

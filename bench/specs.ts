@@ -1,12 +1,16 @@
 import { must } from '../test/support/must';
-import { BareApps } from './bare-apps';
+import { BareApps, PgYardstick } from './bare-apps';
 import { Cast } from './cast';
 import { metricValue } from './http';
 import { LoadSpec } from './load';
+import type { PgYardstickConfig } from './pg-yardstick-app';
 import { ROUTES } from './routes';
 import { refreshSpec } from './sessions';
 import { creditPackEventsSpec, ignoredEventsSpec } from './webhooks';
 import { World } from './world';
+
+/** The body both estimate routes are loaded with. */
+export const ESTIMATE_BODY = { text: 'how many words are in this text' };
 
 /** Routes that only some versions of the service have: measured when they answer 200. */
 export async function optionalRoutes(
@@ -29,8 +33,36 @@ export async function optionalRoutes(
   return present;
 }
 
+/** What the plain-pg yardstick needs to run our routes' SQL for the accounts our routes are loaded with. */
+export async function pgYardstickConfig(world: World, cast: Cast): Promise<PgYardstickConfig> {
+  const accountOf = async (account: { token: string }) =>
+    (await world.api<{ account: { id: string } }>('GET', '/v1/me', { token: account.token })).body.account.id;
+  const usage = await world.api<{ data: { feature: string; resetsAt: string }[] }>('GET', '/v1/usage', {
+    token: cast.subscriber.token,
+  });
+  return {
+    databaseUrl: world.database.url,
+    apiKeysUserId: cast.subscriber.id,
+    projectsAccountId: await accountOf(cast.builder),
+    me: {
+      userId: cast.subscriber.id,
+      accountId: await accountOf(cast.subscriber),
+      quotas: (usage.status === 200 ? usage.body.data : []).map((quota) => ({
+        feature: quota.feature,
+        periodEnd: quota.resetsAt,
+      })),
+    },
+  };
+}
+
 /** Every measured route, in the order they run. */
-export function loadSpecs(world: World, cast: Cast, bare: BareApps, present: Set<string>): LoadSpec[] {
+export function loadSpecs(
+  world: World,
+  cast: Cast,
+  bare: BareApps,
+  present: Set<string>,
+  pg: PgYardstick,
+): LoadSpec[] {
   const app = world.primary.url;
   const yardstick = { group: 'yardstick', expectStatus: 200, serverPid: bare.pid };
   const acquires = () => metricValue(app, 'db_pool_acquires_total');
@@ -49,6 +81,40 @@ export function loadSpecs(world: World, cast: Cast, bare: BareApps, present: Set
     { ...yardstick, name: ROUTES.fastify, url: `${bare.fastify}/ping` },
     { ...yardstick, name: ROUTES.nest, url: `${bare.nest}/ping` },
     {
+      ...yardstick,
+      name: ROUTES.nestValidatedPost,
+      url: `${bare.nest}/estimate`,
+      note: "estimates' DTO through ValidationPipe with the service's options; no auth, no quota",
+      headers: { 'content-type': 'application/json' },
+      method: 'POST',
+      body: JSON.stringify(ESTIMATE_BODY),
+    },
+    {
+      ...yardstick,
+      serverPid: pg.pid,
+      name: ROUTES.pgApiKeys,
+      url: `${pg.url}/api-keys`,
+      note: 'bare Fastify, pg pool of 10, named prepared statement; no auth',
+    },
+    {
+      ...yardstick,
+      serverPid: pg.pid,
+      name: ROUTES.pgProjects,
+      url: `${pg.url}/projects`,
+      expectStatus: 201,
+      note: 'the same insert, prepared; no auth, no paywall',
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'bench' }),
+    },
+    {
+      ...yardstick,
+      serverPid: pg.pid,
+      name: ROUTES.pgMe,
+      url: `${pg.url}/me`,
+      note: 'the profile statement, prepared; no auth, no entitlements',
+    },
+    {
       group: 'app',
       name: ROUTES.health,
       url: `${app}/health`,
@@ -61,7 +127,16 @@ export function loadSpecs(world: World, cast: Cast, bare: BareApps, present: Set
       name: ROUTES.apiKeys,
       url: `${app}/v1/api-keys`,
       expectStatus: 200,
-      note: 'JWT, unguarded; handler: 1 query',
+      note: 'JWT, unguarded; handler: 1 prepared statement',
+      ...as(cast.subscriber),
+      ...tollgate,
+    },
+    {
+      group: 'app',
+      name: ROUTES.me,
+      url: `${app}/v1/me`,
+      expectStatus: 200,
+      note: 'JWT; entitlements from the cache, one prepared statement',
       ...as(cast.subscriber),
       ...tollgate,
     },
@@ -123,7 +198,7 @@ export function loadSpecs(world: World, cast: Cast, bare: BareApps, present: Set
             url: `${app}/v1/estimates`,
             expectStatus: 200,
             note: "@ConsumesQuota('api_calls'): counted in process from a lease; no DB on the request",
-            ...as(cast.subscriber, { text: 'how many words are in this text' }),
+            ...as(cast.subscriber, ESTIMATE_BODY),
             ...tollgate,
           },
         ]
@@ -151,7 +226,7 @@ export function loadSpecs(world: World, cast: Cast, bare: BareApps, present: Set
       name: ROUTES.projectsGranted,
       url: `${app}/v1/projects`,
       expectStatus: 201,
-      note: '@WithinLimit, limit null; one insert',
+      note: '@WithinLimit, limit null; one prepared insert',
       ...as(cast.builder, { name: 'bench' }),
       ...tollgate,
     },
@@ -169,7 +244,7 @@ export function loadSpecs(world: World, cast: Cast, bare: BareApps, present: Set
       name: ROUTES.exports,
       url: `${app}/v1/exports`,
       expectStatus: 201,
-      note: '@ConsumesCredits(1); one user, so spends queue on its balance row',
+      note: 'credit, project check and insert in one statement; one user, so spends queue on its balance row',
       ...as(cast.exporter, { projectId: cast.exporterProjectId }),
       ...tollgate,
     },

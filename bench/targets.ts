@@ -1,7 +1,8 @@
 import { must } from '../test/support/must';
 import { LoadResult, median } from './load';
-import { Report } from './report';
-import { pacedName, ROUTES } from './routes';
+import { Report, Target } from './report';
+import { pacedName, PG_YARDSTICKS, ROUTES } from './routes';
+import { STRIPE_BURST, StripeBurstResult } from './stripe-burst';
 
 const x = (value: number) => `${value.toFixed(2)}×`;
 
@@ -97,6 +98,22 @@ export function evaluate(report: Report): void {
     quota,
     nest,
   );
+  const validatedPost = load(ROUTES.nestValidatedPost);
+  ratio(
+    'quota-guarded POST /v1/estimates ÷ bare NestJS POST with the same validated body (what auth and quota add)',
+    quota,
+    validatedPost,
+  );
+  ratio('bare NestJS POST with the estimates body validated ÷ bare NestJS ping', validatedPost, nest);
+  const me = load(ROUTES.me);
+  ratio('GET /v1/me ÷ bare NestJS ping — target ≥ 0.5×', me, nest);
+  const databaseRoutes = PG_YARDSTICKS.flatMap(([route, yardstick]) => {
+    const [ours, plain] = [load(route), load(yardstick)];
+    return ours && plain ? [{ route, ours, plain }] : [];
+  });
+  for (const { route, ours, plain } of databaseRoutes) {
+    ratio(`${route} ÷ its plain-pg yardstick (same SQL) — target ≥ 0.67× (within 1.5×)`, ours, plain);
+  }
   ratio('402 guarded (reports/summary, no handler) ÷ bare NestJS ping', load(ROUTES.reportsDenied), nest);
   ratio('unguarded authenticated, no DB (auth/session) ÷ bare NestJS ping', session, nest);
   ratio('GET /health (tollgate, no auth, no DB) ÷ bare NestJS ping', load(ROUTES.health), nest);
@@ -156,6 +173,21 @@ export function evaluate(report: Report): void {
       met: value >= 0.4,
     });
   }
+  if (me && nest) {
+    const value = throughputRatio(me, nest);
+    targets.push({ target: 'GET /v1/me ≥ 0.5× bare NestJS ping', measured: x(value), met: value >= 0.5 });
+  }
+  if (databaseRoutes.length > 0) {
+    const slowdowns = databaseRoutes.map(({ route, ours, plain }) => ({
+      route,
+      times: 1 / throughputRatio(ours, plain),
+    }));
+    targets.push({
+      target: 'each database route within 1.5× of its plain-pg yardstick',
+      measured: slowdowns.map(({ route, times }) => `${route} ${x(times)} slower`).join('; '),
+      met: slowdowns.every(({ times }) => times <= 1.5),
+    });
+  }
   if (report.cacheHits.length > 0) {
     targets.push({
       target: 'zero DB queries on a cache hit',
@@ -197,4 +229,38 @@ export function evaluate(report: Report): void {
       met: webhooks.rps >= 500 && webhooks.unexpected === 0,
     });
   }
+  if (report.stripeBurst) targets.push(...stripeBurstTargets(report.stripeBurst));
+}
+
+function stripeBurstTargets(burst: StripeBurstResult): Target[] {
+  const acked = burst.ackStatuses['200'] ?? 0;
+  const checkouts = burst.checkoutStatuses['201'] ?? 0;
+  const totalCheckouts = Object.values(burst.checkoutStatuses).reduce((sum, count) => sum + count, 0);
+  return [
+    {
+      target: 'renewal burst against a paced Stripe: ≥ 500 events/s acknowledged',
+      measured: `${burst.ackPerSecond.toFixed(0)}/s (${acked} of ${burst.events} answered 200)`,
+      met: burst.ackPerSecond >= 500 && acked === burst.events,
+    },
+    {
+      target: 'renewal burst: all processed, 0 failed',
+      measured: `${burst.failedEvents} failed, ${burst.pendingEvents} pending after ${burst.drainSeconds.toFixed(1)} s`,
+      met: burst.failedEvents === 0 && burst.pendingEvents === 0,
+    },
+    {
+      target: `renewal burst: Stripe calls ≤ ${STRIPE_BURST.stripeMaxRps} in every second`,
+      measured: `busiest second ${burst.stripeBusiestSecond} as the double stamped them (${burst.serviceBusiestSecond} as the service sent them), ${burst.stripe429s} answered 429`,
+      met: burst.stripeBusiestSecond <= STRIPE_BURST.stripeMaxRps,
+    },
+    {
+      target: "renewal burst: every subscription's final state equals Stripe's",
+      measured: `${burst.wrongStates} of ${burst.subscriptions} differ`,
+      met: burst.wrongStates === 0,
+    },
+    {
+      target: 'checkouts during the burst answer 201 (p99 stated)',
+      measured: `${checkouts} of ${totalCheckouts} answered 201; p99 ${burst.checkoutP99Ms.toFixed(0)} ms`,
+      met: checkouts === totalCheckouts,
+    },
+  ];
 }

@@ -14,6 +14,11 @@ export const WEBHOOK_PATH = '/v1/webhooks/stripe';
 export const WEBHOOK_SECRET = 'whsec_tollgate_bench';
 const JWT_SECRET = 'bench-jwt-secret-that-is-long-enough-0123456789';
 
+export interface SignedDelivery {
+  body: string;
+  signature: string;
+}
+
 export interface Account {
   id: string;
   email: string;
@@ -44,7 +49,7 @@ export class World {
     readonly database: EmbeddedDatabase,
     private readonly dataDir: string,
     readonly stripe: StripeDouble,
-    readonly primary: ServerProcess,
+    private primaryProcess: ServerProcess,
     private readonly environment: NodeJS.ProcessEnv,
     private readonly nodeArgs: string[],
     readonly adminToken: string,
@@ -97,6 +102,11 @@ export class World {
       STRIPE_SECRET_KEY: StripeDouble.testSecretKey,
       STRIPE_API_BASE: stripe.url,
       STRIPE_WEBHOOK_SECRET: WEBHOOK_SECRET,
+      // The double answers at once and limits nothing: a scenario that measures pacing sets its own.
+      STRIPE_MAX_RPS: '10000',
+      // The periodic reconciliation (every 5 min by default) would fall inside the loads of a long run and
+      // show as Stripe calls under load; it is not what is measured.
+      RECONCILE_INTERVAL_MS: '3600000',
       ...admin,
     });
     const primary = await spawnServer(environment, nodeArgs);
@@ -109,6 +119,25 @@ export class World {
       await primary.stop();
       throw error;
     }
+  }
+
+  get primary(): ServerProcess {
+    return this.primaryProcess;
+  }
+
+  /**
+   * Stops the primary instance and starts it again with `overrides` on its environment (`undefined`
+   * removes a variable, so the service's default applies); accounts and tokens stay valid.
+   */
+  async restartPrimary(overrides: Record<string, string | undefined>): Promise<ServerProcess> {
+    await this.primaryProcess.stop();
+    const environment = { ...this.environment };
+    for (const [name, value] of Object.entries(overrides)) {
+      if (value === undefined) delete environment[name];
+      else environment[name] = value;
+    }
+    this.primaryProcess = await spawnServer(environment, this.nodeArgs);
+    return this.primaryProcess;
   }
 
   /** A second instance on the same database. */
@@ -124,7 +153,7 @@ export class World {
 
   async stop(): Promise<void> {
     await this.stopSecondary();
-    await this.primary.stop();
+    await this.primaryProcess.stop();
     await this.stripe.stop();
     await this.database.stop();
     rmSync(this.dataDir, { recursive: true, force: true });
@@ -168,10 +197,19 @@ export class World {
 
   /** Posts the event signed, exactly as Stripe would; `baseUrl` defaults to the primary instance. */
   deliver(event: object, baseUrl = this.primary.url): Promise<Reply> {
+    return this.deliverSigned(this.sign(event), baseUrl);
+  }
+
+  /** The event's body and signature, made ahead when the sending is what is measured. */
+  sign(event: object): SignedDelivery {
     const { body, headers } = this.stripe.signedWebhook(event, WEBHOOK_SECRET);
+    return { body, signature: headers['stripe-signature'] };
+  }
+
+  deliverSigned({ body, signature }: SignedDelivery, baseUrl = this.primary.url): Promise<Reply> {
     return call('POST', `${baseUrl}${WEBHOOK_PATH}`, {
       raw: body,
-      headers: { 'stripe-signature': headers['stripe-signature'], 'content-type': 'application/json' },
+      headers: { 'stripe-signature': signature, 'content-type': 'application/json' },
     });
   }
 

@@ -11,6 +11,7 @@ import { DomainError } from './common/errors/domain-error';
 import { ProblemDetailsFilter, sendProblem } from './common/errors/problem-details.filter';
 import { clientErrorResponse } from './common/errors/problem';
 import { jsonBodyProblem } from './common/http/json-body';
+import { settleUndo } from './common/http/undo-unless-succeeded';
 import { DOCS_PATH, securityHeaders, withDocsHeaders } from './common/http/security-headers';
 import { describeProblemCodes, PROBLEM_SCHEMA, PROBLEM_SCHEMA_NAME } from './common/openapi/problem.schema';
 import { flattenValidationErrors } from './common/validation/validation-errors';
@@ -74,6 +75,10 @@ export async function configureHttp(
     reply.header('x-request-id', request.id).headers(headers.api);
     done();
   });
+  fastify.addHook('onSend', (request, reply, payload, done) => {
+    settleUndo(request, reply.statusCode);
+    done(null, payload);
+  });
   fastify.addHook('onResponse', (request, reply, done) => {
     const route = request.routeOptions.url ?? 'unmatched';
     metrics.recordRequest(request.method, route, reply.statusCode, reply.elapsedTime / 1000);
@@ -96,7 +101,11 @@ type CallbackJsonParser = (
   done: (error: Error | null, parsed?: unknown) => void,
 ) => void;
 
-/** JSON bodies everywhere; the Stripe webhook route alone also keeps the raw bytes its signature covers. */
+/**
+ * JSON bodies everywhere but on the Stripe webhook route, which keeps the raw text its signature covers
+ * unparsed: the signature is checked before anything is parsed, and the event is parsed once, after it
+ * (`StripeSignatureVerifier`).
+ */
 function registerJsonParser(app: NestFastifyApplication, bodyLimit: number): void {
   // Fastify types its parsers as callback- or promise-style; the default JSON parser is the callback one.
   const parseJson = app
@@ -104,7 +113,10 @@ function registerJsonParser(app: NestFastifyApplication, bodyLimit: number): voi
     .getInstance()
     .getDefaultJsonParser('error', 'error') as CallbackJsonParser;
   app.useBodyParser('application/json', { bodyLimit }, (request, body, done) => {
-    if (request.url.split('?')[0] === STRIPE_WEBHOOK_PATH) (request as { rawBody?: Buffer }).rawBody = body;
+    if (request.url.split('?')[0] === STRIPE_WEBHOOK_PATH) {
+      (request as { rawBody?: string }).rawBody = body.toString('utf8');
+      return done(null, undefined);
+    }
     parseJson(request as never, body.toString('utf8'), (error: Error | null, parsed?: unknown) => {
       if (error) return done(error);
       const problem = jsonBodyProblem(parsed);

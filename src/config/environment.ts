@@ -107,6 +107,10 @@ export class Environment {
   @IntSetting(0, 5)
   STRIPE_MAX_NETWORK_RETRIES = 2;
 
+  /** Requests per second to Stripe for all instances together (each takes its share); Stripe's test mode allows 25. */
+  @IntSetting(1, 10_000)
+  STRIPE_MAX_RPS = 20;
+
   @IntSetting(10, 3_600_000)
   WEBHOOK_RETRY_BASE_MS = 5_000;
 
@@ -118,6 +122,17 @@ export class Environment {
 
   @IntSetting(0, 86_400_000)
   RECONCILE_INTERVAL_MS = 300_000;
+
+  /**
+   * Processed and ignored webhook events are deleted this many days after they arrived. At least 30:
+   * Stripe lists and resends an event for 30 days, and catch-up must find every one it lists stored.
+   */
+  @IntSetting(30, 36_500)
+  WEBHOOK_RETENTION_DAYS = 90;
+
+  /** How often one instance deletes webhook events past WEBHOOK_RETENTION_DAYS; 0 turns the timer off. */
+  @IntSetting(0, 86_400_000)
+  WEBHOOK_RETENTION_INTERVAL_MS = 3_600_000;
 
   /** How often one instance takes expired credits out of balances; 0 turns the timer off. */
   @IntSetting(0, 86_400_000)

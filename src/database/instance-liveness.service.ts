@@ -3,9 +3,9 @@ import { randomInt } from 'node:crypto';
 
 import { AppConfig } from '../config/app-config';
 import { DedicatedConnection } from './dedicated-connection';
+import { INSTANCE_LOCK_NAMESPACE } from './instance-lock';
 
-/** The advisory-lock namespace of instance ids ('tg'). */
-export const INSTANCE_LOCK_NAMESPACE = 0x7467;
+export { INSTANCE_LOCK_NAMESPACE };
 
 /**
  * Each running instance holds an advisory lock named by its id on a connection of its own. The lock
@@ -55,6 +55,20 @@ export class InstanceLivenessService implements OnApplicationBootstrap, OnModule
     } finally {
       this.held.delete(lockId);
     }
+  }
+
+  /**
+   * How many instances hold their liveness lock on this database (this one included), read on this
+   * instance's own connection; fails while it is down.
+   */
+  async liveInstances(): Promise<number> {
+    const [row] = await this.connection.query<{ live: number }>(
+      `SELECT count(*)::int AS live FROM pg_locks
+        WHERE locktype = 'advisory' AND granted AND classid = $1 AND objsubid = 2
+          AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`,
+      [INSTANCE_LOCK_NAMESPACE],
+    );
+    return Math.max(1, row?.live ?? 1);
   }
 
   onApplicationBootstrap(): Promise<void> {

@@ -1,3 +1,5 @@
+import { Client } from 'pg';
+
 import { bearer, signUp, TestAccount } from '../support/accounts';
 import { AdminCredentials } from '../support/admin';
 import {
@@ -161,6 +163,30 @@ describe('reconciliation with Stripe, and refunds', () => {
     }
   });
 
+  it('holds no database transaction while Stripe answers a pass slowly', async () => {
+    await subscribe({ server, stripe }, await signUp(server.url, 'slow-stripe'), monthly);
+    const periodic = await startTestServer(
+      billingEnvironment(stripe, admin, { DATABASE_URL: database.url, RECONCILE_INTERVAL_MS: '400' }),
+    );
+    try {
+      for (const path of ['/v1/events', '/v1/subscriptions/:id']) {
+        stripe.clearRequests();
+        stripe.hangNext({ method: 'GET', path, delayMs: 1_500 });
+        await eventually(() =>
+          Promise.resolve(
+            expect(stripe.requests({ method: 'GET', path }).filter((request) => request.fault)).toHaveLength(
+              1,
+            ),
+          ),
+        );
+        // While the pass waits on Stripe: no connection of the pool sits in a transaction.
+        expect(await transactionsHeldDuring(database.url, 1_000)).toEqual([]);
+      }
+    } finally {
+      await periodic.stop();
+    }
+  });
+
   it('catches up events created in the same second as the newest stored one', async () => {
     const delivered = await signUp(server.url, 'same-second-delivered');
     const missed = await signUp(server.url, 'same-second-missed');
@@ -312,8 +338,60 @@ describe('catch-up keeps a watermark: every missed event since the last complete
       await client.customers.create({ email: `catch-up-page-${index}@example.com` });
     }
     expect(stripe.events({ type: 'customer.created' }).length).toBeGreaterThanOrEqual(customers);
+    stripe.clearRequests();
 
     expect((await catchUp()).imported).toBe(customers);
+
+    // Page by page: the first page's events were stored before the second page was asked for.
+    const [firstPage, secondPage] = stripe.requests({ method: 'GET', path: '/v1/events' });
+    expect(secondPage?.query).toMatchObject({ starting_after: expect.any(String) });
+    const firstPageIds = (
+      must(firstPage, 'a first page').responseBody as { data: { id: string }[] }
+    ).data.map((event) => event.id);
+    expect(firstPageIds).toHaveLength(100);
+    const stored = await inDatabase<{ received_at: Date }>(
+      world.database.url,
+      'SELECT received_at FROM webhook_events WHERE id = ANY($1::text[])',
+      [firstPageIds],
+    );
+    expect(stored).toHaveLength(100);
+    const secondAskedAt = must(secondPage, 'a second page').receivedAt.getTime();
+    expect(stored.filter((row) => row.received_at.getTime() > secondAskedAt)).toEqual([]);
+
     expect((await catchUp()).imported).toBe(0);
   });
 });
+
+async function inDatabase<Row extends object>(
+  url: string,
+  sql: string,
+  values: unknown[] = [],
+): Promise<Row[]> {
+  const client = new Client({ connectionString: url });
+  await client.connect();
+  try {
+    return (await client.query<Row>(sql, values)).rows;
+  } finally {
+    await client.end();
+  }
+}
+
+/** Connections of the database that sat in an open transaction for over 300 ms, sampled every 50 ms. */
+async function transactionsHeldDuring(url: string, milliseconds: number): Promise<string[]> {
+  const client = new Client({ connectionString: url });
+  await client.connect();
+  const held = new Set<string>();
+  try {
+    for (const until = Date.now() + milliseconds; Date.now() < until; await sleep(50)) {
+      const { rows } = await client.query<{ pid: number; query: string }>(
+        `SELECT pid, query FROM pg_stat_activity
+         WHERE datname = current_database() AND pid <> pg_backend_pid()
+           AND state LIKE 'idle in transaction%' AND now() - xact_start > interval '300 milliseconds'`,
+      );
+      for (const row of rows) held.add(`${row.pid}: ${row.query}`);
+    }
+  } finally {
+    await client.end();
+  }
+  return [...held];
+}

@@ -101,19 +101,27 @@ describe('failed processing and replays', () => {
   });
 
   it('keeps serving requests that need the database while Stripe answers subscription fetches slowly', async () => {
-    const user = await signUp(server.url, 'slow-stripe');
-    const { subscriptionId } = await subscribe({ server, stripe }, user, priceOf(subscriptionPlan, 'month'));
-    const updated = stripe.scenarios.cancelAtPeriodEnd(subscriptionId).event('customer.subscription.updated');
-    // More deliveries than the database pool has connections, each waiting 1.5 s for Stripe's answer
-    // (the client gives up after 2 s here).
+    // More subscriptions than the database pool has connections (one fetch in flight per subscription:
+    // events of one are coalesced), each fetch waiting 1.5 s for Stripe's answer (the client gives up
+    // after 2 s here).
     const deliveries = 15;
+    const subscribers = await Promise.all(
+      Array.from({ length: deliveries }, async (_, index) => {
+        const user = await signUp(server.url, `slow-stripe-${index}`);
+        const { subscriptionId } = await subscribe(
+          { server, stripe },
+          user,
+          priceOf(subscriptionPlan, 'month'),
+        );
+        return { user, subscriptionId };
+      }),
+    );
+    const updates = subscribers.map(({ subscriptionId }) =>
+      stripe.scenarios.cancelAtPeriodEnd(subscriptionId).event('customer.subscription.updated'),
+    );
     stripe.hangNext({ method: 'GET', path: '/v1/subscriptions/:id', delayMs: 1_500, times: deliveries });
     const delivered = Promise.all(
-      Array.from({ length: deliveries }, (_, index) =>
-        deliver(server, stripe, { ...updated, id: `${updated.id}_${index}` }).then(
-          (response) => response.status,
-        ),
-      ),
+      updates.map((updated) => deliver(server, stripe, updated).then((response) => response.status)),
     );
     await sleep(300);
 
@@ -126,7 +134,9 @@ describe('failed processing and replays', () => {
     expect(await delivered).toEqual(Array(deliveries).fill(200));
     expect(servedInMs).toBeLessThan(1_000);
     expect(stripe.pendingFaults()).toBe(0);
-    expect(await subscriptionOf(server, user)).toMatchObject({ status: 'active', cancelAtPeriodEnd: true });
+    for (const { user } of subscribers) {
+      expect(await subscriptionOf(server, user)).toMatchObject({ status: 'active', cancelAtPeriodEnd: true });
+    }
   });
 
   it('acknowledges an event whose processing outlasts WEBHOOK_INLINE_BUDGET_MS, and finishes it after the answer', async () => {

@@ -1,3 +1,5 @@
+import Stripe from 'stripe';
+
 import { signUp, TestAccount } from '../support/accounts';
 import {
   createPlan,
@@ -127,6 +129,24 @@ describe('webhook signatures: only what Stripe signed, recently, is taken', () =
       const { headers } = stripe.signedWebhook(event, WEBHOOK_SECRET);
       expect((await post(notAnObject, headers)).status).toBe(400);
     }
+    expect(await storedEvents(server, asAdmin, event.id)).toEqual([]);
+  });
+
+  it('refuses a signed body that is not JSON, or holds a string that is not Unicode, with 400 malformed_json', async () => {
+    const { event } = await undeliveredPurchase();
+    const sign = (payload: string) =>
+      Stripe.webhooks.generateTestHeaderString({ payload, secret: WEBHOOK_SECRET });
+    const truncated = stripe.signedWebhook(event, WEBHOOK_SECRET).body.slice(0, -2);
+    // JSON.stringify writes a lone surrogate as the escape \ud800, which JSON.parse reads back as one.
+    const loneSurrogate = JSON.stringify({ ...event, metadata: { note: '\ud800' } });
+    for (const body of [truncated, loneSurrogate]) {
+      const response = await post(body, { 'stripe-signature': sign(body) });
+      expect(response.status).toBe(400);
+      expect(response.headers['content-type']).toMatch(/application\/problem\+json/);
+      expect(response.body.code).toBe('malformed_json');
+    }
+    // Unsigned, the same bodies are not even parsed: the signature is what is refused.
+    expect((await post(truncated, { 'stripe-signature': sign('{}') })).body.code).toBe('invalid_signature');
     expect(await storedEvents(server, asAdmin, event.id)).toEqual([]);
   });
 

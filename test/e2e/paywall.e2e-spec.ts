@@ -235,6 +235,72 @@ describe('the PaymentGuard: 402 until paid', () => {
     expect(me.body.credits.balance).toBe(2);
   });
 
+  describe('POST /v1/exports: 401, then 402, then 404, and a 404 spends nothing', () => {
+    const NO_PROJECT = '00000000-0000-4000-8000-000000000000';
+
+    interface AccountCredits {
+      balance: number;
+      expiring: { remaining: number }[];
+      ledger: { delta: number; reason: string }[];
+    }
+
+    async function accountOf(user: TestAccount): Promise<string> {
+      return (await api(server).get('/v1/me').set(bearer(user)).expect(200)).body.account.id as string;
+    }
+
+    async function creditsOf(accountId: string): Promise<AccountCredits> {
+      return (await api(server).get(`/v1/admin/accounts/${accountId}`).set(asAdmin).expect(200)).body
+        .credits as AccountCredits;
+    }
+
+    function exportOf(user: TestAccount, projectId: string) {
+      return api(server).post('/v1/exports').set(bearer(user)).send({ projectId });
+    }
+
+    it('answers 401 without a caller and 402 without credits, whether the project exists or not', async () => {
+      await api(server).post('/v1/exports').send({ projectId: NO_PROJECT }).expect(401);
+      const user = await signUp(server.url);
+      const refused = await exportOf(user, NO_PROJECT).expect(402);
+      expect(refused.body).toMatchObject({
+        code: 'insufficient_credits',
+        credits: { required: 1, balance: 0 },
+      });
+    });
+
+    // Credits that never expire take the one-statement path; expiring ones the locked transaction.
+    for (const expiring of [false, true]) {
+      it(`answers 404 for another account's project without spending (${expiring ? 'expiring' : 'lasting'} credits)`, async () => {
+        const [user, other] = await Promise.all([signUp(server.url), signUp(server.url)]);
+        const accountId = await accountOf(user);
+        const expiresAt = expiring ? new Date(Date.now() + 86_400_000).toISOString() : undefined;
+        await api(server)
+          .post(`/v1/admin/accounts/${accountId}/credits`)
+          .set(asAdmin)
+          .send({ amount: 3, reason: 'test', expiresAt })
+          .expect(201);
+        const foreign = await api(server).post('/v1/projects').set(bearer(other)).send({ name: 'theirs' });
+        const own = await api(server).post('/v1/projects').set(bearer(user)).send({ name: 'mine' });
+
+        const missing = await exportOf(user, foreign.body.id as string).expect(404);
+        expect(missing.body.code).toBe('not_found');
+        await exportOf(user, NO_PROJECT).expect(404);
+        const untouched = await creditsOf(accountId);
+        expect(untouched.balance).toBe(3);
+        expect(untouched.ledger.map((entry) => entry.reason)).toEqual(['admin_grant']);
+        expect(untouched.expiring.map((lot) => lot.remaining)).toEqual(expiring ? [3] : []);
+
+        const created = await exportOf(user, own.body.id as string).expect(201);
+        expect(created.body).toMatchObject({ projectId: own.body.id, creditsRemaining: 2 });
+        const spent = await creditsOf(accountId);
+        expect(spent.balance).toBe(2);
+        expect(spent.ledger.filter((entry) => entry.reason.startsWith('spend'))).toEqual([
+          expect.objectContaining({ delta: -1, reason: 'spend:/v1/exports' }),
+        ]);
+        expect(spent.expiring.map((lot) => lot.remaining)).toEqual(expiring ? [2] : []);
+      });
+    }
+  });
+
   it('opens reports within 1 s of the subscription webhook, on both instances, and closes them on cancel', async () => {
     const user = await signUp(server.url);
     expect(await statusOf(server, user)).toBe(402);

@@ -297,7 +297,8 @@ describe('seats: a per-seat subscription follows the member count, and plans cap
     const subscriptionId = await subscribeTeam(owner, accountId);
     expect(stripeQuantity(subscriptionId)).toBe(2);
 
-    stripe.failNext({ status: 429, ...SUBSCRIPTION_UPDATE });
+    // A 429 is sent again twice for a request (README, Stripe's rate limits): refused three times.
+    stripe.failNext({ status: 429, times: 3, ...SUBSCRIPTION_UPDATE });
     const late = await join(owner, accountId); // answered 200
     expect(stripe.pendingFaults()).toBe(0); // the seat update was the request refused
     expect((await membersOf(late, accountId)).data).toHaveLength(3);

@@ -160,8 +160,10 @@ export function defaultErrorBodyForStatus(statusCode: number): StripeErrorBody {
     };
   }
   if (statusCode === 429) {
+    // The API reference's error types are api_error, card_error, idempotency_error and
+    // invalid_request_error; a rate limit is the last with the code rate_limit (stripe-node goes by the 429).
     return {
-      type: 'rate_limit_error',
+      type: 'invalid_request_error',
       code: 'rate_limit',
       doc_url: docUrl('rate_limit'),
       message:

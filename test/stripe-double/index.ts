@@ -4,6 +4,7 @@ export type { RecordedRequest, RequestFilter } from './request-log';
 export { ScenarioError } from './scenario-error';
 export type { PaymentOverride, ScenarioEvents, ScenarioResult, Scenarios } from './scenarios';
 export type { StoreSnapshot } from './store';
+export type { RateLimitReason, StripeBehaviour, TrafficSummary } from './stripe-load';
 export { signedWebhook, type SignedWebhook, type SigningOptions } from './signing';
 export {
   StripeDouble,

@@ -1,5 +1,6 @@
 import { matchesRequest, type RequestMatcher } from './path-pattern';
 import type { Params } from './params';
+import type { RateLimitReason } from './stripe-load';
 
 /** The request headers tests usually want to assert on. */
 export interface RecordedHeaders {
@@ -35,6 +36,10 @@ export interface RecordedRequest {
   /** The status answered; undefined while a hang fault holds the answer or when it was dropped. */
   status?: number;
   responseBody?: unknown;
+  /** When the answer left (after the latency of `behaveLikeStripe`, if any); undefined if none did. */
+  answeredAt?: Date;
+  /** Answered 429 by the rate limits of `behaveLikeStripe`: the limit it exceeded. */
+  rateLimited?: RateLimitReason;
   /** Which fault switch, if any, intercepted the request. */
   fault?: 'fail' | 'hang' | 'drop';
   /** The answer was replayed from an earlier request with the same Idempotency-Key. */

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
+  defaultErrorBodyForStatus,
   idempotencyKeyReused,
   invalidApiKey,
   invalidValue,
@@ -22,6 +23,7 @@ import {
 } from './request-log';
 import { findRoute, type HttpMethod, pathParamReader, type Route } from './router';
 import type { Store } from './store';
+import type { RateLimitReason, StripeLoad } from './stripe-load';
 
 const MAX_IDEMPOTENCY_KEY_LENGTH = 255;
 
@@ -40,6 +42,8 @@ export interface PipelineParts {
   faults: FaultSwitchboard;
   heldResponses: HeldResponses;
   idempotency: IdempotencyCache;
+  /** Latency and rate limits (`behaveLikeStripe`); off by default. */
+  load: StripeLoad;
   /** When set, the only secret key accepted; otherwise any test-mode key is. */
   apiKey?: string;
 }
@@ -80,6 +84,18 @@ function errorAnswer(status: number, error: StripeErrorBody, requestId: string):
     },
     headers: {},
     replayed: false,
+  };
+}
+
+/**
+ * Stripe's answer past a rate limit: 429 with the limit named in `Stripe-Rate-Limited-Reason`, no
+ * `Retry-After` and no `Stripe-Should-Retry` (Stripe asks clients to retry only lock timeouts, so
+ * stripe-node, which retries a 429 only on `Stripe-Should-Retry: true`, hands it to the caller).
+ */
+function rateLimitedAnswer(reason: RateLimitReason, requestId: string): Answer {
+  return {
+    ...errorAnswer(429, defaultErrorBodyForStatus(429), requestId),
+    headers: { 'stripe-rate-limited-reason': reason },
   };
 }
 
@@ -133,7 +149,7 @@ export class RequestPipeline {
     if (fault) entry.fault = fault.kind;
     if (fault?.kind === 'fail') {
       const answer = errorAnswer(fault.status, fault.error, parsed.requestId);
-      this.send(response, entry, parsed, { ...answer, headers: fault.headers });
+      this.reply(response, entry, parsed, { ...answer, headers: fault.headers });
       return;
     }
     if (fault?.kind === 'drop' && !fault.afterProcessing) {
@@ -147,6 +163,16 @@ export class RequestPipeline {
       return;
     }
 
+    if (fault?.kind !== 'drop' && fault?.kind !== 'hang') {
+      const limited = this.parts.load.admit(this.endpointOf(parsed));
+      if (limited) {
+        entry.rateLimited = limited;
+        this.reply(response, entry, parsed, rateLimitedAnswer(limited, parsed.requestId));
+        return;
+      }
+    }
+
+    // The request takes effect on arrival; with latency on, only its answer is late.
     const answer = this.answer(parsed);
     if (fault?.kind === 'drop') {
       request.socket.destroy();
@@ -155,8 +181,29 @@ export class RequestPipeline {
         this.send(response, entry, parsed, answer),
       );
     } else {
-      this.send(response, entry, parsed, answer);
+      this.reply(response, entry, parsed, answer);
     }
+  }
+
+  /** Sends the answer, after the latency `behaveLikeStripe` asks for. */
+  private reply(
+    response: ServerResponse,
+    entry: RecordedRequest,
+    request: ParsedRequest,
+    answer: Answer,
+  ): void {
+    const latency = this.parts.load.latency();
+    if (latency <= 0) {
+      this.send(response, entry, request, answer);
+      return;
+    }
+    this.parts.heldResponses.hold(response, latency, () => this.send(response, entry, request, answer));
+  }
+
+  /** The endpoint a rate limit counts the request against: its method and route (`/v1/x/:id`). */
+  private endpointOf(request: ParsedRequest): string {
+    const route = findRoute(this.parts.routes, request.method, request.path)?.route;
+    return `${request.method} ${route?.path ?? request.path}`;
   }
 
   private parse(request: IncomingMessage, rawBody: string): ParsedRequest {
@@ -283,6 +330,7 @@ export class RequestPipeline {
   ): void {
     if (response.destroyed || response.writableEnded) return;
     entry.status = answer.status;
+    entry.answeredAt = new Date();
     entry.responseBody = answer.body;
     entry.idempotentReplay = answer.replayed;
     const headers: Record<string, string> = {

@@ -318,6 +318,84 @@ describe('StripeDouble, driven by the real stripe client', () => {
     });
   });
 
+  describe('behaving like Stripe under load', () => {
+    it('answers every request after a latency in the range, and takes effect on arrival', async () => {
+      double.behaveLikeStripe({ latencyMs: [80, 120] });
+      const started = Date.now();
+      await stripe.customers.create({ email: 'slow@example.com' });
+      expect(Date.now() - started).toBeGreaterThanOrEqual(75);
+      const create = must(double.lastRequest({ method: 'POST', path: '/v1/customers' }), 'the create');
+      const answeredAfter = must(create.answeredAt, 'answeredAt').getTime() - create.receivedAt.getTime();
+      expect(answeredAfter).toBeGreaterThanOrEqual(79);
+      expect(answeredAfter).toBeLessThan(200);
+    });
+
+    it('answers requests beyond maxRps in one second 429 as Stripe does, which stripe-node does not retry', async () => {
+      double.behaveLikeStripe({ maxRps: 5 });
+      const retrying = new Stripe('sk_test_self_test', { ...double.clientOptions(), maxNetworkRetries: 2 });
+      const outcomes = await Promise.all(
+        Array.from({ length: 8 }, () => retrying.customers.list().catch((error: unknown) => error)),
+      );
+
+      const refused = outcomes.filter((outcome) => outcome instanceof Stripe.errors.StripeRateLimitError);
+      expect(refused).toHaveLength(3);
+      const error = refused[0] as InstanceType<typeof Stripe.errors.StripeRateLimitError>;
+      expect(error.statusCode).toBe(429);
+      expect(error.code).toBe('rate_limit');
+      expect(error.type).toBe('StripeRateLimitError');
+      expect(error.headers?.['stripe-rate-limited-reason']).toBe('global-rate');
+      expect(error.headers?.['stripe-should-retry']).toBeUndefined();
+      expect(double.traffic()).toMatchObject({
+        requests: 8,
+        rateLimited: 3,
+        peakPerSecond: 8,
+        peakAcceptedPerSecond: 5,
+        perSecond: [8],
+      });
+      expect(double.requests().filter((request) => request.rateLimited === 'global-rate')).toHaveLength(3);
+    });
+
+    it('refuses nothing once the second has passed, and a refused write changes nothing', async () => {
+      double.behaveLikeStripe({ maxRps: 1 });
+      await stripe.customers.create({ email: 'first@example.com' });
+      const refused = await stripe.customers.create({ email: 'second@example.com' }).catch((e) => e);
+      expect(refused).toBeInstanceOf(Stripe.errors.StripeRateLimitError);
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      const { data } = await stripe.customers.list();
+      expect(data.map((customer) => customer.email)).toEqual(['first@example.com']);
+    });
+
+    it('limits each endpoint (a method and route) on its own with maxRpsPerEndpoint', async () => {
+      const customer = await stripe.customers.create({ email: 'x@example.com' });
+      double.behaveLikeStripe({ maxRpsPerEndpoint: 2 });
+      const retrieves = await Promise.all(
+        [1, 2, 3].map(() => stripe.customers.retrieve(customer.id).catch((error: unknown) => error)),
+      );
+      expect(
+        retrieves.filter((outcome) => outcome instanceof Stripe.errors.StripeRateLimitError),
+      ).toHaveLength(1);
+      await expect(stripe.customers.list()).resolves.toBeDefined();
+      expect(double.lastRequest({ path: '/v1/customers/:id', method: 'GET' })?.status).toBe(429);
+      expect(double.requests({ path: '/v1/customers/:id' }).find((r) => r.rateLimited)?.rateLimited).toBe(
+        'endpoint-rate',
+      );
+    });
+
+    it('answers at once again after behaveInstantly() or reset()', async () => {
+      double.behaveLikeStripe({ latencyMs: 400, maxRps: 1 });
+      double.behaveInstantly();
+      const started = Date.now();
+      await Promise.all([stripe.customers.list(), stripe.customers.list()]);
+      expect(Date.now() - started).toBeLessThan(300);
+
+      double.behaveLikeStripe({ maxRps: 1 });
+      double.reset();
+      await expect(Promise.all([stripe.customers.list(), stripe.customers.list()])).resolves.toHaveLength(2);
+      expect(() => double.behaveLikeStripe({ maxRps: 0 })).toThrow(/positive integer/);
+      expect(() => double.behaveLikeStripe({ latencyMs: [300, 80] })).toThrow(/range/);
+    });
+  });
+
   describe('checkout', () => {
     it('round-trips a subscription session and expands subscription and line items', async () => {
       const { session, monthly } = await subscribe();

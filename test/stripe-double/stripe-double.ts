@@ -11,6 +11,7 @@ import { Scenarios } from './scenarios';
 import { LoopbackServer } from './server';
 import { signedWebhook, type SignedWebhook, type SigningOptions } from './signing';
 import { Store, type StoreSnapshot } from './store';
+import { StripeLoad, summarizeTraffic, type StripeBehaviour, type TrafficSummary } from './stripe-load';
 import { StripeClock } from './time';
 import type { EventObject, MeterEventObject, MeterEventRecord, StripeObject } from './types';
 
@@ -85,6 +86,7 @@ export class StripeDouble {
       faults: new FaultSwitchboard(),
       heldResponses: new HeldResponses(),
       idempotency: new IdempotencyCache(),
+      load: new StripeLoad(),
       apiKey: options.apiKey,
     };
     const server = await LoopbackServer.listen(new RequestPipeline(parts).handle);
@@ -127,6 +129,14 @@ export class StripeDouble {
 
   clearRequests(): void {
     this.parts.requestLog.clear();
+  }
+
+  /**
+   * Requests per second and 429s among the requests received (optionally filtered), e.g. to check a
+   * client kept within `maxRps`: `traffic().peakPerSecond`, `traffic().rateLimited`.
+   */
+  traffic(filter: RequestFilter = {}): TrafficSummary {
+    return summarizeTraffic(this.requests(filter));
   }
 
   /** Events the double has recorded, oldest first (the API lists them newest first). */
@@ -198,6 +208,23 @@ export class StripeDouble {
     this.parts.faults.arm({ kind: 'drop', afterProcessing: afterProcessing ?? false }, scope);
   }
 
+  /**
+   * Answers like Stripe under load until `behaveInstantly()` or `reset()`: every answer after the
+   * latency, and requests beyond the rate limits answered 429 as Stripe does (`Stripe-Rate-Limited-Reason`,
+   * no `Stripe-Should-Retry`). Without arguments: Stripe's test mode as measured from outside,
+   * 80–300 ms, 25 requests per second in all and 25 per endpoint.
+   */
+  behaveLikeStripe(
+    behaviour: StripeBehaviour = { latencyMs: [80, 300], maxRps: 25, maxRpsPerEndpoint: 25 },
+  ): void {
+    this.parts.load.set(behaviour);
+  }
+
+  /** Answers at once and without rate limits again (the default). */
+  behaveInstantly(): void {
+    this.parts.load.set(undefined);
+  }
+
   /** Disarms every fault switch and lets go of answers held by hangs. */
   clearFaults(): void {
     this.parts.faults.clear();
@@ -223,8 +250,12 @@ export class StripeDouble {
     return signedWebhook(event, secret, options);
   }
 
-  /** Forgets all objects, events, requests, idempotency keys and faults, and puts the clock back. */
+  /**
+   * Forgets all objects, events, requests, idempotency keys and faults, puts the clock back and answers
+   * instantly again.
+   */
   reset(): void {
+    this.behaveInstantly();
     this.store.clear();
     this.clock.reset();
     this.parts.requestLog.clear();

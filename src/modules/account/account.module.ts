@@ -15,6 +15,7 @@ import { UsersModule } from '../users/users.module';
 import { AccountDeletionService } from './account-deletion.service';
 import { AccountService } from './account.service';
 import { MeController } from './me.controller';
+import { ProfileRepository } from './profile.repository';
 
 /** `/v1/me`: what the calling user reads and changes about their own account, down to deleting it. */
 @Module({
@@ -33,7 +34,7 @@ import { MeController } from './me.controller';
     QuotasModule,
   ],
   controllers: [MeController],
-  providers: [AccountService, AccountDeletionService],
+  providers: [AccountService, AccountDeletionService, ProfileRepository],
   exports: [AccountDeletionService],
 })
 export class AccountModule {}

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 
 import { PrismaService } from '../../database/prisma.service';
 import { AccountRole, ApiKey, Prisma, Role } from '../../generated/prisma/client';
+import { LIVE_KEYS } from './live-keys.sql';
 
 export interface NewApiKey {
   userId: string;
@@ -27,6 +28,12 @@ export interface UsableApiKey {
 /** Runs within the transaction that makes the change, so both commit or neither does. */
 export type InSameTransaction<T> = (changed: T, tx: Prisma.TransactionClient) => Promise<void>;
 
+/** A key as its owner lists it (never its hash). */
+export type ListedApiKey = Pick<
+  ApiKey,
+  'id' | 'name' | 'accountId' | 'prefix' | 'createdAt' | 'lastUsedAt' | 'scopes' | 'expiresAt'
+>;
+
 /** Not revoked and not expired. */
 function liveAt(now: Date) {
   return { revokedAt: null, OR: [{ expiresAt: null }, { expiresAt: { gt: now } }] };
@@ -46,11 +53,9 @@ export class ApiKeysRepository {
     return live >= cap ? null : tx.apiKey.create({ data: key });
   }
 
-  listActive(userId: string): Promise<ApiKey[]> {
-    return this.prisma.apiKey.findMany({
-      where: { userId, ...liveAt(new Date()) },
-      orderBy: { createdAt: 'desc' },
-    });
+  /** The user's live keys, newest first: a prepared statement (GET /v1/api-keys). */
+  listActive(userId: string): Promise<ListedApiKey[]> {
+    return this.prisma.prepared<ListedApiKey>('api-keys-live', LIVE_KEYS, [userId]);
   }
 
   /**

@@ -3,14 +3,14 @@ import { createHash, randomBytes } from 'node:crypto';
 
 import { DomainError } from '../../common/errors/domain-error';
 import type { RequestOrigin } from '../../common/http/request-origin';
-import { ApiKey, Prisma } from '../../generated/prisma/client';
+import { Prisma } from '../../generated/prisma/client';
 import { accountNotFound } from '../accounts/account-errors';
 import { AuditLog } from '../audit/audit-log.service';
 import { API_KEY_SCOPES, ApiKeyScope, AuthenticatedUser } from '../auth/identity';
 import { ChangeFeed } from '../change-feed/change-feed.service';
 import { MailOutbox } from '../mail/mail-outbox.service';
 import { ApiKeyDto, CreateApiKeyDto, CreatedApiKeyDto } from './api-key.dto';
-import { ApiKeysRepository } from './api-keys.repository';
+import { ApiKeysRepository, ListedApiKey } from './api-keys.repository';
 
 const KEY_PREFIX = 'tg_';
 const LAST_USED_RESOLUTION_MS = 60_000;
@@ -156,7 +156,7 @@ function hashApiKey(key: string): string {
   return createHash('sha256').update(key).digest('hex');
 }
 
-function toApiKeyDto(record: ApiKey): ApiKeyDto {
+function toApiKeyDto(record: ListedApiKey): ApiKeyDto {
   return {
     id: record.id,
     name: record.name,

@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { MembershipChanges } from '../accounts/membership-changes';
 import { isLive } from '../entitlements/access-policy';
 import { EntitlementsService } from '../entitlements/entitlements.service';
+import { stripeWork } from '../stripe/stripe-work';
 import { StripeGateway } from '../stripe/stripe.gateway';
 import { SeatsRepository } from './seats.repository';
 import { SubscriptionSyncService } from './subscription-sync.service';
@@ -64,16 +65,18 @@ export class SeatsService implements OnModuleInit {
   }
 
   /** Reconciliation's pass: every account whose per-seat quantity disagrees with its members. */
-  async healAll(cause: string, take = 100): Promise<number> {
-    let healed = 0;
-    for (const accountId of await this.seats.accountsOutOfStep(take)) {
-      try {
-        await this.sync(accountId, cause);
-        healed++;
-      } catch (error) {
-        this.logger.warn({ msg: 'seats not healed', accountId, reason: (error as Error).message });
+  healAll(cause: string, take = 100): Promise<number> {
+    return stripeWork.inBackground(async () => {
+      let healed = 0;
+      for (const accountId of await this.seats.accountsOutOfStep(take)) {
+        try {
+          await this.sync(accountId, cause);
+          healed++;
+        } catch (error) {
+          this.logger.warn({ msg: 'seats not healed', accountId, reason: (error as Error).message });
+        }
       }
-    }
-    return healed;
+      return healed;
+    });
   }
 }

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 
 import { PrismaService } from '../../database/prisma.service';
 import { Prisma, Subscription } from '../../generated/prisma/client';
+import { SyncTicket } from '../stripe/sync-ticket';
 
 export interface SubscriptionSnapshot {
   accountId: string;
@@ -62,12 +63,12 @@ export class SubscriptionsRepository {
   }
 
   /** A ticket for a Stripe fetch about to be sent: later fetches draw higher tickets. */
-  async nextSyncTicket(): Promise<bigint> {
+  async nextSyncTicket(): Promise<SyncTicket> {
     // The sequence behind sync_ticket's default (BIGSERIAL); its values are handed out in call order.
-    const [row] = await this.prisma.$queryRaw<{ ticket: bigint }[]>`
-      SELECT nextval('subscriptions_sync_ticket_seq') AS ticket`;
+    const [row] = await this.prisma.$queryRaw<SyncTicket[]>`
+      SELECT nextval('subscriptions_sync_ticket_seq') AS ticket, clock_timestamp() AS "startedAt"`;
     if (!row) throw new Error('nextval(subscriptions_sync_ticket_seq) returned no row');
-    return row.ticket;
+    return row;
   }
 
   /**

@@ -13,6 +13,7 @@ import {
   LotTake,
   UNEXPIRING,
 } from './credit-lots';
+import { unexpiringSpend } from './unexpiring-spend.sql';
 
 /** credit_balances.balance is a PostgreSQL integer. */
 export const MAX_BALANCE = 2_147_483_647;
@@ -95,6 +96,13 @@ const PURCHASE = `
     FROM entry WHERE $7::int IS NOT NULL
   )
   SELECT entry.id FROM entry CROSS JOIN LATERAL ${ChangeFeed.notifyExpression('$6::text')}`;
+
+/** A spend alone; the balance it started from (its snapshot) when it misses. */
+const SPEND_UNEXPIRING = `
+  WITH ${unexpiringSpend({ account: '$1::uuid', credits: '$2::int', reason: '$3::text' })}
+  SELECT (SELECT balance_after FROM entry) AS balance_after, before.balance, before.lot_credits
+  FROM (SELECT 1) AS one
+  LEFT JOIN credit_balances AS before ON before.account_id = $1::uuid`;
 
 /** The ledger and the balance it sums to, always changed together (one statement or one transaction). */
 @Injectable()
@@ -179,20 +187,11 @@ export class CreditsRepository {
    * statement's start (its snapshot), a state the account was in while the request ran.
    */
   async spendUnexpiring(accountId: string, credits: number, reason: string): Promise<CreditSpend | null> {
-    const [row] = await this.prisma.$queryRaw<
-      { balance_after: number | null; balance: number | null; lot_credits: number | null }[]
-    >`
-      WITH spent AS (
-        UPDATE credit_balances SET balance = balance - ${credits}, updated_at = now()
-        WHERE account_id = ${accountId}::uuid AND balance >= ${credits} AND lot_credits = 0
-        RETURNING balance
-      ), entry AS (
-        INSERT INTO credit_entries (id, account_id, delta, balance_after, reason)
-        SELECT gen_random_uuid(), ${accountId}::uuid, ${-credits}, balance, ${reason} FROM spent
-        RETURNING balance_after)
-      SELECT (SELECT balance_after FROM entry) AS balance_after, before.balance, before.lot_credits
-      FROM (SELECT 1) AS one
-      LEFT JOIN credit_balances AS before ON before.account_id = ${accountId}::uuid`;
+    const [row] = await this.prisma.prepared<{
+      balance_after: number | null;
+      balance: number | null;
+      lot_credits: number | null;
+    }>('credit-spend-unexpiring', SPEND_UNEXPIRING, [accountId, credits, reason]);
     if (row?.balance_after !== null && row?.balance_after !== undefined) {
       return { spent: true, balanceAfter: row.balance_after, fromLots: [] };
     }

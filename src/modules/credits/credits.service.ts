@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 
 import { DomainError } from '../../common/errors/domain-error';
 import type { RequestOrigin } from '../../common/http/request-origin';
-import { CreditEntry, CreditLot } from '../../generated/prisma/client';
+import { CreditEntry, CreditLot, Prisma } from '../../generated/prisma/client';
 import { AuditLog } from '../audit/audit-log.service';
 import { ChangeFeed } from '../change-feed/change-feed.service';
 import { CreditSpend, LotTake } from './credit-lots';
@@ -49,6 +49,26 @@ export class CreditsService {
       const { spend, expired } = await this.credits.spendWithLots(accountId, credits, reason, now, tx);
       if (expired > 0) await this.changes.publish({ kind: 'entitlements', accountId }, tx);
       return spend;
+    });
+  }
+
+  /**
+   * Spends credits and runs `work` in the one transaction that holds the balance's lock: a `work` that
+   * throws rolls the spend back with it, so a failed request costs nothing. For the accounts whose
+   * credits expire (the spend locks anyway); the others spend and work in one statement where they can.
+   */
+  spendWith<T>(
+    accountId: string,
+    credits: number,
+    reason: string,
+    work: (tx: Prisma.TransactionClient) => Promise<T>,
+    now = new Date(),
+  ): Promise<{ spent: true; balanceAfter: number; result: T } | { spent: false; balance: number }> {
+    return this.changes.transaction(async (tx) => {
+      const { spend, expired } = await this.credits.spendWithLots(accountId, credits, reason, now, tx);
+      if (expired > 0) await this.changes.publish({ kind: 'entitlements', accountId }, tx);
+      if (!spend.spent) return spend;
+      return { spent: true as const, balanceAfter: spend.balanceAfter, result: await work(tx) };
     });
   }
 

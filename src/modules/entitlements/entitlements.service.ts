@@ -4,17 +4,13 @@ import { Prisma } from '../../generated/prisma/client';
 import { computeEntitlements } from './compute-entitlements';
 import { Entitlements } from './entitlement.types';
 import { EntitlementsRepository, SubscriptionWithPlan } from './entitlements.repository';
-import { GrantsRepository } from './grants.repository';
 
 export { toSubscriptionSummary } from './compute-entitlements';
 
 /** Reads plan features, subscription state, grants and credits, and turns them into entitlements. */
 @Injectable()
 export class EntitlementsService {
-  constructor(
-    private readonly repository: EntitlementsRepository,
-    private readonly grants: GrantsRepository,
-  ) {}
+  constructor(private readonly repository: EntitlementsRepository) {}
 
   /** Records a change to what the user may do (the billing events admins read), inside the change's transaction. */
   recordChange(
@@ -40,16 +36,6 @@ export class EntitlementsService {
   }
 
   async compute(accountId: string, now = new Date()): Promise<Entitlements> {
-    const [accountName, subscription, defaultFeatures, grants, creditBalance] = await Promise.all([
-      this.repository.accountName(accountId),
-      this.repository.currentSubscription(accountId),
-      this.repository.defaultPlanFeatures(),
-      this.grants.active(accountId, now),
-      this.repository.creditBalance(accountId),
-    ]);
-    return computeEntitlements(
-      { accountId, accountName: accountName ?? '', subscription, defaultFeatures, grants, creditBalance },
-      now,
-    );
+    return computeEntitlements(await this.repository.entitlementInputs(accountId, now), now);
   }
 }

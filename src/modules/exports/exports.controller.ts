@@ -1,13 +1,12 @@
-import { Body, Controller, Post, Req } from '@nestjs/common';
+import { Body, Controller, Post } from '@nestjs/common';
 import { ApiCreatedResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 
 import { ApiProblems } from '../../common/openapi/api-problems.decorator';
-import { CurrentUser } from '../auth/auth.decorators';
-import type { AuthenticatedUser } from '../auth/identity';
-import { ConsumesCredits } from '../paywall/paywall.decorators';
-import type { PaywalledRequest } from '../paywall/paywall.requirements';
+import { CurrentSubject } from '../paywall/current-subject.decorator';
+import { SpendsCredits } from '../paywall/paywall.decorators';
+import type { PaywallSubject } from '../paywall/paywall.requirements';
 import { CreateExportDto, ExportDto } from './export.dto';
-import { ExportsService } from './exports.service';
+import { EXPORT_CREDITS, ExportsService } from './exports.service';
 
 @ApiTags('exports')
 @Controller('v1/exports')
@@ -15,16 +14,11 @@ export class ExportsController {
   constructor(private readonly exports: ExportsService) {}
 
   @Post()
-  @ConsumesCredits(1)
+  @SpendsCredits(EXPORT_CREDITS)
   @ApiOperation({ summary: 'Export a project (1 credit)' })
   @ApiCreatedResponse({ type: ExportDto })
   @ApiProblems('validation_failed', 'not_found')
-  async create(
-    @CurrentUser() user: AuthenticatedUser,
-    @Body() body: CreateExportDto,
-    @Req() request: PaywalledRequest,
-  ): Promise<ExportDto> {
-    const created = await this.exports.create(user.account.id, body.projectId);
-    return { ...created, creditsRemaining: request.paywall?.creditsRemaining ?? 0 };
+  create(@CurrentSubject() subject: PaywallSubject, @Body() body: CreateExportDto): Promise<ExportDto> {
+    return this.exports.create(subject, body.projectId);
   }
 }

@@ -1,13 +1,12 @@
 import { Module } from '@nestjs/common';
 
 import { PaywallModule } from '../paywall/paywall.module';
-import { ProjectsModule } from '../projects/projects.module';
 import { ExportsController } from './exports.controller';
 import { ExportsRepository } from './exports.repository';
 import { ExportsService } from './exports.service';
 
 @Module({
-  imports: [PaywallModule, ProjectsModule],
+  imports: [PaywallModule],
   controllers: [ExportsController],
   providers: [ExportsRepository, ExportsService],
   exports: [ExportsService],

@@ -1,12 +1,15 @@
 import { Injectable, Logger } from '@nestjs/common';
 import Stripe from 'stripe';
 
+import { CoalescedFetches } from '../../common/concurrency/coalesced-fetches';
+import { OneAtATime } from '../../common/concurrency/one-at-a-time';
 import { Invoice, Prisma } from '../../generated/prisma/client';
 import { CustomersService } from '../billing/customers.service';
 import { BillingMails } from '../billing-mails/billing-mails.service';
 import { ChangeFeed } from '../change-feed/change-feed.service';
 import { StripeGateway } from '../stripe/stripe.gateway';
 import { InvoiceSnapshot, InvoicesRepository } from './invoices.repository';
+import { fetchAnswersEvent, SyncTicket } from '../stripe/sync-ticket';
 
 /** What an invoice event tells the account's owners and admins, if the invoice still says so. */
 export type InvoiceNotice =
@@ -17,15 +20,25 @@ const SETTLED = new Set(['paid', 'void']);
 
 const SYNC_TRANSACTION = { timeout: 10_000, maxWait: 5_000 };
 
+/** One fetch of an invoice with the ticket taken before it was sent; null when Stripe has no such invoice. */
+interface Fetched {
+  ticket: SyncTicket;
+  remote: Stripe.Invoice | null;
+}
+
 /**
  * Makes our invoice rows equal Stripe's invoices, the way subscriptions are synced: every write comes
  * from a fetch (never a webhook's payload), each fetch takes a ticket from a database sequence before
  * it is sent, and a row only takes a fetch with a later ticket than the one it holds. No database
- * connection is held while Stripe answers.
+ * connection is held while Stripe answers. Fetches of one invoice are coalesced like a subscription's
+ * (at most one in flight and one follow-up per instance); each caller stores and mails with the shared
+ * fetch and its ticket, one at a time per invoice in process (as the row lock would have them).
  */
 @Injectable()
 export class InvoiceSyncService {
   private readonly logger = new Logger(InvoiceSyncService.name);
+  private readonly fetches = new CoalescedFetches<string, Fetched>();
+  private readonly stores = new OneAtATime<string>();
 
   constructor(
     private readonly stripe: StripeGateway,
@@ -40,7 +53,39 @@ export class InvoiceSyncService {
    * same transaction when the invoice as stored still warrants it. Null when the invoice is not an
    * account's (or Stripe no longer has it: a deleted draft, forgotten here too).
    */
-  async syncById(invoiceId: string, notice?: InvoiceNotice): Promise<Invoice | null> {
+  async syncById(invoiceId: string, notice?: InvoiceNotice, receivedAt?: Date): Promise<Invoice | null> {
+    if (receivedAt) {
+      const stored = await this.invoices.find(invoiceId);
+      if (stored && fetchAnswersEvent(stored.fetchStartedAt, receivedAt)) {
+        return notice ? this.notifyStored(invoiceId, notice) : stored;
+      }
+    }
+    const { ticket, remote } = await this.fetches.fetch(
+      invoiceId,
+      () => this.fetch(invoiceId),
+      receivedAt && ((flight) => fetchAnswersEvent(flight.ticket.startedAt, receivedAt)),
+    );
+    if (!remote) {
+      await this.invoices.deleteHeldBefore(invoiceId, ticket.ticket);
+      return null;
+    }
+    return this.store(remote, ticket, notice);
+  }
+
+  /** The notice of an event that a stored fetch answers already, from the invoice as stored. */
+  private notifyStored(invoiceId: string, notice: InvoiceNotice): Promise<Invoice | null> {
+    return this.stores.run(invoiceId, () =>
+      this.changes.transaction(async (tx) => {
+        await this.invoices.lock(invoiceId, tx);
+        const invoice = await this.invoices.find(invoiceId, tx);
+        if (invoice) await this.notify(invoice, notice, tx);
+        return invoice;
+      }, SYNC_TRANSACTION),
+    );
+  }
+
+  /** Takes a ticket, then fetches: the order the ticket rule needs. */
+  private async fetch(invoiceId: string): Promise<Fetched> {
     const ticket = await this.invoices.nextSyncTicket();
     const remote = await this.stripe.call('invoices.retrieve', (stripe) =>
       stripe.invoices.retrieve(invoiceId).catch((error: unknown) => {
@@ -50,11 +95,7 @@ export class InvoiceSyncService {
         throw error;
       }),
     );
-    if (!remote) {
-      await this.invoices.deleteHeldBefore(invoiceId, ticket);
-      return null;
-    }
-    return this.store(remote, ticket, notice);
+    return { ticket, remote };
   }
 
   /** Lists every invoice of the customer from Stripe and stores them (reconciliation); no mail. */
@@ -74,41 +115,37 @@ export class InvoiceSyncService {
 
   private async store(
     remote: Stripe.Invoice,
-    ticket: bigint,
+    ticket: SyncTicket,
     notice?: InvoiceNotice,
   ): Promise<Invoice | null> {
     const snapshot = await this.snapshot(remote);
     if (!snapshot) return null;
-    return this.changes.transaction(async (tx) => {
-      await this.invoices.lock(snapshot.id, tx);
-      const previous = await this.invoices.find(snapshot.id, tx);
-      const invoice =
-        previous && previous.syncTicket > ticket
-          ? previous
-          : await this.invoices.upsert(snapshot, ticket, tx);
-      if (notice) await this.notify(invoice, remote, notice, tx);
-      return invoice;
-    }, SYNC_TRANSACTION);
+    return this.stores.run(snapshot.id, () =>
+      this.changes.transaction(async (tx) => {
+        await this.invoices.lock(snapshot.id, tx);
+        const previous = await this.invoices.find(snapshot.id, tx);
+        const invoice =
+          previous && previous.syncTicket > ticket.ticket
+            ? previous
+            : await this.invoices.upsert(snapshot, ticket, tx);
+        if (notice) await this.notify(invoice, notice, tx);
+        return invoice;
+      }, SYNC_TRANSACTION),
+    );
   }
 
-  private async notify(
-    invoice: Invoice,
-    remote: Stripe.Invoice,
-    notice: InvoiceNotice,
-    tx: Prisma.TransactionClient,
-  ): Promise<void> {
+  private async notify(invoice: Invoice, notice: InvoiceNotice, tx: Prisma.TransactionClient): Promise<void> {
     const common = { invoiceNumber: invoice.number, currency: invoice.currency };
     if (notice.kind === 'receipt') {
       // Nothing was charged for a zero invoice (a trial's first, one paid by credit): no receipt.
       if (invoice.status !== 'paid' || invoice.amountPaid <= 0n) return;
-      const paidAt = remote.status_transitions?.paid_at;
       await this.mails.receipt(
         invoice.accountId,
         invoice.id,
         {
           ...common,
           amountPaid: Number(invoice.amountPaid),
-          paidAt: (paidAt ? new Date(paidAt * 1000) : new Date()).toISOString(),
+          paidAt: (invoice.paidAt ?? new Date()).toISOString(),
           hostedInvoiceUrl: invoice.hostedInvoiceUrl,
         },
         tx,
@@ -148,6 +185,7 @@ export class InvoiceSyncService {
       hostedInvoiceUrl: remote.hosted_invoice_url ?? null,
       invoicePdf: remote.invoice_pdf ?? null,
       stripeCreatedAt: new Date(remote.created * 1000),
+      paidAt: remote.status_transitions?.paid_at ? new Date(remote.status_transitions.paid_at * 1000) : null,
     };
   }
 }

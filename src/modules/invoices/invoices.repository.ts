@@ -3,6 +3,7 @@ import { Injectable } from '@nestjs/common';
 import { PrismaService } from '../../database/prisma.service';
 import { Invoice, Prisma } from '../../generated/prisma/client';
 import { InvoicePosition } from './invoice-cursor';
+import { SyncTicket } from '../stripe/sync-ticket';
 
 export interface InvoiceSnapshot {
   id: string;
@@ -17,6 +18,7 @@ export interface InvoiceSnapshot {
   hostedInvoiceUrl: string | null;
   invoicePdf: string | null;
   stripeCreatedAt: Date;
+  paidAt: Date | null;
 }
 
 @Injectable()
@@ -27,8 +29,13 @@ export class InvoicesRepository {
     return client.invoice.findUnique({ where: { id } });
   }
 
-  upsert(snapshot: InvoiceSnapshot, syncTicket: bigint, client: Prisma.TransactionClient): Promise<Invoice> {
-    const data = { ...snapshot, syncTicket, syncedAt: new Date() };
+  upsert(snapshot: InvoiceSnapshot, fetch: SyncTicket, client: Prisma.TransactionClient): Promise<Invoice> {
+    const data = {
+      ...snapshot,
+      syncTicket: fetch.ticket,
+      fetchStartedAt: fetch.startedAt,
+      syncedAt: new Date(),
+    };
     return client.invoice.upsert({ where: { id: snapshot.id }, create: data, update: data });
   }
 
@@ -61,12 +68,12 @@ export class InvoicesRepository {
   }
 
   /** A ticket for a Stripe fetch about to be sent: later fetches draw higher tickets. */
-  async nextSyncTicket(): Promise<bigint> {
+  async nextSyncTicket(): Promise<SyncTicket> {
     // The sequence behind sync_ticket's default (BIGSERIAL); its values are handed out in call order.
-    const [row] = await this.prisma.$queryRaw<{ ticket: bigint }[]>`
-      SELECT nextval('invoices_sync_ticket_seq') AS ticket`;
+    const [row] = await this.prisma.$queryRaw<SyncTicket[]>`
+      SELECT nextval('invoices_sync_ticket_seq') AS ticket, clock_timestamp() AS "startedAt"`;
     if (!row) throw new Error('nextval(invoices_sync_ticket_seq) returned no row');
-    return row.ticket;
+    return row;
   }
 
   /** Serialises work on one Stripe invoice across instances for the rest of the transaction. */

@@ -3,6 +3,7 @@ import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@ne
 import { DomainError } from '../../common/errors/domain-error';
 import { AppConfig } from '../../config/app-config';
 import { MetricsService } from '../metrics/metrics.service';
+import { stripeWork } from '../stripe/stripe-work';
 import { StripeGateway } from '../stripe/stripe.gateway';
 import { ClaimedMeterEvent, MeterEventOutboxRepository } from './meter-event-outbox.repository';
 import { outcomeOfFailure, retryDelayMs, SendFailure, SendOutcome } from './meter-event-retry';
@@ -116,7 +117,8 @@ export class MeterEventWorker implements OnApplicationBootstrap, OnModuleDestroy
     while (!this.stopped && this.inFlight.size < MAX_IN_FLIGHT) {
       const event = this.inHand.shift();
       if (!event) return;
-      const sending = this.deliver(event)
+      const sending = stripeWork
+        .inBackground(() => this.deliver(event))
         .catch((error: Error) =>
           this.logger.error({
             msg: 'meter event delivery failed',

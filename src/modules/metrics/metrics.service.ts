@@ -39,6 +39,13 @@ export class MetricsService {
     registers: [this.registry],
   });
 
+  private readonly quotaWrites = new Counter({
+    name: 'quota_writes_total',
+    help: 'Quota writes to PostgreSQL: flushes of counted uses (one a second at most) and lease requests',
+    labelNames: ['kind'] as const,
+    registers: [this.registry],
+  });
+
   private readonly mailsSent = new Counter({
     name: 'mail_sent_total',
     help: 'Mails the SMTP server accepted (or written to DATA_DIR/mail without SMTP_URL), by template',
@@ -135,6 +142,22 @@ export class MetricsService {
 
   recordPaymentRequiredLogWrite(): void {
     this.paymentRequiredLogWrites.inc();
+  }
+
+  /** Reads the paced Stripe client's busiest second (requests sent within one second) at each scrape. */
+  watchStripeBusiestSecond(read: () => number): void {
+    new Gauge({
+      name: 'stripe_requests_busiest_second',
+      help: 'Most Stripe requests this instance sent within any one second since it started (its own clock)',
+      registers: [this.registry],
+      collect() {
+        this.set(read());
+      },
+    });
+  }
+
+  recordQuotaWrite(kind: 'flush' | 'lease'): void {
+    this.quotaWrites.inc({ kind });
   }
 
   recordDatabaseAcquire(): void {

@@ -20,7 +20,11 @@ export class CreditSpendingInterceptor implements NestInterceptor {
   private readonly credits = new RouteMetadata<number>((reflector, targets) =>
     reflector
       .getAllAndMerge<PaywallRequirement[]>(PAYWALL_REQUIREMENTS, targets)
-      .reduce((sum, requirement) => sum + (requirement.kind === 'credits' ? requirement.credits : 0), 0),
+      .reduce(
+        (sum, requirement) =>
+          sum + (requirement.kind === 'credits' && !requirement.inHandler ? requirement.credits : 0),
+        0,
+      ),
   );
 
   constructor(

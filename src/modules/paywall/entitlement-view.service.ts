@@ -20,13 +20,25 @@ export class EntitlementViewService {
 
   async forAccount(accountId: string): Promise<{ entitlements: Entitlements; view: EntitlementView[] }> {
     const entitlements = await this.entitlements.compute(accountId);
+    return { entitlements, view: await this.of(accountId, entitlements) };
+  }
+
+  /**
+   * The view of entitlements the caller has, by feature name; `counted` holds uses the caller has
+   * read already (only the features missing from it are counted here).
+   */
+  async of(
+    accountId: string,
+    entitlements: Entitlements,
+    counted: ReadonlyMap<string, number> = new Map(),
+  ): Promise<EntitlementView[]> {
     const view = await Promise.all(
       [...entitlements.features].map(async ([feature, entitlement]) => ({
         feature,
         limit: entitlement.limit,
-        used: await this.usage.used(feature, accountId),
+        used: counted.get(feature) ?? (await this.usage.used(feature, accountId)),
       })),
     );
-    return { entitlements, view: view.sort((a, b) => a.feature.localeCompare(b.feature)) };
+    return view.sort((a, b) => a.feature.localeCompare(b.feature));
   }
 }

@@ -13,8 +13,9 @@ type GuardedRequest = FastifyRequest & PaywalledRequest & { user?: Authenticated
 /**
  * Global, after authentication (401 first) and roles (403): answers 402 per the access policy for the
  * routes with `@RequiresFeature` or `@WithinLimit`. Features are decided from the in-process cache;
- * limits count current use. Credits are spent by `CreditSpendingInterceptor` and quotas taken by
- * `QuotaInterceptor`, around the handler (so a failed handler gives them back).
+ * limits count current use. Credits are spent by `CreditSpendingInterceptor`, around the handler (so
+ * a failed handler gives them back), and quotas taken by `QuotaGuard` (given back when the response is
+ * an error).
  */
 @Injectable()
 export class PaymentGuard implements CanActivate {

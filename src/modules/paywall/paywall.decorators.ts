@@ -45,3 +45,11 @@ export const ConsumesCredits = (credits: number) =>
     paywall({ kind: 'credits', credits }, ['insufficient_credits']),
     UseInterceptors(CreditSpendingInterceptor),
   );
+
+/**
+ * A route that spends credits in the statement (or transaction) that does its work, through
+ * `PaywallService.spendCreditsWith` or a statement built on `unexpiringSpend`: no interceptor, so a
+ * request refused later (404) spends nothing at all. Declares 402 `insufficient_credits`.
+ */
+export const SpendsCredits = (credits: number) =>
+  paywall({ kind: 'credits', credits, inHandler: true }, ['insufficient_credits']);

@@ -1,7 +1,8 @@
 export type PaywallRequirement =
   | { kind: 'feature'; feature: string }
   | { kind: 'limit'; feature: string }
-  | { kind: 'credits'; credits: number }
+  /** `inHandler`: the handler spends them itself (`@SpendsCredits`), the interceptor does not. */
+  | { kind: 'credits'; credits: number; inHandler?: boolean }
   | { kind: 'quota'; feature: string; units: number };
 
 export const PAYWALL_REQUIREMENTS = 'paywall:requirements';

@@ -6,6 +6,7 @@ import { Prisma, QuotaPeriod } from '../../generated/prisma/client';
 import { AuthenticatedUser } from '../auth/identity';
 import type { CreditSpend } from '../credits/credit-lots';
 import { CreditsService } from '../credits/credits.service';
+import type { Entitlements } from '../entitlements/entitlement.types';
 import { decideFeature } from './access-decision';
 import { EntitlementsCache } from './entitlements-cache.service';
 import { PaymentRequiredFactory } from './payment-required.factory';
@@ -42,6 +43,11 @@ export class PaywallService {
     return { accountId: request.user.account.id, route: request.routeOptions.url ?? request.url };
   }
 
+  /** The account's entitlements as the guard decides with them: from the cache, exact within a second. */
+  entitlements(accountId: string): Promise<Entitlements> | Entitlements {
+    return this.cache.get(accountId);
+  }
+
   /** 402 unless the subject's plan (or a grant) includes the feature; returns its limit (null: none). */
   async assertFeature(subject: PaywallSubject, feature: string): Promise<number | null> {
     const entitlements = await this.cache.get(subject.accountId);
@@ -61,15 +67,20 @@ export class PaywallService {
    */
   async quotaEntitlement(subject: PaywallSubject, feature: string): Promise<QuotaEntitlement> {
     const entitlements = await this.cache.get(subject.accountId);
-    const entitlement = entitlements.features.get(feature);
-    if (!entitlement) await this.assertFeature(subject, feature);
-    const periodEnd = entitlements.subscription?.currentPeriodEnd;
-    return {
-      limit: entitlement!.limit,
-      period: entitlement!.period ?? 'month',
-      overage: entitlement!.overage ?? null,
-      billingPeriodEnd: periodEnd ? new Date(periodEnd) : null,
-    };
+    const quota = quotaOf(entitlements, feature);
+    if (quota) return quota;
+    // Without the feature this raises its 402; with it, the entitlement was there all along.
+    await this.assertFeature(subject, feature);
+    return quotaOf(entitlements, feature)!;
+  }
+
+  /**
+   * The quota entitlement when the subject's entitlements are cached and include the feature, without
+   * waiting for anything (the quota's hot path); undefined sends the caller to `quotaEntitlement`.
+   */
+  cachedQuotaEntitlement(subject: PaywallSubject, feature: string): QuotaEntitlement | undefined {
+    const entitlements = this.cache.get(subject.accountId);
+    return entitlements instanceof Promise ? undefined : quotaOf(entitlements, feature);
   }
 
   /** The 402 `quota_exhausted` for a quota used up until `resetsAt`. */
@@ -120,6 +131,29 @@ export class PaywallService {
   }
 
   /**
+   * `createWithinLimit` for a resource whose repository counts and creates in one statement: `create`
+   * gets the limit (null: none, and no transaction) and, within a limit, the transaction that holds the
+   * lock; it answers what it created or the use it found at the limit. Under the lock that statement
+   * starts after the previous holder committed, so it counts what they created.
+   */
+  async createBelowLimit<T>(
+    subject: PaywallSubject,
+    feature: string,
+    create: (
+      limit: number | null,
+      tx?: Prisma.TransactionClient,
+    ) => Promise<{ created: T } | { full: number }>,
+  ): Promise<T> {
+    const limit = await this.assertFeature(subject, feature);
+    const outcome =
+      limit === null
+        ? await create(null)
+        : await this.locks.withLock(`${feature}:${subject.accountId}`, (tx) => create(limit, tx));
+    if ('created' in outcome) return outcome.created;
+    throw await this.limitReached(subject, feature, limit ?? 0, outcome.full);
+  }
+
+  /**
    * 402 `limit_reached` when `used` fills the account's cap on the feature. Unlike `assertFeature`, a
    * feature the account's entitlements lack is no cap at all (an account without `seats` has any number).
    */
@@ -130,14 +164,44 @@ export class PaywallService {
 
   /** Spends credits or raises 402 `insufficient_credits`; what it returns gives them back (`giveBackCredits`). */
   async spendCredits(subject: PaywallSubject, credits: number): Promise<SpentCredits> {
-    const spend = await this.credits.spend(subject.accountId, credits, `spend:${subject.route}`);
+    const spend = await this.credits.spend(subject.accountId, credits, PaywallService.spendReason(subject));
     if (spend.spent) return spend;
-    throw await this.paymentRequired.create({
+    throw await this.insufficientCredits(subject, credits, spend.balance);
+  }
+
+  /**
+   * Spends credits and runs `work` in one transaction (a `work` that throws spends nothing), or raises
+   * 402 `insufficient_credits` before `work` runs. The locked path of a route that spends in its own
+   * statement (`unexpiringSpend`): what it returns is `work`'s result and the balance left.
+   */
+  async spendCreditsWith<T>(
+    subject: PaywallSubject,
+    credits: number,
+    work: (tx: Prisma.TransactionClient) => Promise<T>,
+  ): Promise<{ result: T; balanceAfter: number }> {
+    const spend = await this.credits.spendWith(
+      subject.accountId,
+      credits,
+      PaywallService.spendReason(subject),
+      work,
+    );
+    if (spend.spent) return spend;
+    throw await this.insufficientCredits(subject, credits, spend.balance);
+  }
+
+  /** The ledger's reason for credits spent on the subject's route. */
+  static spendReason(subject: PaywallSubject): string {
+    return `spend:${subject.route}`;
+  }
+
+  /** The 402 `insufficient_credits` of a spend that found `balance`. */
+  async insufficientCredits(subject: PaywallSubject, credits: number, balance: number): Promise<DomainError> {
+    return this.paymentRequired.create({
       code: 'insufficient_credits',
       feature: null,
       route: subject.route,
       entitlements: await this.cache.get(subject.accountId),
-      credits: { required: credits, balance: spend.balance },
+      credits: { required: credits, balance },
     });
   }
 
@@ -154,4 +218,16 @@ export class PaywallService {
       limit: { limit, used },
     });
   }
+}
+
+function quotaOf(entitlements: Entitlements, feature: string): QuotaEntitlement | undefined {
+  const entitlement = entitlements.features.get(feature);
+  if (!entitlement) return undefined;
+  const periodEnd = entitlements.subscription?.currentPeriodEnd;
+  return {
+    limit: entitlement.limit,
+    period: entitlement.period ?? 'month',
+    overage: entitlement.overage ?? null,
+    billingPeriodEnd: periodEnd ? new Date(periodEnd) : null,
+  };
 }

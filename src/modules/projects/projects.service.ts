@@ -16,8 +16,8 @@ export class ProjectsService {
   ) {}
 
   async create(subject: PaywallSubject, name: string): Promise<ProjectDto> {
-    const project = await this.paywall.createWithinLimit(subject, PROJECTS_FEATURE, (tx) =>
-      this.projects.create(subject.accountId, name, tx),
+    const project = await this.paywall.createBelowLimit(subject, PROJECTS_FEATURE, (limit, tx) =>
+      this.projects.createBelow(subject.accountId, name, limit, tx),
     );
     return toProjectDto(project);
   }

@@ -1,7 +1,7 @@
-import { applyDecorators, UseInterceptors } from '@nestjs/common';
+import { applyDecorators, UseGuards } from '@nestjs/common';
 
 import { paywall, POLICY_CODES } from '../paywall/paywall.decorators';
-import { QuotaInterceptor } from './quota.interceptor';
+import { QuotaGuard } from './quota.guard';
 
 /**
  * Counts each successful request against the feature's quota (`units` per request); past it, 402
@@ -14,6 +14,6 @@ export function ConsumesQuota(feature: string, units = 1) {
   }
   return applyDecorators(
     paywall({ kind: 'quota', feature, units }, [...POLICY_CODES, 'quota_exhausted']),
-    UseInterceptors(QuotaInterceptor),
+    UseGuards(QuotaGuard),
   );
 }

@@ -2,8 +2,9 @@ import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@ne
 
 import { InstanceLivenessService } from '../../database/instance-liveness.service';
 import { Prisma } from '../../generated/prisma/client';
+import { MetricsService } from '../metrics/metrics.service';
 import { MeterEventOutbox } from '../metering/meter-event-outbox.service';
-import { leaseSize } from './quota-period';
+import { leaseRate, leaseSize } from './quota-period';
 import { AlertableQuota, QuotaAlerts } from './quota-alerts.service';
 import { QuotaKey, QuotaLeasesRepository, QuotaUses } from './quota-leases.repository';
 
@@ -35,6 +36,8 @@ class QuotaCounter implements QuotaKey {
   liveInstances = 1;
   usesPerSecond = 0;
   usesThisTick = 0;
+  usesSinceLease = 0;
+  leasedAt = Date.now();
   exhaustedUntil = 0;
   lastUsedAt = Date.now();
   leasing: Promise<void> | null = null;
@@ -95,6 +98,7 @@ export class QuotaCounters implements OnApplicationBootstrap, OnModuleDestroy {
     private readonly liveness: InstanceLivenessService,
     private readonly meterEvents: MeterEventOutbox,
     private readonly alerts: QuotaAlerts,
+    private readonly metrics: MetricsService,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -114,27 +118,41 @@ export class QuotaCounters implements OnApplicationBootstrap, OnModuleDestroy {
       );
   }
 
-  /** Takes `units` of the quota, or null when it is used up (and no overage is allowed). */
-  async take(demand: QuotaDemand): Promise<QuotaUse | null> {
+  /**
+   * Takes `units` at once when the lease covers them (or the quota has no limit); undefined when it
+   * does not, and `take` must lease, refuse or count overage.
+   */
+  takeNow(demand: QuotaDemand): QuotaUse | undefined {
     const counter = this.counterFor(demand);
     counter.limit = demand.limit;
     counter.overage = demand.overage !== null;
     if (demand.overage) counter.overageEventName = demand.overage.eventName;
-    counter.lastUsedAt = Date.now();
+    const now = Date.now();
+    counter.lastUsedAt = now;
     if (demand.limit === null) return this.count(counter, demand.units, 0);
+    if (counter.available < demand.units) return undefined;
+    const use = this.count(counter, demand.units, 0);
+    // Less than a second's uses left: the next lease is taken in the background, off the request.
+    if (!counter.leasing && counter.available < rateOf(counter, now))
+      void this.lease(counter, 1).catch(() => {});
+    return use;
+  }
+
+  /** Takes `units` of the quota, or null when it is used up (and no overage is allowed). */
+  async take(demand: QuotaDemand): Promise<QuotaUse | null> {
+    const taken = this.takeNow(demand);
+    if (taken) return taken;
+    const counter = this.counterFor(demand);
     // Waiters on one lease check again in turn after it: those it cannot serve ask for the next one.
     while (counter.available < demand.units && Date.now() >= counter.exhaustedUntil) {
       await this.lease(counter, demand.units);
     }
-    if (counter.available >= demand.units) {
-      const use = this.count(counter, demand.units, 0);
-      if (counter.available < counter.usesPerSecond && !counter.leasing)
-        void this.lease(counter, 1).catch(() => {});
-      return use;
-    }
+    const use = this.takeNow(demand);
+    if (use) return use;
     if (!demand.overage) return null;
-    const leased = Math.max(0, Math.min(counter.available, demand.units));
-    return this.count(counter, leased, demand.units - leased);
+    const current = this.counterFor(demand);
+    const leased = Math.max(0, Math.min(current.available, demand.units));
+    return this.count(current, leased, demand.units - leased);
   }
 
   /** A failed request's uses go back to where they came from. */
@@ -181,6 +199,7 @@ export class QuotaCounters implements OnApplicationBootstrap, OnModuleDestroy {
         batch.map((entry) => ({ counter: entry.counter, units: entry.uses.overage })),
       );
       try {
+        this.metrics.recordQuotaWrite('flush');
         const done = await this.leases.flush(
           this.liveness.instanceId,
           batch.map((entry) => entry.uses),
@@ -227,6 +246,7 @@ export class QuotaCounters implements OnApplicationBootstrap, OnModuleDestroy {
     counter.leasedPending += leased;
     counter.overagePending += overage;
     counter.usesThisTick += leased + overage;
+    counter.usesSinceLease += leased + overage;
     return { counter, leased, overage };
   }
 
@@ -244,12 +264,16 @@ export class QuotaCounters implements OnApplicationBootstrap, OnModuleDestroy {
     const limit = counter.limit ?? 0;
     const alertable = leased + overage > 0 ? alertableOf(counter) : [];
     let alertsDone: QuotaKey[] = [];
+    const now = Date.now();
+    const usesPerSecond = rateOf(counter, now);
+    counter.usesSinceLease = 0;
+    counter.leasedAt = now;
+    this.metrics.recordQuotaWrite('lease');
     const outcome = await this.leases.lease(
       this.liveness.instanceId,
       { ...keyFields(counter), used: leased + overage, overage },
       limit,
-      (remaining, liveInstances) =>
-        leaseSize({ want, remaining, liveInstances, usesPerSecond: counter.usesPerSecond }),
+      (remaining, liveInstances) => leaseSize({ want, remaining, liveInstances, usesPerSecond }),
       async (tx) => {
         await this.reportOverage([{ counter, units: overage }])?.(tx);
         alertsDone = await this.alerts.afterUses(alertable, tx);
@@ -298,6 +322,14 @@ export class QuotaCounters implements OnApplicationBootstrap, OnModuleDestroy {
     }
     return counter;
   }
+}
+
+function rateOf(counter: QuotaCounter, now: number): number {
+  return leaseRate({
+    averagePerSecond: counter.usesPerSecond,
+    usesSinceLease: counter.usesSinceLease,
+    msSinceLease: now - counter.leasedAt,
+  });
 }
 
 function keyOf(key: QuotaKey): string {

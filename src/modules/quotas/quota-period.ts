@@ -1,4 +1,5 @@
 import type { QuotaPeriod } from '../../generated/prisma/client';
+import type { Entitlements, FeatureEntitlement } from '../entitlements/entitlement.types';
 
 /**
  * When the period a use at `now` counts in ends (and the quota resets): the next UTC midnight, the
@@ -43,3 +44,48 @@ export function leaseSize(input: {
 
 /** The smallest lease worth a round trip when the rate is unknown or low. */
 const MIN_LEASE = 10;
+
+/** The shortest span a rate is read over: a few uses within a millisecond are no rate yet. */
+const MIN_RATE_SPAN_MS = 100;
+
+/**
+ * The rate a lease is sized for: the per-second average the flushes keep, or the rate since the last
+ * lease when that is higher. The average moves once a second, so a quota that goes from idle to busy
+ * would otherwise lease 10 uses at a time for its first seconds (a write per 10 requests); read since
+ * the last lease, the leases grow tenfold or more per round trip instead.
+ */
+export function leaseRate(input: {
+  averagePerSecond: number;
+  usesSinceLease: number;
+  msSinceLease: number;
+}): number {
+  const recent = (input.usesSinceLease * 1000) / Math.max(MIN_RATE_SPAN_MS, input.msSinceLease);
+  return Math.max(input.averagePerSecond, recent);
+}
+
+/** A quota feature of the account and the end of the period its uses count in now. */
+export interface QuotaOfPeriod {
+  feature: string;
+  entitlement: FeatureEntitlement;
+  periodEnd: Date;
+}
+
+/** What all instances have flushed of one quota's uses in its period. */
+export interface FlushedUse {
+  feature: string;
+  used: number;
+  overage: number;
+}
+
+/** The entitlements' quota features (those with a period), by name, with the period each counts in now. */
+export function quotasOfPeriod(entitlements: Entitlements, now: Date): QuotaOfPeriod[] {
+  const billingEnd = entitlements.subscription?.currentPeriodEnd;
+  return [...entitlements.features]
+    .filter(([, entitlement]) => entitlement.period)
+    .map(([feature, entitlement]) => ({
+      feature,
+      entitlement,
+      periodEnd: quotaResetsAt(entitlement.period!, now, billingEnd ? new Date(billingEnd) : null),
+    }))
+    .sort((a, b) => a.feature.localeCompare(b.feature));
+}

@@ -2,10 +2,10 @@ import { Injectable } from '@nestjs/common';
 
 import { EntitlementsService } from '../entitlements/entitlements.service';
 import { PaywallSubject } from '../paywall/paywall.requirements';
-import { PaywallService } from '../paywall/paywall.service';
-import { QuotaCounters, QuotaUse } from './quota-counters.service';
+import { PaywallService, QuotaEntitlement } from '../paywall/paywall.service';
+import { QuotaCounters, QuotaDemand, QuotaUse } from './quota-counters.service';
 import { QuotaLeasesRepository } from './quota-leases.repository';
-import { quotaResetsAt, secondsUntil } from './quota-period';
+import { FlushedUse, QuotaOfPeriod, quotaResetsAt, quotasOfPeriod, secondsUntil } from './quota-period';
 import { UsageDto } from './usage.dto';
 
 /** Quotas as the rest of the service sees them: take one for a request, give it back, read usage. */
@@ -18,18 +18,21 @@ export class QuotaService {
     private readonly entitlements: EntitlementsService,
   ) {}
 
+  /**
+   * The hot path: the use taken synchronously when the entitlements are cached and this instance's
+   * lease covers it (no promise, no database); undefined when `take` has to wait for either.
+   */
+  takeNow(subject: PaywallSubject, feature: string, units: number): QuotaUse | undefined {
+    const quota = this.paywall.cachedQuotaEntitlement(subject, feature);
+    return quota && this.counters.takeNow(demandOf(subject, feature, units, quota, new Date()));
+  }
+
   /** Takes `units` of the feature's quota for the subject, or raises 402 `quota_exhausted`. */
   async take(subject: PaywallSubject, feature: string, units: number, now = new Date()): Promise<QuotaUse> {
     const quota = await this.paywall.quotaEntitlement(subject, feature);
-    const resetsAt = quotaResetsAt(quota.period, now, quota.billingPeriodEnd);
-    const use = await this.counters.take({
-      accountId: subject.accountId,
-      feature,
-      periodEnd: resetsAt,
-      units,
-      limit: quota.limit,
-      overage: quota.overage,
-    });
+    const demand = demandOf(subject, feature, units, quota, now);
+    const resetsAt = demand.periodEnd;
+    const use = await this.counters.take(demand);
     if (use) return use;
     throw await this.paywall.quotaExhausted(subject, feature, {
       limit: quota.limit ?? 0,
@@ -43,12 +46,17 @@ export class QuotaService {
     this.counters.giveBack(use);
   }
 
-  /** An entitlement view with each quota's `used` as this period's uses (rows count only for limits). */
-  async withPeriodUse<T extends { feature: string; used: number }>(
+  /**
+   * An entitlement view with each quota's `used` as this period's uses (rows count only for limits):
+   * `flushed` is what `QuotaLeasesRepository.usage` (or a statement doing the same) read for `quotas`.
+   */
+  withPeriodUse<T extends { feature: string; used: number }>(
     accountId: string,
     view: T[],
-  ): Promise<T[]> {
-    const usage = await this.usage(accountId);
+    quotas: QuotaOfPeriod[],
+    flushed: FlushedUse[],
+  ): T[] {
+    const usage = this.usageOf(accountId, quotas, flushed);
     return view.map((entry) => {
       const quota = usage.find((candidate) => candidate.feature === entry.feature);
       return quota ? { ...entry, used: quota.used } : entry;
@@ -57,17 +65,11 @@ export class QuotaService {
 
   /** Every quota feature of the account with its use this period (all instances' flushed uses and ours). */
   async usage(accountId: string, now = new Date()): Promise<UsageDto[]> {
-    const entitlements = await this.entitlements.compute(accountId, now);
-    const billingEnd = entitlements.subscription?.currentPeriodEnd;
-    const quotas = [...entitlements.features]
-      .filter(([, entitlement]) => entitlement.period)
-      .map(([feature, entitlement]) => ({
-        feature,
-        entitlement,
-        periodEnd: quotaResetsAt(entitlement.period!, now, billingEnd ? new Date(billingEnd) : null),
-      }))
-      .sort((a, b) => a.feature.localeCompare(b.feature));
-    const flushed = await this.leases.usage(accountId, quotas);
+    const quotas = quotasOfPeriod(await this.entitlements.compute(accountId, now), now);
+    return this.usageOf(accountId, quotas, await this.leases.usage(accountId, quotas));
+  }
+
+  private usageOf(accountId: string, quotas: QuotaOfPeriod[], flushed: FlushedUse[]): UsageDto[] {
     return quotas.map(({ feature, entitlement, periodEnd }) => {
       const stored = flushed.find((row) => row.feature === feature);
       const pending = this.counters.pendingOf({ accountId, feature, periodEnd });
@@ -82,4 +84,21 @@ export class QuotaService {
       };
     });
   }
+}
+
+function demandOf(
+  subject: PaywallSubject,
+  feature: string,
+  units: number,
+  quota: QuotaEntitlement,
+  now: Date,
+): QuotaDemand {
+  return {
+    accountId: subject.accountId,
+    feature,
+    periodEnd: quotaResetsAt(quota.period, now, quota.billingPeriodEnd),
+    units,
+    limit: quota.limit,
+    overage: quota.overage,
+  };
 }

@@ -33,7 +33,7 @@ export class StripeWebhookController {
   @ApiOkResponse({ schema: { example: { received: true } } })
   @ApiProblems('invalid_signature', 'malformed_json', 'billing_not_configured', 'database_unavailable')
   async receive(
-    @Req() request: FastifyRequest & { rawBody?: Buffer },
+    @Req() request: FastifyRequest & { rawBody?: string },
     @Headers('stripe-signature') signature?: string,
   ): Promise<{ received: true }> {
     const event = this.verifier.verify(request.rawBody, signature);

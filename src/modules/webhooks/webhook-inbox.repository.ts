@@ -1,8 +1,18 @@
 import { Injectable } from '@nestjs/common';
 
-import { INSTANCE_LOCK_NAMESPACE, InstanceLivenessService } from '../../database/instance-liveness.service';
+import { GroupCommit } from '../../common/concurrency/group-commit';
+import { InstanceLivenessService } from '../../database/instance-liveness.service';
 import { PrismaService } from '../../database/prisma.service';
-import { Prisma, WebhookEvent, WebhookEventStatus } from '../../generated/prisma/client';
+import { WebhookEvent, WebhookEventStatus } from '../../generated/prisma/client';
+import {
+  CLAIM_DUE,
+  CLAIM_FOR_REPLAY,
+  CLAIM_ONE,
+  DELETE_EXPIRED_BATCH,
+  LIST_ALL,
+  LIST_BY_STATUS,
+  ListedWebhookEvent,
+} from './webhook-inbox.queries';
 
 /** Runs on every webhook: a prepared statement. */
 const STORE_CLAIMED = `
@@ -10,15 +20,36 @@ const STORE_CLAIMED = `
   VALUES ($1::text, $2::text, $3::json, 'processing', 1, now() + make_interval(secs => $4::int), $5::int,
           to_timestamp($6::double precision), $7::text)
   ON CONFLICT (id) DO NOTHING
-  RETURNING id, type, attempts`;
+  RETURNING id, type, attempts, received_at AS "receivedAt"`;
+
+/**
+ * Runs for every webhook that arrives while the Stripe budget is spent or the worker has a backlog (a
+ * burst): the events that arrived together in one prepared statement.
+ */
+const STORE_PENDING_BATCH = `
+  INSERT INTO webhook_events (id, type, payload, status, attempts, next_attempt_at, stripe_created_at, source)
+  SELECT stored.id, stored.type, payloads.payload, 'pending', 0, now(), to_timestamp(stored.created), stored.source
+  FROM unnest($1::text[], $2::text[], $4::double precision[], $5::text[]) WITH ORDINALITY
+       AS stored (id, type, created, source, n)
+  JOIN json_array_elements($3::json) WITH ORDINALITY AS payloads (payload, n) USING (n)
+  ON CONFLICT (id) DO NOTHING
+  RETURNING id`;
+
+const MARK_FINISHED_BATCH = `
+  UPDATE webhook_events AS event
+  SET status = done.status::"WebhookEventStatus", processed_at = now(),
+      locked_until = NULL, locked_by = NULL, last_error = NULL
+  FROM unnest($1::text[], $2::text[]) AS done (id, status)
+  WHERE event.id = done.id`;
 
 type FinishedStatus = 'processed' | 'ignored';
 
-interface PendingFinish {
+interface PendingEvent {
   id: string;
-  status: FinishedStatus;
-  resolve(): void;
-  reject(error: Error): void;
+  type: string;
+  payload: unknown;
+  created: number;
+  source: string;
 }
 
 /** How long a claim holds even if its instance looks alive (a hung handler); processing takes far less. */
@@ -39,8 +70,8 @@ export class WebhookInboxRepository {
     event: { id: string; type: string; created: number },
     payload: unknown,
     source: string,
-  ): Promise<Pick<WebhookEvent, 'id' | 'type' | 'payload' | 'attempts'> | null> {
-    const rows = await this.prisma.prepared<Pick<WebhookEvent, 'id' | 'type' | 'attempts'>>(
+  ): Promise<ClaimedEvent | null> {
+    const rows = await this.prisma.prepared<Omit<ClaimedEvent, 'payload'>>(
       'webhook-store-claimed',
       STORE_CLAIMED,
       [
@@ -57,6 +88,34 @@ export class WebhookInboxRepository {
     return rows[0] ? { ...rows[0], payload: payload as WebhookEvent['payload'] } : null;
   }
 
+  /**
+   * Stores the event for the worker (due now, nobody's claim) unless it is stored already; returns
+   * whether it was new. Events stored at the same moment go in one statement.
+   */
+  storePending(
+    event: { id: string; type: string; created: number },
+    payload: unknown,
+    source: string,
+  ): Promise<boolean> {
+    const { id, type, created } = event;
+    return this.pendingStores.add({ id, type, payload, created, source });
+  }
+
+  private readonly pendingStores = new GroupCommit<PendingEvent, boolean>(async (batch) => {
+    const rows = await this.prisma.prepared<{ id: string }>('webhook-store-pending', STORE_PENDING_BATCH, [
+      batch.map((event) => event.id),
+      batch.map((event) => event.type),
+      // One JSON array rather than a text[]: pg escapes every element of an array parameter in
+      // JavaScript, which for events of several kilobytes costs more than the statement.
+      JSON.stringify(batch.map((event) => event.payload)),
+      batch.map((event) => event.created),
+      batch.map((event) => event.source),
+    ]);
+    // The same event twice in one batch (two deliveries at once) was stored once: by the first.
+    const stored = new Set(rows.map((row) => row.id));
+    return batch.map((event) => stored.delete(event.id));
+  });
+
   /** Stores an event no handler wants as ignored at once; returns whether it was new. */
   async storeIgnored(
     event: { id: string; type: string; created: number },
@@ -72,30 +131,24 @@ export class WebhookInboxRepository {
   }
 
   /** Takes one event for processing, if it is due and nobody else holds it. */
-  async claim(id: string): Promise<WebhookEvent | null> {
-    const rows = await this.prisma.$queryRaw<WebhookEvent[]>`
-      UPDATE webhook_events SET status = 'processing', attempts = attempts + 1,
-             locked_until = now() + make_interval(secs => ${CLAIM_LEASE_SECONDS}), locked_by = ${this.liveness.instanceId}
-      WHERE id = ${id} AND (
-        (status IN ('pending', 'failed') AND next_attempt_at <= now())
-        OR (status = 'processing' AND (locked_until < now() OR NOT ${claimantAlive()})))
-      RETURNING id, type, payload, attempts, stripe_created_at AS "stripeCreatedAt"`;
+  async claim(id: string): Promise<ClaimedEvent | null> {
+    const rows = await this.prisma.$queryRawUnsafe<WebhookEvent[]>(
+      CLAIM_ONE,
+      CLAIM_LEASE_SECONDS,
+      this.liveness.instanceId,
+      id,
+    );
     return rows[0] ?? null;
   }
 
   /** Due events, oldest first, claimed with SKIP LOCKED so that any number of instances can share the work. */
-  async claimDue(limit: number): Promise<WebhookEvent[]> {
-    return this.prisma.$queryRaw<WebhookEvent[]>`
-      UPDATE webhook_events SET status = 'processing', attempts = attempts + 1,
-             locked_until = now() + make_interval(secs => ${CLAIM_LEASE_SECONDS}), locked_by = ${this.liveness.instanceId}
-      WHERE id IN (
-        SELECT id FROM webhook_events
-        WHERE (status IN ('pending', 'failed') AND next_attempt_at <= now())
-           OR (status = 'processing' AND (locked_until < now() OR NOT ${claimantAlive()}))
-        ORDER BY stripe_created_at
-        LIMIT ${limit}
-        FOR UPDATE SKIP LOCKED)
-      RETURNING id, type, payload, attempts, stripe_created_at AS "stripeCreatedAt"`;
+  async claimDue(limit: number): Promise<ClaimedEvent[]> {
+    return this.prisma.$queryRawUnsafe<WebhookEvent[]>(
+      CLAIM_DUE,
+      CLAIM_LEASE_SECONDS,
+      this.liveness.instanceId,
+      limit,
+    );
   }
 
   /**
@@ -104,33 +157,16 @@ export class WebhookInboxRepository {
    * instance spends one statement on many events; alone, an event is marked at once.
    */
   finish(id: string, status: FinishedStatus): Promise<void> {
-    return new Promise((resolve, reject) => {
-      this.finishing.push({ id, status, resolve, reject });
-      this.finishingRun ??= this.markFinished();
-    });
+    return this.finishes.add({ id, status });
   }
 
-  private readonly finishing: PendingFinish[] = [];
-  private finishingRun: Promise<void> | null = null;
-
-  private async markFinished(): Promise<void> {
-    while (this.finishing.length > 0) {
-      const batch = this.finishing.splice(0);
-      try {
-        await this.prisma.$executeRaw`
-          UPDATE webhook_events AS event
-          SET status = done.status::"WebhookEventStatus", processed_at = now(),
-              locked_until = NULL, locked_by = NULL, last_error = NULL
-          FROM unnest(${batch.map((entry) => entry.id)}::text[], ${batch.map((entry) => entry.status)}::text[])
-               AS done (id, status)
-          WHERE event.id = done.id`;
-        for (const entry of batch) entry.resolve();
-      } catch (error) {
-        for (const entry of batch) entry.reject(error as Error);
-      }
-    }
-    this.finishingRun = null;
-  }
+  private readonly finishes = new GroupCommit<{ id: string; status: FinishedStatus }, void>(async (batch) => {
+    await this.prisma.prepared('webhook-mark-finished', MARK_FINISHED_BATCH, [
+      batch.map((entry) => entry.id),
+      batch.map((entry) => entry.status),
+    ]);
+    return batch.map(() => undefined);
+  });
 
   async fail(id: string, error: string, nextAttemptAt: Date): Promise<void> {
     await this.prisma.webhookEvent.updateMany({
@@ -149,12 +185,13 @@ export class WebhookInboxRepository {
    * Takes an event for processing again, whatever its status (an admin's replay), unless a live claim
    * holds it. Claiming in the same statement that reopens it keeps the worker from taking it in between.
    */
-  async claimForReplay(id: string): Promise<WebhookEvent | null> {
-    const rows = await this.prisma.$queryRaw<WebhookEvent[]>`
-      UPDATE webhook_events SET status = 'processing', attempts = attempts + 1, next_attempt_at = now(),
-             locked_until = now() + make_interval(secs => ${CLAIM_LEASE_SECONDS}), locked_by = ${this.liveness.instanceId}
-      WHERE id = ${id} AND (status <> 'processing' OR locked_until < now() OR NOT ${claimantAlive()})
-      RETURNING id, type, payload, attempts, stripe_created_at AS "stripeCreatedAt"`;
+  async claimForReplay(id: string): Promise<ClaimedEvent | null> {
+    const rows = await this.prisma.$queryRawUnsafe<WebhookEvent[]>(
+      CLAIM_FOR_REPLAY,
+      CLAIM_LEASE_SECONDS,
+      this.liveness.instanceId,
+      id,
+    );
     return rows[0] ?? null;
   }
 
@@ -162,22 +199,10 @@ export class WebhookInboxRepository {
     return this.prisma.webhookEvent.findUnique({ where: { id } });
   }
 
-  list(status: WebhookEventStatus | undefined, take = 100) {
-    return this.prisma.webhookEvent.findMany({
-      where: status ? { status } : {},
-      orderBy: { receivedAt: 'desc' },
-      take,
-      select: {
-        id: true,
-        type: true,
-        status: true,
-        attempts: true,
-        lastError: true,
-        receivedAt: true,
-        processedAt: true,
-        nextAttemptAt: true,
-      },
-    });
+  list(status: WebhookEventStatus | undefined, take = 100): Promise<ListedWebhookEvent[]> {
+    return status
+      ? this.prisma.$queryRawUnsafe<ListedWebhookEvent[]>(LIST_BY_STATUS, status, take)
+      : this.prisma.$queryRawUnsafe<ListedWebhookEvent[]>(LIST_ALL, take);
   }
 
   async newestEventCreatedAt(): Promise<Date | null> {
@@ -200,6 +225,11 @@ export class WebhookInboxRepository {
           updated_at = now()`;
   }
 
+  /** Deletes at most `limit` processed or ignored events received more than `days` ago; how many. */
+  deleteExpiredBatch(days: number, limit: number): Promise<number> {
+    return this.prisma.$executeRawUnsafe(DELETE_EXPIRED_BATCH, days, limit);
+  }
+
   async knownIds(ids: string[]): Promise<Set<string>> {
     const rows = await this.prisma.webhookEvent.findMany({
       where: { id: { in: ids } },
@@ -209,10 +239,5 @@ export class WebhookInboxRepository {
   }
 }
 
-/** Whether the instance that claimed the row still holds its liveness lock. */
-function claimantAlive() {
-  return Prisma.sql`EXISTS (SELECT 1 FROM pg_locks l WHERE l.locktype = 'advisory' AND l.granted
-    AND l.classid = ${INSTANCE_LOCK_NAMESPACE} AND l.objid = webhook_events.locked_by AND l.objsubid = 2)`;
-}
-
-export type StoredEvent = Pick<WebhookEvent, 'id' | 'type' | 'payload' | 'attempts'>;
+/** An event claimed for processing; `receivedAt` is when it first arrived (the database's clock). */
+export type ClaimedEvent = Pick<WebhookEvent, 'id' | 'type' | 'payload' | 'attempts' | 'receivedAt'>;

@@ -2,13 +2,10 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import Stripe from 'stripe';
 
 import { AppConfig } from '../../config/app-config';
-import { WebhookEvent } from '../../generated/prisma/client';
 import { WEBHOOK_HANDLERS, WebhookHandler } from './handlers/webhook-handler';
-import { WebhookInboxRepository } from './webhook-inbox.repository';
+import { ClaimedEvent, WebhookInboxRepository } from './webhook-inbox.repository';
 
 const MAX_RETRY_DELAY_MS = 60 * 60 * 1000;
-
-export type ClaimedEvent = Pick<WebhookEvent, 'id' | 'type' | 'payload' | 'attempts'>;
 
 /** Runs stored events through their handler: processed, ignored, or failed with a retry time. */
 @Injectable()
@@ -44,7 +41,9 @@ export class WebhookProcessor {
       return;
     }
     try {
-      const outcome = await handler.handle(event.payload as unknown as Stripe.Event);
+      const outcome = await handler.handle(event.payload as unknown as Stripe.Event, {
+        receivedAt: event.receivedAt,
+      });
       await this.inbox.finish(event.id, outcome);
     } catch (error) {
       const delay = Math.min(

@@ -22,6 +22,7 @@ import { WebhookAdminService } from './webhook-admin.service';
 import { WebhookInboxRepository } from './webhook-inbox.repository';
 import { WebhookIntakeService } from './webhook-intake.service';
 import { WebhookProcessor } from './webhook-processor.service';
+import { WebhookRetentionScheduler } from './webhook-retention.scheduler';
 import { WebhookWorker } from './webhook-worker.service';
 
 const HANDLERS = [
@@ -58,6 +59,7 @@ const HANDLERS = [
     WebhookProcessor,
     WebhookWorker,
     WebhookAdminService,
+    WebhookRetentionScheduler,
   ],
   exports: [WebhookIntakeService],
 })

@@ -2,6 +2,7 @@ import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@ne
 
 import { AppConfig } from '../../../config/app-config';
 import { InstanceLivenessService } from '../../../database/instance-liveness.service';
+import { stripeWork } from '../../stripe/stripe-work';
 import { SeatsService } from '../seats.service';
 import { ReconciliationService } from './reconciliation.service';
 
@@ -35,12 +36,17 @@ export class ReconciliationScheduler implements OnApplicationBootstrap, OnModule
   async runOnce(): Promise<boolean> {
     const interval = this.config.env.RECONCILE_INTERVAL_MS;
     try {
-      return await this.liveness.withSessionLock(RECONCILE_LOCK_ID, async () => {
-        const events = await this.reconciliation.catchUpEvents();
-        const resynced = await this.reconciliation.resyncStaleSubscriptions(new Date(Date.now() - interval));
-        const seatsHealed = await this.seats.healAll('reconcile');
-        this.logger.log({ msg: 'reconciliation pass', ...events, resynced, seatsHealed });
-      });
+      // Background work for the Stripe budget: user-facing calls go first.
+      return await stripeWork.inBackground(() =>
+        this.liveness.withSessionLock(RECONCILE_LOCK_ID, async () => {
+          const events = await this.reconciliation.catchUpEvents();
+          const resynced = await this.reconciliation.resyncStaleSubscriptions(
+            new Date(Date.now() - interval),
+          );
+          const seatsHealed = await this.seats.healAll('reconcile');
+          this.logger.log({ msg: 'reconciliation pass', ...events, resynced, seatsHealed });
+        }),
+      );
     } catch (error) {
       this.logger.warn({ msg: 'reconciliation pass failed', reason: (error as Error).message });
       return false;

@@ -18,6 +18,8 @@ import { SubscriptionSyncService } from '../subscription-sync.service';
 const CATCH_UP_SETTLE_SECONDS = 600;
 /** Stripe keeps events for 30 days: nothing older can be listed. */
 const STRIPE_EVENT_RETENTION_SECONDS = 30 * 24 * 3600;
+/** Stripe's largest page. */
+const EVENTS_PAGE_SIZE = 100;
 /** With nothing stored yet (a new installation), how far back missed events are looked for. */
 const CATCH_UP_FIRST_WINDOW_SECONDS = 3 * 24 * 3600;
 
@@ -63,27 +65,37 @@ export class ReconciliationService {
 
   /**
    * Stores and processes the events Stripe has that never reached the webhook: every event created
-   * after the inbox's watermark, all pages of them. The watermark moves forward only once all of
-   * them are stored, so an event dropped long before the newest one stored is still found.
+   * after the inbox's watermark. Stripe lists them newest first, a page of 100 at a time; each page is
+   * stored (oldest first within it) before the next is asked for, so memory stays at one page and each
+   * request is one call the Stripe client can pace. The watermark moves forward only once all pages are
+   * stored, so an event dropped long before the newest one stored is still found.
    */
   async catchUpEvents(): Promise<{ imported: number; processed: number }> {
     const after = await this.catchUpStart();
-    const events = await this.stripe.call('events.list', (stripe) =>
-      collect(stripe.events.list({ created: { gt: after }, limit: 100 })),
-    );
-    const known = await this.inbox.knownIds(events.map((event) => event.id));
-    const missed = events.filter((event) => !known.has(event.id)).sort((a, b) => a.created - b.created);
-    let processed = 0;
-    for (const event of missed) {
-      await this.inbox.accept(event, 'catch-up');
-      processed++;
+    let imported = 0;
+    let newest: number | null = null;
+    let startingAfter: string | undefined;
+    for (;;) {
+      const page = await this.stripe.call('events.list', (stripe) =>
+        stripe.events.list({
+          created: { gt: after },
+          limit: EVENTS_PAGE_SIZE,
+          ...(startingAfter ? { starting_after: startingAfter } : {}),
+        }),
+      );
+      const events = page.data;
+      if (events.length === 0) break;
+      newest ??= events.reduce((latest, event) => Math.max(latest, event.created), 0);
+      const known = await this.inbox.knownIds(events.map((event) => event.id));
+      const missed = events.filter((event) => !known.has(event.id)).sort((a, b) => a.created - b.created);
+      for (const event of missed) await this.inbox.accept(event, 'catch-up');
+      imported += missed.length;
+      if (!page.has_more) break;
+      startingAfter = events[events.length - 1]!.id;
     }
-    if (missed.length > 0) this.logger.log({ msg: 'missed events caught up', count: missed.length });
-    if (events.length > 0) {
-      const newest = events.reduce((latest, event) => Math.max(latest, event.created), 0);
-      await this.inbox.markStoredThrough(fromUnix(newest - CATCH_UP_SETTLE_SECONDS));
-    }
-    return { imported: missed.length, processed };
+    if (imported > 0) this.logger.log({ msg: 'missed events caught up', count: imported });
+    if (newest !== null) await this.inbox.markStoredThrough(fromUnix(newest - CATCH_UP_SETTLE_SECONDS));
+    return { imported, processed: imported };
   }
 
   /** Events created after this second (Unix time) are listed. */

@@ -3,7 +3,7 @@ import Stripe from 'stripe';
 
 import { PaymentOutcome, SubscriptionSyncService } from '../../billing/subscription-sync.service';
 import { InvoiceNotice, InvoiceSyncService, subscriptionIdOf } from '../../invoices/invoice-sync.service';
-import { HandlerOutcome, WebhookHandler } from './webhook-handler';
+import { HandlerOutcome, WebhookDelivery, WebhookHandler } from './webhook-handler';
 
 /** Events of a payment attempt: they also move the subscription (its status, the grace period). */
 const PAYMENT_EVENTS = new Set(['invoice.paid', 'invoice.payment_failed', 'invoice.payment_action_required']);
@@ -32,12 +32,15 @@ export class InvoiceEventsHandler implements WebhookHandler {
     private readonly invoiceSync: InvoiceSyncService,
   ) {}
 
-  async handle(event: Stripe.Event): Promise<HandlerOutcome> {
+  async handle(event: Stripe.Event, { receivedAt }: WebhookDelivery): Promise<HandlerOutcome> {
     const delivered = event.data.object as Stripe.Invoice;
     const subscriptionId = subscriptionIdOf(delivered);
     const subscription =
       subscriptionId && PAYMENT_EVENTS.has(event.type)
-        ? await this.subscriptionSync.syncById(subscriptionId, event.id, paymentOutcome(event))
+        ? await this.subscriptionSync.syncById(subscriptionId, event.id, {
+            payment: paymentOutcome(event),
+            receivedAt,
+          })
         : null;
     const notice: InvoiceNotice | undefined =
       event.type === 'invoice.paid'
@@ -45,7 +48,7 @@ export class InvoiceEventsHandler implements WebhookHandler {
         : event.type === 'invoice.payment_failed'
           ? { kind: 'payment_failed', eventId: event.id, graceUntil: subscription?.graceUntil ?? null }
           : undefined;
-    const invoice = await this.invoiceSync.syncById(delivered.id, notice);
+    const invoice = await this.invoiceSync.syncById(delivered.id, notice, receivedAt);
     return invoice || subscription ? 'processed' : 'ignored';
   }
 }

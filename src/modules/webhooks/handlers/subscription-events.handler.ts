@@ -5,7 +5,7 @@ import { SubscriptionSyncService } from '../../billing/subscription-sync.service
 import { BillingMails } from '../../billing-mails/billing-mails.service';
 import { ChangeFeed } from '../../change-feed/change-feed.service';
 import { EntitlementsService } from '../../entitlements/entitlements.service';
-import { HandlerOutcome, WebhookHandler } from './webhook-handler';
+import { HandlerOutcome, WebhookDelivery, WebhookHandler } from './webhook-handler';
 
 /** Subscription events: re-sync the subscription; tell the account's owners and admins a trial ends or it ended. */
 @Injectable()
@@ -26,9 +26,9 @@ export class SubscriptionEventsHandler implements WebhookHandler {
     private readonly changes: ChangeFeed,
   ) {}
 
-  async handle(event: Stripe.Event): Promise<HandlerOutcome> {
+  async handle(event: Stripe.Event, { receivedAt }: WebhookDelivery): Promise<HandlerOutcome> {
     const subscriptionId = (event.data.object as Stripe.Subscription).id;
-    const subscription = await this.subscriptionSync.syncById(subscriptionId, event.id);
+    const subscription = await this.subscriptionSync.syncById(subscriptionId, event.id, { receivedAt });
     if (!subscription) return 'ignored';
     if (event.type === 'customer.subscription.trial_will_end') {
       const trialEnd = subscription.trialEnd?.toISOString() ?? null;
