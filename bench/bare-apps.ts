@@ -19,8 +19,8 @@ export interface PgYardstick {
 }
 
 /** Runs bare-nest-app.ts (through tsx) in its own process and resolves with its URLs. */
-export function startBareApps(): Promise<BareApps> {
-  return startApp<Pick<BareApps, 'nodeHttp' | 'fastify' | 'nest'>>('bare-nest-app.ts', {});
+export function startBareApps(nodeArgs: string[] = []): Promise<BareApps> {
+  return startApp<Pick<BareApps, 'nodeHttp' | 'fastify' | 'nest'>>('bare-nest-app.ts', {}, nodeArgs);
 }
 
 /** Runs pg-yardstick-app.ts (bare Fastify, `pg`, our routes' SQL) in its own process. */
@@ -32,16 +32,21 @@ export function startPgYardstick(config: PgYardstickConfig): Promise<PgYardstick
 async function startApp<Urls extends object>(
   file: string,
   env: NodeJS.ProcessEnv,
+  nodeArgs: string[] = [],
 ): Promise<Urls & { pid: number; stop(): void }> {
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, file)], {
-    env: {
-      ...process.env,
-      ...env,
-      NODE_OPTIONS: '',
-      TSX_TSCONFIG_PATH: path.join(__dirname, 'tsconfig.json'),
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [...nodeArgs, '--import', 'tsx', path.join(__dirname, file)],
+    {
+      env: {
+        ...process.env,
+        ...env,
+        NODE_OPTIONS: '',
+        TSX_TSCONFIG_PATH: path.join(__dirname, 'tsconfig.json'),
+      },
+      stdio: ['ignore', 'pipe', 'inherit'],
     },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  );
   const lines = createInterface({ input: child.stdout! });
   const urls = await new Promise<Urls>((resolve, reject) => {
     child.once('exit', (code) => reject(new Error(`${file} exited with ${code}`)));

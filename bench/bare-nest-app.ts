@@ -74,6 +74,8 @@ function startNodeHttp(): Promise<string> {
 async function main(): Promise<void> {
   const [nodeHttp, fastify, nest] = await Promise.all([startNodeHttp(), startFastify(), startNest()]);
   process.stdout.write(`${JSON.stringify({ nodeHttp, fastify, nest })}\n`);
+  // A normal exit, so that --cpu-prof (BENCH_CPU_PROF) writes its profile.
+  process.once('SIGTERM', () => process.exit(0));
 }
 
 void main().catch((error: unknown) => {

@@ -15,6 +15,7 @@ export const ROUTES = {
   reportsAccess: 'GET /v1/reports/access (granted)',
   reportsAccessTeam: 'GET /v1/reports/access (granted, acting for a team)',
   quotaGranted: 'POST /v1/estimates (quota api_calls, granted)',
+  quotaGrantedGet: 'GET /v1/estimates?text= (quota api_calls, granted)',
   reportsGranted: 'GET /v1/reports/summary (granted)',
   reportsDenied: 'GET /v1/reports/summary (402)',
   projectsGranted: 'POST /v1/projects (201, unlimited)',

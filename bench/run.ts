@@ -56,6 +56,7 @@ const INTERLEAVED = new Set<string>([
   ROUTES.reportsAccess,
   ROUTES.reportsAccessTeam,
   ROUTES.quotaGranted,
+  ROUTES.quotaGrantedGet,
 ]);
 
 function describe(result: LoadResult): string {
@@ -215,7 +216,10 @@ async function main(): Promise<void> {
   }
 
   log('starting the yardsticks, PostgreSQL, the Stripe double and the server');
-  const [bareStarted, worldStarted] = await Promise.allSettled([startBareApps(), World.start(nodeArgs)]);
+  const [bareStarted, worldStarted] = await Promise.allSettled([
+    startBareApps(nodeArgs),
+    World.start(nodeArgs),
+  ]);
   if (bareStarted.status === 'rejected' || worldStarted.status === 'rejected') {
     if (bareStarted.status === 'fulfilled') bareStarted.value.stop();
     if (worldStarted.status === 'fulfilled') await worldStarted.value.stop();

@@ -201,6 +201,15 @@ export function loadSpecs(
             ...as(cast.subscriber, ESTIMATE_BODY),
             ...tollgate,
           },
+          {
+            group: 'paywall',
+            name: ROUTES.quotaGrantedGet,
+            url: `${app}/v1/estimates?${new URLSearchParams(ESTIMATE_BODY).toString()}`,
+            expectStatus: 200,
+            note: 'the same quota and handler, the text as a query string: no body to read',
+            ...as(cast.subscriber),
+            ...tollgate,
+          },
         ]
       : []),
     {

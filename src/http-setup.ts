@@ -1,4 +1,4 @@
-import { Logger, ValidationPipe } from '@nestjs/common';
+import { Logger } from '@nestjs/common';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { randomUUID } from 'node:crypto';
@@ -14,6 +14,7 @@ import { jsonBodyProblem } from './common/http/json-body';
 import { settleUndo } from './common/http/undo-unless-succeeded';
 import { DOCS_PATH, securityHeaders, withDocsHeaders } from './common/http/security-headers';
 import { describeProblemCodes, PROBLEM_SCHEMA, PROBLEM_SCHEMA_NAME } from './common/openapi/problem.schema';
+import { CompiledValidationPipe } from './common/validation/compiled-validation.pipe';
 import { flattenValidationErrors } from './common/validation/validation-errors';
 import { MetricsService } from './modules/metrics/metrics.service';
 import { STRIPE_WEBHOOK_BODY_LIMIT, STRIPE_WEBHOOK_PATH } from './modules/webhooks/stripe-webhook.controller';
@@ -52,7 +53,7 @@ export async function configureHttp(
   const { bodyLimit } = settings;
   registerJsonParser(app, bodyLimit);
   app.useGlobalPipes(
-    new ValidationPipe({
+    new CompiledValidationPipe({
       whitelist: true,
       forbidNonWhitelisted: true,
       transform: true,

@@ -1,4 +1,5 @@
 import { bearer, signUp, TestAccount } from '../support/accounts';
+import { adminEnvironment, adminHeaders } from '../support/admin';
 import { isolatedDatabase, sleep } from '../support/billing';
 import { shiftedClock, ShiftedClock } from '../support/shifted-clock';
 import { api, startTestServer, TestServer } from '../support/test-app';
@@ -131,6 +132,67 @@ describe('quotas: the free plan analyses 20 projects a day', () => {
     });
     clock.shiftTo(0);
     await sleep(150);
+  });
+});
+
+describe('quotas: /v1/estimates counts api_calls, asked by GET or by POST', () => {
+  let database: TestDatabaseServer;
+  let server: TestServer;
+
+  beforeAll(async () => {
+    database = await isolatedDatabase();
+    const admin = adminEnvironment();
+    server = await startTestServer({ DATABASE_URL: database.url, ...admin });
+    const plans = await api(server).get('/v1/plans').expect(200);
+    const free = (plans.body.data as { key: string; features: object[] }[]).find(
+      (plan) => plan.key === 'free',
+    )!;
+    await api(server)
+      .patch('/v1/admin/plans/free')
+      .set(await adminHeaders(server.url, admin))
+      .send({ features: [...free.features, { key: 'api_calls', limit: 3, period: 'day' }] })
+      .expect(200);
+  });
+
+  afterAll(async () => {
+    await server?.stop();
+    await database?.release();
+  });
+
+  it('sizes a text either way, gives back the uses of refused requests, and answers 402 past the quota', async () => {
+    const user = await signUp(server.url, 'estimates');
+    const asked = await api(server)
+      .get('/v1/estimates')
+      .query({ text: 'two  words' })
+      .set(bearer(user))
+      .expect(200);
+    expect(asked.body).toEqual({ words: 2, characters: 10 });
+    const posted = await api(server)
+      .post('/v1/estimates')
+      .set(bearer(user))
+      .send({ text: 'a b 😀' })
+      .expect(200);
+    expect(posted.body).toEqual({ words: 3, characters: 5 });
+
+    const missing = await api(server).get('/v1/estimates').set(bearer(user)).expect(400);
+    expect(missing.body.code).toBe('validation_failed');
+    await api(server).get('/v1/estimates').query({ text: 'a', extra: '1' }).set(bearer(user)).expect(400);
+    await api(server).get('/v1/estimates?text=a&text=b').set(bearer(user)).expect(400);
+    expect((await usageOf(server, user, 'api_calls'))?.used).toBe(2);
+
+    await api(server).get('/v1/estimates').query({ text: 'third' }).set(bearer(user)).expect(200);
+    const refused = await api(server)
+      .get('/v1/estimates')
+      .query({ text: 'fourth' })
+      .set(bearer(user))
+      .expect(402);
+    expect(refused.body).toMatchObject({
+      code: 'quota_exhausted',
+      feature: 'api_calls',
+      quota: { limit: 3, used: 3, period: 'day' },
+    });
+    await api(server).post('/v1/estimates').set(bearer(user)).send({ text: 'fifth' }).expect(402);
+    expect(await usageOf(server, user, 'api_calls')).toMatchObject({ limit: 3, used: 3 });
   });
 });
 

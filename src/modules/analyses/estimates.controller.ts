@@ -1,4 +1,4 @@
-import { Body, Controller, HttpCode, Post } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Post, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 
 import { ApiProblems } from '../../common/openapi/api-problems.decorator';
@@ -8,6 +8,7 @@ import { EstimateDto, EstimateRequestDto } from './estimate.dto';
 /**
  * The transactional-API example: a call that does no database work of its own, metered by the quota
  * `api_calls` (what a plan sells as "N calls a month"). The benchmark measures the quota's cost on it.
+ * A short text can be sized with a GET (`?text=`), a long one is posted; both count alike.
  */
 @ApiTags('analyses')
 @Controller('v1/estimates')
@@ -19,7 +20,20 @@ export class EstimatesController {
   @ApiOkResponse({ type: EstimateDto })
   @ApiProblems('validation_failed')
   estimate(@Body() body: EstimateRequestDto): EstimateDto {
-    const words = body.text.split(/\s+/).filter((word) => word.length > 0).length;
-    return { words, characters: [...body.text].length };
+    return sizeOf(body.text);
   }
+
+  @Get()
+  @ConsumesQuota('api_calls')
+  @ApiOperation({ summary: 'Size a short text given as `?text=` (counted against the quota `api_calls`)' })
+  @ApiOkResponse({ type: EstimateDto })
+  @ApiProblems('validation_failed')
+  estimateQuery(@Query() query: EstimateRequestDto): EstimateDto {
+    return sizeOf(query.text);
+  }
+}
+
+function sizeOf(text: string): EstimateDto {
+  const words = text.split(/\s+/).filter((word) => word.length > 0).length;
+  return { words, characters: [...text].length };
 }
