@@ -1,24 +1,14 @@
 import { Injectable } from '@nestjs/common';
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
+
+import { RequestMetrics } from './request-metrics';
 
 @Injectable()
 export class MetricsService {
   readonly registry = new Registry();
 
-  private readonly requests = new Counter({
-    name: 'http_requests_total',
-    help: 'HTTP requests answered, by method, route and status',
-    labelNames: ['method', 'route', 'status'] as const,
-    registers: [this.registry],
-  });
-
-  private readonly latency = new Histogram({
-    name: 'http_request_duration_seconds',
-    help: 'HTTP request latency, by method, route and status',
-    labelNames: ['method', 'route', 'status'] as const,
-    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
-    registers: [this.registry],
-  });
+  /** `http_requests_total` and `http_request_duration_seconds`: recorded on every request, so kept cheap. */
+  private readonly requests = new RequestMetrics();
 
   private readonly paymentRequired = new Counter({
     name: 'payment_required_total',
@@ -95,6 +85,7 @@ export class MetricsService {
 
   constructor() {
     collectDefaultMetrics({ register: this.registry });
+    this.requests.registerIn(this.registry);
     const oldestPending = () => this.oldestPendingMailAt;
     new Gauge({
       name: 'mail_outbox_oldest_pending_seconds',
@@ -164,21 +155,7 @@ export class MetricsService {
     this.databaseAcquires.inc();
   }
 
-  /** Label sets seen so far, resolved once: hashing labels on every request costs more than counting. */
-  private readonly requestSeries = new Map<
-    string,
-    { count: Counter.Internal; latency: Histogram.Internal<string> }
-  >();
-
   recordRequest(method: string, route: string, status: number, seconds: number): void {
-    const key = `${method} ${status} ${route}`;
-    let series = this.requestSeries.get(key);
-    if (!series) {
-      const labels = { method, route, status: String(status) };
-      series = { count: this.requests.labels(labels), latency: this.latency.labels(labels) };
-      this.requestSeries.set(key, series);
-    }
-    series.count.inc();
-    series.latency.observe(seconds);
+    this.requests.record(method, route, status, seconds);
   }
 }
