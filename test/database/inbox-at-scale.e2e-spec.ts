@@ -1,15 +1,15 @@
 import { Client } from 'pg';
 
-import { applyMigrations } from '../../src/database/migrations/migration-runner';
 import {
   CLAIM_DUE,
   DELETE_EXPIRED_BATCH,
   LIST_ALL,
   LIST_BY_STATUS,
 } from '../../src/modules/webhooks/webhook-inbox.queries';
+import { isolatedDatabase } from '../support/billing';
 import { must } from '../support/must';
+import { TestDatabaseServer } from '../support/test-database';
 
-const serverUrl = process.env.TEST_DATABASE_URL ?? process.env.DATABASE_URL;
 const SEEDED = 200_000;
 
 interface PlanNode {
@@ -29,13 +29,11 @@ interface PlanNode {
  * repository runs (webhook-inbox.queries.ts), with its parameters.
  */
 describe('the webhook inbox at scale', () => {
-  let database: { url: string; drop(): Promise<void> };
+  let database: TestDatabaseServer;
   let client: Client;
 
   beforeAll(async () => {
-    if (!serverUrl) throw new Error('Set TEST_DATABASE_URL (the Jest global setup does) to a PostgreSQL URL');
-    database = await createDatabase(serverUrl);
-    await applyMigrations(database.url);
+    database = await isolatedDatabase();
     client = new Client({ connectionString: database.url });
     await client.connect();
     // The test decides when statistics are taken.
@@ -63,7 +61,7 @@ describe('the webhook inbox at scale', () => {
 
   afterAll(async () => {
     await client?.end();
-    await database?.drop();
+    await database?.release();
   });
 
   it('claims due events reading only the claimable rows, through an index', async () => {
@@ -167,25 +165,4 @@ function resultRows(plan: PlanNode): number {
 
 function indexesUsed(plan: PlanNode): string[] {
   return nodesOf(plan).flatMap((node) => (node['Index Name'] ? [node['Index Name']] : []));
-}
-
-async function createDatabase(url: string): Promise<{ url: string; drop(): Promise<void> }> {
-  const name = `tollgate_inbox_scale_${process.pid}_${Date.now()}`;
-  await adminQuery(url, `CREATE DATABASE ${name}`);
-  const databaseUrl = new URL(url);
-  databaseUrl.pathname = `/${name}`;
-  return {
-    url: databaseUrl.toString(),
-    drop: () => adminQuery(url, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`),
-  };
-}
-
-async function adminQuery(url: string, sql: string): Promise<void> {
-  const admin = new Client({ connectionString: url });
-  await admin.connect();
-  try {
-    await admin.query(sql);
-  } finally {
-    await admin.end();
-  }
 }

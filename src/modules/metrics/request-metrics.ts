@@ -3,6 +3,8 @@ import type { MetricValue, Registry } from 'prom-client';
 /** Upper bounds of `http_request_duration_seconds`, in seconds. */
 export const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
 
+const LATENCY_METRIC = 'http_request_duration_seconds';
+
 type RequestLabels = { method: string; route: string; status: string };
 
 interface Series {
@@ -65,18 +67,14 @@ export class RequestMetrics {
       ) as never,
     );
     registry.registerMetric(
-      metric(
-        'http_request_duration_seconds',
-        'HTTP request latency, by method, route and status',
-        'histogram',
-        () => [...this.series.values()].flatMap((series) => this.histogramValues(series)),
+      metric(LATENCY_METRIC, 'HTTP request latency, by method, route and status', 'histogram', () =>
+        [...this.series.values()].flatMap((series) => this.histogramValues(LATENCY_METRIC, series)),
       ) as never,
     );
   }
 
   /** What prom-client's Histogram exports for one label set: cumulative buckets, +Inf, sum, count. */
-  private histogramValues(series: Series): MetricValue<string>[] {
-    const name = 'http_request_duration_seconds';
+  private histogramValues(name: string, series: Series): MetricValue<string>[] {
     let cumulative = 0;
     const values = this.buckets.map((bound, index) => {
       cumulative += series.buckets[index]!;
