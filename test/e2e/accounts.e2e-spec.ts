@@ -8,7 +8,7 @@ import { applyMigrations } from '../../src/database/migrations/migration-runner'
 import { bearer, signUp, TestAccount } from '../support/accounts';
 import { msUntil } from '../support/eventually';
 import { must } from '../support/must';
-import { api, TestServer } from '../support/test-app';
+import { api, dbPoolAcquires, TestServer } from '../support/test-app';
 import { provideTestDatabase, TestDatabaseServer } from '../support/test-database';
 import { startTwoInstances, stopTwoInstances } from '../support/two-instances';
 
@@ -373,8 +373,7 @@ describe('accounts: personal and team accounts, members and roles, acting for an
     const { account, member } = await team();
     const headers = { ...bearer(member), 'x-account-id': account.id };
     await second().get('/v1/auth/session').set(headers).expect(200);
-    const acquires = async () =>
-      Number(/^db_pool_acquires_total (\d+)/m.exec((await second().get('/metrics').expect(200)).text)?.[1]);
+    const acquires = () => dbPoolAcquires(instances[1]);
     const before = await acquires();
     for (let request = 0; request < 100; request++) {
       await second().get('/v1/auth/session').set(headers).expect(200);

@@ -13,7 +13,7 @@ import {
   priceOf,
 } from '../support/billing';
 import { BillingWorld, startBillingWorld, twoInstances } from '../support/billing-world';
-import { api, TestServer } from '../support/test-app';
+import { api, dbPoolAcquires, TestServer } from '../support/test-app';
 
 /**
  * GET /v1/me answers entitlements from the guard's cache on each instance. The SPEC allows one second for
@@ -96,7 +96,7 @@ describe('GET /v1/me: entitlements from the cache, changed on every instance wit
     );
     expect(waits.every((ms) => ms < 1_000)).toBe(true);
 
-    // A spend tells no cache: the balance /v1/me shows is read with the request, on every instance.
+    // A spend sends no notice: the instance that spent shows it at once, the other within a second.
     const project = await api(world.server)
       .post('/v1/projects')
       .set(bearer(user))
@@ -107,6 +107,38 @@ describe('GET /v1/me: entitlements from the cache, changed on every instance wit
       .set(bearer(user))
       .send({ projectId: project.body.id as string })
       .expect(201);
-    for (const instance of instances) expect((await meOn(instance, user)).credits).toEqual({ balance: 6 });
+    expect((await meOn(instances[0], user)).credits).toEqual({ balance: 6 });
+    expect(await msUntilMe(instances[1], user, (me) => me.credits.balance === 6)).toBeLessThan(1_000);
+  });
+
+  it("serves a warm page without the database, its own instance's writes at once and the other's within a second", async () => {
+    const [first, second] = instances;
+    const user = await signUp(world.server.url, 'me-own-writes');
+    for (const instance of instances) expect((await meOn(instance, user)).name).toBeNull();
+    const projectsUsed = (me: MeBody) => me.entitlements.find((entry) => entry.feature === 'projects')?.used;
+
+    // Warm, the page costs no database round trip: 100 requests that queried would add 100 (background
+    // workers poll meanwhile, and an entry is read again after PROFILE_TTL_MS).
+    const before = await dbPoolAcquires(first);
+    for (let batch = 0; batch < 10; batch++) {
+      await Promise.all(Array.from({ length: 10 }, () => meOn(first, user)));
+    }
+    expect((await dbPoolAcquires(first)) - before).toBeLessThan(25);
+
+    const project = await api(first).post('/v1/projects').set(bearer(user)).send({ name: 'p' }).expect(201);
+    expect(projectsUsed(await meOn(first, user))).toBe(1);
+    expect(await msUntilMe(second, user, (me) => projectsUsed(me) === 1)).toBeLessThan(1_000);
+
+    await api(second).patch('/v1/me').set(bearer(user)).send({ name: 'Renamed' }).expect(200);
+    // A rename is announced: both instances show it on the next request.
+    expect((await meOn(second, user)).name).toBe('Renamed');
+    expect(await msUntilMe(first, user, (me) => me.name === 'Renamed')).toBeLessThan(100);
+
+    await api(second)
+      .delete(`/v1/projects/${project.body.id as string}`)
+      .set(bearer(user))
+      .expect(204);
+    expect(projectsUsed(await meOn(second, user))).toBe(0);
+    expect(await msUntilMe(first, user, (me) => projectsUsed(me) === 0)).toBeLessThan(1_000);
   });
 });

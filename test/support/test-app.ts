@@ -30,3 +30,9 @@ export function startTestServer(overrides: NodeJS.ProcessEnv = {}): Promise<Test
 export function api(server: { url: string }) {
   return request(server.url);
 }
+
+/** The server's database pool acquires so far (its /metrics `db_pool_acquires_total`). */
+export async function dbPoolAcquires(server: { url: string }): Promise<number> {
+  const metrics = (await api(server).get('/metrics').expect(200)).text;
+  return Number(/^db_pool_acquires_total (\d+)/m.exec(metrics)![1]);
+}

@@ -1,5 +1,6 @@
 import { ArgumentMetadata, PipeTransform, Type, ValidationPipe, ValidationPipeOptions } from '@nestjs/common';
-import { plainToInstance } from 'class-transformer';
+import { plainToInstance, TransformationType } from 'class-transformer';
+import { defaultMetadataStorage } from 'class-transformer/cjs/storage';
 import {
   getMetadataStorage,
   ValidationArguments,
@@ -28,7 +29,12 @@ interface PropertyPlan {
 }
 
 /** A DTO's rules, read once from class-validator's metadata; null when the class has a rule the plan does not run. */
-type ValidationPlan = { readonly properties: PropertyPlan[]; readonly allowed: ReadonlySet<string> } | null;
+type ValidationPlan = {
+  readonly properties: PropertyPlan[];
+  readonly allowed: ReadonlySet<string>;
+  /** No class-transformer decorator applies to the class: `plainToInstance` only copies (`copyToInstance`). */
+  readonly plainCopy: boolean;
+} | null;
 
 const RUN_BY_PLAN = new Set<string>([
   ValidationTypes.CUSTOM_VALIDATION,
@@ -66,7 +72,9 @@ export class CompiledValidationPipe implements PipeTransform {
     if ((metadata.type === 'body' || metadata.type === 'query') && metatype && isPlainObject(value)) {
       const plan = this.planOf(metatype);
       if (plan) {
-        const instance = plainToInstance(metatype, value) as Record<string, unknown>;
+        const instance = plan.plainCopy
+          ? copyToInstance(metatype, value)
+          : (plainToInstance(metatype, value) as Record<string, unknown>);
         // A `__proto__` key would have set the prototype (the JSON parser refuses it; this holds regardless).
         if (Object.getPrototypeOf(instance) === metatype.prototype && accepts(plan, instance))
           return instance;
@@ -126,7 +134,45 @@ export function buildPlan(metatype: Type): ValidationPlan {
     };
   });
   // Whitelisting keeps the properties with any rule at all (an @Allow() included).
-  return { properties, allowed: new Set(Object.keys(grouped)) };
+  const allowed = new Set(Object.keys(grouped));
+  return { properties, allowed, plainCopy: withoutTransformRules(metatype, allowed) };
+}
+
+/**
+ * Whether class-transformer has no rule for the class: no @Expose/@Exclude anywhere on it, no strategy,
+ * and no @Type or @Transform on a property the plan allows (any other property fails the whitelist,
+ * and the canonical pipe judges the body).
+ */
+function withoutTransformRules(metatype: Type, allowed: ReadonlySet<string>): boolean {
+  return (
+    defaultMetadataStorage.getStrategy(metatype) === 'none' &&
+    defaultMetadataStorage.getExposedMetadatas(metatype).length === 0 &&
+    defaultMetadataStorage.getExcludedMetadatas(metatype).length === 0 &&
+    [...allowed].every(
+      (property) =>
+        defaultMetadataStorage.findTypeMetadata(metatype, property) === undefined &&
+        defaultMetadataStorage.findTransformMetadatas(metatype, property, TransformationType.PLAIN_TO_CLASS)
+          .length === 0,
+    )
+  );
+}
+
+/**
+ * What `plainToInstance` makes of a plain object for a class without class-transformer rules, for the
+ * values the plan accepts (scalars: class-transformer returns them as they are): a new instance with
+ * the object's keys copied, but for the keys it never copies (`__proto__`, `constructor`, a getter
+ * without a setter, a method). Objects are copied by reference, which the plan refuses anyway.
+ */
+export function copyToInstance(metatype: Type, value: Record<string, unknown>): Record<string, unknown> {
+  const instance = new metatype() as Record<string, unknown>;
+  const prototype = metatype.prototype as object;
+  for (const key of Object.keys(value)) {
+    if (key === '__proto__' || key === 'constructor') continue;
+    const descriptor = Object.getOwnPropertyDescriptor(prototype, key);
+    if ((descriptor && !descriptor.set) || instance[key] instanceof Function) continue;
+    instance[key] = value[key];
+  }
+  return instance;
 }
 
 /** True when class-validator would find no error on this instance; false when it might. */

@@ -15,6 +15,7 @@ import { UsersModule } from '../users/users.module';
 import { AccountDeletionService } from './account-deletion.service';
 import { AccountService } from './account.service';
 import { MeController } from './me.controller';
+import { ProfileCache } from './profile-cache.service';
 import { ProfileRepository } from './profile.repository';
 
 /** `/v1/me`: what the calling user reads and changes about their own account, down to deleting it. */
@@ -34,7 +35,7 @@ import { ProfileRepository } from './profile.repository';
     QuotasModule,
   ],
   controllers: [MeController],
-  providers: [AccountService, AccountDeletionService, ProfileRepository],
+  providers: [AccountService, AccountDeletionService, ProfileRepository, ProfileCache],
   exports: [AccountDeletionService],
 })
 export class AccountModule {}

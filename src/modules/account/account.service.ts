@@ -7,17 +7,19 @@ import { ApiKeysService } from '../api-keys/api-keys.service';
 import type { AuthenticatedUser } from '../auth/identity';
 import { BillingService } from '../billing/billing.service';
 import { CreditsService } from '../credits/credits.service';
+import { Entitlements } from '../entitlements/entitlement.types';
 import { EntitlementsService } from '../entitlements/entitlements.service';
 import { GrantsService } from '../entitlements/grants.service';
 import { EntitlementViewService } from '../paywall/entitlement-view.service';
 import { PaywallService } from '../paywall/paywall.service';
 import { ProjectsService } from '../projects/projects.service';
-import { quotasOfPeriod } from '../quotas/quota-period';
+import { QuotaOfPeriod, quotasOfPeriod } from '../quotas/quota-period';
 import { QuotaService } from '../quotas/quota.service';
 import { SessionsService } from '../sessions/sessions.service';
 import { UsersService } from '../users/users.service';
 import { AccountExportDto, MeDto } from './account.dto';
-import { ProfileRepository } from './profile.repository';
+import { ProfileCache } from './profile-cache.service';
+import { ProfileRow } from './profile.repository';
 
 /** The calling user's own account: profile, subscription, entitlements, credits, and their data. */
 @Injectable()
@@ -35,29 +37,66 @@ export class AccountService {
     private readonly userAccounts: UserAccountsService,
     private readonly quotas: QuotaService,
     private readonly paywall: PaywallService,
-    private readonly profiles: ProfileRepository,
+    private readonly profiles: ProfileCache,
   ) {}
+
+  /** Pages built once per profile (a new one comes with every change) and entitlements. */
+  private readonly pages = new WeakMap<ProfileRow, { entitlements: Entitlements; page: MePage }>();
+  private readonly quotaPeriods = new WeakMap<Entitlements, { quotas: QuotaOfPeriod[]; until: number }>();
 
   /**
    * The entitlements come from the guard's cache (the change feed keeps it exact within a second on
-   * every instance), the rest from one statement: also the credit balance, which spends change without
-   * a change notice.
+   * every instance), the rest from the profile cache: on a hit, no database round trip.
    */
   async profile(caller: AuthenticatedUser, now = new Date()): Promise<MeDto> {
+    return (await this.pageFor(caller, now)).now();
+  }
+
+  /** `profile` as the JSON text of GET /v1/me: the parts no request changes are serialized once. */
+  async profileJson(caller: AuthenticatedUser, now = new Date()): Promise<string> {
+    return (await this.pageFor(caller, now)).json();
+  }
+
+  private async pageFor(caller: AuthenticatedUser, now: Date): Promise<MePage> {
     const accountId = caller.account.id;
     const entitlements = await this.paywall.entitlements(accountId);
-    const quotas = quotasOfPeriod(entitlements, now);
+    const quotas = this.quotasOf(entitlements, now);
     const profile = await this.profiles.profile(caller.id, accountId, quotas);
     if (!profile) throw new DomainError('unauthenticated', 'The account no longer exists.');
-    const { accounts, counted, creditBalance, quotaUses, ...user } = profile;
+    let built = this.pages.get(profile);
+    if (built?.entitlements !== entitlements) {
+      const page = await this.pageOf(accountId, profile, entitlements);
+      // Quota uses change with every request this instance counts: the only part read each time.
+      const usedNow = page.entitlements.map((entry) => {
+        const quota = quotas.find((candidate) => candidate.feature === entry.feature);
+        return quota ? () => this.quotas.usedInPeriod(accountId, quota, profile.quotaUses) : null;
+      });
+      built = { entitlements, page: new MePage(page, usedNow) };
+      this.pages.set(profile, built);
+    }
+    return built.page;
+  }
+
+  /** The entitlements' quotas in the period of `now`, kept until the first of them resets. */
+  private quotasOf(entitlements: Entitlements, now: Date): QuotaOfPeriod[] {
+    const kept = this.quotaPeriods.get(entitlements);
+    if (kept && now.getTime() < kept.until) return kept.quotas;
+    const quotas = quotasOfPeriod(entitlements, now);
+    const until = Math.min(...quotas.map((quota) => quota.periodEnd.getTime()));
+    this.quotaPeriods.set(entitlements, { quotas, until });
+    return quotas;
+  }
+
+  /** The page as the profile and entitlements describe it, with the quotas' uses as flushed. */
+  private async pageOf(accountId: string, profile: ProfileRow, entitlements: Entitlements): Promise<MeDto> {
+    const { accounts, counted, creditBalance, quotaUses: _flushed, ...user } = profile;
     // Left it since this request was authenticated.
     const account = accounts.find((candidate) => candidate.id === accountId);
     if (!account) throw accountNotFound();
-    const view = await this.entitlementView.of(accountId, entitlements, counted);
     return {
       ...user,
       subscription: entitlements.subscription,
-      entitlements: this.quotas.withPeriodUse(accountId, view, quotas, quotaUses),
+      entitlements: await this.entitlementView.of(accountId, entitlements, counted),
       credits: { balance: creditBalance },
       accounts,
       account,
@@ -116,5 +155,39 @@ export class AccountService {
         createdAt: event.createdAt.toISOString(),
       })),
     };
+  }
+}
+
+/**
+ * A built GET /v1/me answer. Everything but the quotas' uses is fixed until the profile or the
+ * entitlements change, so its JSON is written once; a request serializes only the entitlements.
+ */
+class MePage {
+  private readonly fixedJson: string;
+
+  constructor(
+    private readonly page: MeDto,
+    /** Per entitlement: how to read its quota's use now, or null for a use that is fixed. */
+    private readonly usedNow: ((() => number) | null)[],
+  ) {
+    const { entitlements: _perRequest, ...fixed } = page;
+    this.fixedJson = JSON.stringify(fixed);
+  }
+
+  now(): MeDto {
+    if (this.usedNow.every((read) => read === null)) return this.page;
+    return { ...this.page, entitlements: this.entitlements() };
+  }
+
+  json(): string {
+    return `${this.fixedJson.slice(0, -1)},"entitlements":${JSON.stringify(this.entitlements())}}`;
+  }
+
+  private entitlements(): MeDto['entitlements'] {
+    const { entitlements } = this.page;
+    return entitlements.map((entry, index) => {
+      const read = this.usedNow[index];
+      return read ? { ...entry, used: read() } : entry;
+    });
   }
 }

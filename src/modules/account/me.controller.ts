@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, HttpCode, Patch, Post } from '@nestjs/common';
+import { Body, Controller, Delete, Get, Header, HttpCode, Patch, Post } from '@nestjs/common';
 import {
   ApiAcceptedResponse,
   ApiNoContentResponse,
@@ -39,13 +39,15 @@ export class MeController {
 
   @Get()
   @NoStore()
+  @Header('Content-Type', 'application/json; charset=utf-8')
   @ApiOperation({
     summary:
       'The calling user, with subscription, entitlements and credits, their accounts and the acting one',
   })
   @ApiOkResponse({ type: MeDto })
-  me(@CurrentUser() user: AuthenticatedUser): Promise<MeDto> {
-    return this.account.profile(user);
+  me(@CurrentUser() user: AuthenticatedUser): Promise<string> {
+    // MeDto, serialized by the service: most of it once per change, not once per request.
+    return this.account.profileJson(user);
   }
 
   @Patch()

@@ -98,6 +98,11 @@ export class ChangeFeed implements OnApplicationBootstrap, OnModuleDestroy {
     this.deliver(change);
   }
 
+  /** A change only this instance's subscribers hear (the kind says why the others need not). */
+  local(change: Change): void {
+    this.deliver(change);
+  }
+
   subscribe<K extends ChangeKind>(kind: K, handler: Handler<K>): void {
     let handlers = this.handlers.get(kind);
     if (!handlers) this.handlers.set(kind, (handlers = new Set()));

@@ -43,13 +43,15 @@ export class CreditsService {
    * to expire first (credits that never expire last).
    */
   async spend(accountId: string, credits: number, reason: string, now = new Date()): Promise<CreditSpend> {
-    const unexpiring = await this.credits.spendUnexpiring(accountId, credits, reason);
-    if (unexpiring) return unexpiring;
-    return this.changes.transaction(async (tx) => {
-      const { spend, expired } = await this.credits.spendWithLots(accountId, credits, reason, now, tx);
-      if (expired > 0) await this.changes.publish({ kind: 'entitlements', accountId }, tx);
-      return spend;
-    });
+    const spend =
+      (await this.credits.spendUnexpiring(accountId, credits, reason)) ??
+      (await this.changes.transaction(async (tx) => {
+        const { spend, expired } = await this.credits.spendWithLots(accountId, credits, reason, now, tx);
+        if (expired > 0) await this.changes.publish({ kind: 'entitlements', accountId }, tx);
+        return spend;
+      }));
+    if (spend.spent) this.changes.local({ kind: 'usage', accountId });
+    return spend;
   }
 
   /**
@@ -57,19 +59,21 @@ export class CreditsService {
    * throws rolls the spend back with it, so a failed request costs nothing. For the accounts whose
    * credits expire (the spend locks anyway); the others spend and work in one statement where they can.
    */
-  spendWith<T>(
+  async spendWith<T>(
     accountId: string,
     credits: number,
     reason: string,
     work: (tx: Prisma.TransactionClient) => Promise<T>,
     now = new Date(),
   ): Promise<{ spent: true; balanceAfter: number; result: T } | { spent: false; balance: number }> {
-    return this.changes.transaction(async (tx) => {
+    const outcome = await this.changes.transaction(async (tx) => {
       const { spend, expired } = await this.credits.spendWithLots(accountId, credits, reason, now, tx);
       if (expired > 0) await this.changes.publish({ kind: 'entitlements', accountId }, tx);
       if (!spend.spent) return spend;
       return { spent: true as const, balanceAfter: spend.balanceAfter, result: await work(tx) };
     });
+    if (outcome.spent) this.changes.local({ kind: 'usage', accountId });
+    return outcome;
   }
 
   /** Gives back what a spend took, to the lots it took from (`CreditSpend.fromLots`). */
@@ -79,10 +83,12 @@ export class CreditsService {
     reason: string,
     fromLots: LotTake[] = [],
   ): Promise<void> {
-    if (fromLots.length === 0) return this.credits.giveBack(accountId, credits, reason);
-    await this.changes.transaction((tx) =>
-      this.credits.giveBackToLots(accountId, credits, fromLots, reason, tx),
-    );
+    if (fromLots.length === 0) await this.credits.giveBack(accountId, credits, reason);
+    else
+      await this.changes.transaction((tx) =>
+        this.credits.giveBackToLots(accountId, credits, fromLots, reason, tx),
+      );
+    this.changes.local({ kind: 'usage', accountId });
   }
 
   /** An admin adds credits to an account (which the caller has checked exists), expiring or not. */

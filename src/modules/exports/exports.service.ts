@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 
 import { DomainError } from '../../common/errors/domain-error';
+import { ChangeFeed } from '../change-feed/change-feed.service';
 import { PaywallSubject } from '../paywall/paywall.requirements';
 import { PaywallService } from '../paywall/paywall.service';
 import { CreatedExport, ExportsRepository } from './exports.repository';
@@ -13,6 +14,7 @@ export class ExportsService {
   constructor(
     private readonly exports: ExportsRepository,
     private readonly paywall: PaywallService,
+    private readonly changes: ChangeFeed,
   ) {}
 
   /**
@@ -26,7 +28,10 @@ export class ExportsService {
   ): Promise<{ id: string; projectId: string; createdAt: string; creditsRemaining: number }> {
     const reason = PaywallService.spendReason(subject);
     const paid = await this.exports.createPaid(subject.accountId, projectId, EXPORT_CREDITS, reason);
-    if ('created' in paid) return toExportDto(paid.created, paid.balanceAfter);
+    if ('created' in paid) {
+      this.changes.local({ kind: 'usage', accountId: subject.accountId });
+      return toExportDto(paid.created, paid.balanceAfter);
+    }
     if ('insufficient' in paid)
       throw await this.paywall.insufficientCredits(subject, EXPORT_CREDITS, paid.insufficient);
     if ('projectMissing' in paid) throw projectNotFound();

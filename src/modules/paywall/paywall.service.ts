@@ -4,6 +4,7 @@ import type { FastifyRequest } from 'fastify';
 import { DomainError } from '../../common/errors/domain-error';
 import { Prisma, QuotaPeriod } from '../../generated/prisma/client';
 import { AuthenticatedUser } from '../auth/identity';
+import { ChangeFeed } from '../change-feed/change-feed.service';
 import type { CreditSpend } from '../credits/credit-lots';
 import { CreditsService } from '../credits/credits.service';
 import type { Entitlements } from '../entitlements/entitlement.types';
@@ -35,6 +36,7 @@ export class PaywallService {
     private readonly locks: UsageLockRepository,
     private readonly credits: CreditsService,
     private readonly paymentRequired: PaymentRequiredFactory,
+    private readonly changes: ChangeFeed,
   ) {}
 
   static subjectOf(request: FastifyRequest & { user?: AuthenticatedUser }): PaywallSubject {
@@ -118,16 +120,17 @@ export class PaywallService {
     create: (tx?: Prisma.TransactionClient) => Promise<T>,
   ): Promise<T> {
     const limit = await this.assertFeature(subject, feature);
-    if (limit === null) return create();
-    const outcome = await this.locks.withLock<{ created: T } | { full: number }>(
-      `${feature}:${subject.accountId}`,
-      async (tx) => {
-        const used = await this.counters.used(feature, subject.accountId, tx);
-        return used >= limit ? { full: used } : { created: await create(tx) };
-      },
-    );
-    if ('created' in outcome) return outcome.created;
-    throw await this.limitReached(subject, feature, limit, outcome.full);
+    const outcome =
+      limit === null
+        ? { created: await create() }
+        : await this.locks.withLock<{ created: T } | { full: number }>(
+            `${feature}:${subject.accountId}`,
+            async (tx) => {
+              const used = await this.counters.used(feature, subject.accountId, tx);
+              return used >= limit ? { full: used } : { created: await create(tx) };
+            },
+          );
+    return this.createdOrLimitReached(subject, feature, limit, outcome);
   }
 
   /**
@@ -149,7 +152,20 @@ export class PaywallService {
       limit === null
         ? await create(null)
         : await this.locks.withLock(`${feature}:${subject.accountId}`, (tx) => create(limit, tx));
-    if ('created' in outcome) return outcome.created;
+    return this.createdOrLimitReached(subject, feature, limit, outcome);
+  }
+
+  /** What a limited create made (its count changed: `usage`), or 402 `limit_reached`. */
+  private async createdOrLimitReached<T>(
+    subject: PaywallSubject,
+    feature: string,
+    limit: number | null,
+    outcome: { created: T } | { full: number },
+  ): Promise<T> {
+    if ('created' in outcome) {
+      this.changes.local({ kind: 'usage', accountId: subject.accountId });
+      return outcome.created;
+    }
     throw await this.limitReached(subject, feature, limit ?? 0, outcome.full);
   }
 

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 
 import { DomainError } from '../../common/errors/domain-error';
 import { Project } from '../../generated/prisma/client';
+import { ChangeFeed } from '../change-feed/change-feed.service';
 import { PaywallService } from '../paywall/paywall.service';
 import { PaywallSubject } from '../paywall/paywall.requirements';
 import { ProjectDto } from './project.dto';
@@ -13,6 +14,7 @@ export class ProjectsService {
   constructor(
     private readonly projects: ProjectsRepository,
     private readonly paywall: PaywallService,
+    private readonly changes: ChangeFeed,
   ) {}
 
   async create(subject: PaywallSubject, name: string): Promise<ProjectDto> {
@@ -34,6 +36,8 @@ export class ProjectsService {
 
   async delete(accountId: string, id: string): Promise<void> {
     if (!(await this.projects.delete(accountId, id))) throw new DomainError('not_found', 'No such project.');
+    // Counted by the `projects` limit: GET /v1/me keeps the count.
+    this.changes.local({ kind: 'usage', accountId });
   }
 
   count(accountId: string): Promise<number> {

@@ -2,6 +2,7 @@ import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@ne
 
 import { InstanceLivenessService } from '../../database/instance-liveness.service';
 import { Prisma } from '../../generated/prisma/client';
+import { ChangeFeed } from '../change-feed/change-feed.service';
 import { MetricsService } from '../metrics/metrics.service';
 import { MeterEventOutbox } from '../metering/meter-event-outbox.service';
 import { leaseRate, leaseSize } from './quota-period';
@@ -99,6 +100,7 @@ export class QuotaCounters implements OnApplicationBootstrap, OnModuleDestroy {
     private readonly meterEvents: MeterEventOutbox,
     private readonly alerts: QuotaAlerts,
     private readonly metrics: MetricsService,
+    private readonly changes: ChangeFeed,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -219,6 +221,9 @@ export class QuotaCounters implements OnApplicationBootstrap, OnModuleDestroy {
       counter.leasedFlushed += leased;
       counter.overagePending -= uses.overage;
     }
+    // What GET /v1/me keeps of the flushed uses is older than what the database holds now.
+    for (const accountId of new Set(batch.map(({ counter }) => counter.accountId)))
+      this.changes.local({ kind: 'usage', accountId });
     await this.releaseIdle(now);
   }
 
@@ -283,6 +288,7 @@ export class QuotaCounters implements OnApplicationBootstrap, OnModuleDestroy {
     counter.leasedPending -= leased;
     counter.leasedFlushed = outcome.leasedUsed;
     counter.overagePending -= overage;
+    if (leased + overage > 0) this.changes.local({ kind: 'usage', accountId: counter.accountId });
     counter.granted = outcome.granted;
     counter.usedByAll = outcome.usedByAll;
     counter.liveInstances = outcome.liveInstances;

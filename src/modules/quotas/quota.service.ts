@@ -47,20 +47,13 @@ export class QuotaService {
   }
 
   /**
-   * An entitlement view with each quota's `used` as this period's uses (rows count only for limits):
-   * `flushed` is what `QuotaLeasesRepository.usage` (or a statement doing the same) read for `quotas`.
+   * A quota's use this period (rows count only for limits): what all instances flushed, as
+   * `QuotaLeasesRepository.usage` (or a statement doing the same) read it into `flushed`, and ours.
    */
-  withPeriodUse<T extends { feature: string; used: number }>(
-    accountId: string,
-    view: T[],
-    quotas: QuotaOfPeriod[],
-    flushed: FlushedUse[],
-  ): T[] {
-    const usage = this.usageOf(accountId, quotas, flushed);
-    return view.map((entry) => {
-      const quota = usage.find((candidate) => candidate.feature === entry.feature);
-      return quota ? { ...entry, used: quota.used } : entry;
-    });
+  usedInPeriod(accountId: string, quota: QuotaOfPeriod, flushed: FlushedUse[]): number {
+    const stored = flushed.find((row) => row.feature === quota.feature);
+    const { feature, periodEnd } = quota;
+    return (stored?.used ?? 0) + this.counters.pendingOf({ accountId, feature, periodEnd }).used;
   }
 
   /** Every quota feature of the account with its use this period (all instances' flushed uses and ours). */

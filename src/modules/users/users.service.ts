@@ -130,7 +130,10 @@ export class UsersService {
   }
 
   async rename(userId: string, name: string | null): Promise<void> {
-    await this.users.update(userId, { name });
+    await this.changes.transaction(async (tx) => {
+      await this.users.update(userId, { name }, tx);
+      await this.changes.publish({ kind: 'identity', userId }, tx);
+    });
   }
 
   /**
@@ -150,6 +153,7 @@ export class UsersService {
 
   async markEmailVerified(userId: string, tx: Prisma.TransactionClient): Promise<void> {
     await this.users.update(userId, { emailVerifiedAt: new Date() }, tx);
+    await this.changes.publish({ kind: 'identity', userId }, tx);
   }
 
   /** The new address, confirmed; false when another account has it. */
