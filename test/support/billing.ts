@@ -257,6 +257,7 @@ export interface Entitlement {
 
 export interface MeBody {
   id: string;
+  name: string | null;
   /** The account the request acted for. */
   account: { id: string; name: string; personal: boolean; role: string };
   subscription: SubscriptionSummary | null;

@@ -27,14 +27,13 @@ export class InvalidatedCache<V extends object> {
     this.entries = new LRUCache<string, V>({ max: options.max, ttl: options.ttlMs });
   }
 
-  /** The value of `key`, loaded by `load` (the cache's own loader unless given) when not kept. */
-  get(key: string, load: (key: string) => Promise<V> = this.load): Promise<V> | V {
+  get(key: string): Promise<V> | V {
     const cached = this.entries.get(key);
     if (cached) return cached;
     const generation = this.generationOf(key);
     const loading = this.loading.get(key);
     if (loading?.generation === generation) return loading.value;
-    const value = this.loadAndKeep(key, generation, load);
+    const value = this.loadAndKeep(key, generation);
     this.loading.set(key, { generation, value });
     return value;
   }
@@ -49,17 +48,6 @@ export class InvalidatedCache<V extends object> {
     this.entries.delete(key);
   }
 
-  /**
-   * Drops every kept value `matches` names, and keeps no load in flight it names: for a load the value
-   * is not known yet (undefined), so `matches` must answer from the key alone, or true when in doubt.
-   */
-  invalidateWhere(matches: (key: string, value: V | undefined) => boolean): void {
-    const names: string[] = [];
-    for (const [key, value] of this.entries.entries()) if (matches(key, value)) names.push(key);
-    for (const key of this.loading.keys()) if (matches(key, undefined)) names.push(key);
-    for (const key of names) this.invalidate(key);
-  }
-
   invalidateAll(): void {
     this.globalGeneration++;
     this.entries.clear();
@@ -69,9 +57,9 @@ export class InvalidatedCache<V extends object> {
     return this.entries.size;
   }
 
-  private async loadAndKeep(key: string, generation: string, load: (key: string) => Promise<V>): Promise<V> {
+  private async loadAndKeep(key: string, generation: string): Promise<V> {
     try {
-      const value = await load(key);
+      const value = await this.load(key);
       if (this.generationOf(key) === generation) {
         const ttl = Math.min(this.options.ttlMs, this.options.ttlOf?.(value) ?? this.options.ttlMs);
         if (ttl > 0) this.entries.set(key, value, { ttl });

@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
+import { LRUCache } from 'lru-cache';
 
-import { InvalidatedCache } from '../../common/cache/invalidated-cache';
 import { ChangeFeed } from '../change-feed/change-feed.service';
+import { ProfileStamps } from './profile-stamps';
 import { ProfileRepository, ProfileRow } from './profile.repository';
 
 /**
@@ -11,10 +12,10 @@ import { ProfileRepository, ProfileRow } from './profile.repository';
  */
 export const PROFILE_TTL_MS = 900;
 
-interface CachedProfile {
-  userId: string;
-  accountId: string;
-  row: ProfileRow | null;
+interface KeptProfile {
+  row: ProfileRow;
+  /** The change number when its load began: a change numbered from then on makes it stale. */
+  loadedAfter: number;
 }
 
 interface ProfileQuota {
@@ -24,54 +25,61 @@ interface ProfileQuota {
 
 /**
  * What GET /v1/me reads from the database, kept per user, acting account and quota periods, so that a
- * hit costs no round trip. This instance's own writes drop entries at once (the change feed's
- * `usage`, `identity` and `entitlements` changes); other instances' within `PROFILE_TTL_MS`.
+ * hit costs no round trip. This instance's own writes make entries stale at once (the change feed's
+ * `identity`, `entitlements` and `usage`, stamped by `ProfileStamps`); other instances' within
+ * `PROFILE_TTL_MS`.
  */
 @Injectable()
 export class ProfileCache {
-  private readonly cache: InvalidatedCache<CachedProfile>;
+  private readonly entries = new LRUCache<string, KeptProfile>({ max: 10_000, ttl: PROFILE_TTL_MS });
+  private readonly loading = new Map<string, { loadedAfter: number; row: Promise<ProfileRow | null> }>();
+  private readonly stamps = new ProfileStamps();
 
   constructor(
     private readonly profiles: ProfileRepository,
     changes: ChangeFeed,
   ) {
-    this.cache = new InvalidatedCache<CachedProfile>(() => Promise.reject(new Error('loaded by get')), {
-      max: 10_000,
-      ttlMs: PROFILE_TTL_MS,
-      ttlOf: (cached) => (cached.row ? PROFILE_TTL_MS : 0),
-    });
-    changes.subscribe('identity', ({ userId }) =>
-      this.cache.invalidateWhere((key, cached) => (cached?.userId ?? keyParts(key).userId) === userId),
-    );
-    changes.subscribe('usage', ({ accountId }) =>
-      this.cache.invalidateWhere(
-        (key, cached) => (cached?.accountId ?? keyParts(key).accountId) === accountId,
-      ),
-    );
-    // The account's name is in the profile of every member, whichever account they act for.
-    changes.subscribe('entitlements', ({ accountId }) =>
-      this.cache.invalidateWhere(
-        (_key, cached) =>
-          !cached || cached.row?.accounts.some((account) => account.id === accountId) === true,
-      ),
-    );
-    changes.onGap(() => this.cache.invalidateAll());
+    // identity: the user's name, email, role, memberships; usage: what the account holds or used;
+    // entitlements: the account wherever it is listed (its name, subscription, credits bought).
+    changes.subscribe('identity', ({ userId }) => this.stamps.changed('user', userId));
+    changes.subscribe('usage', ({ accountId }) => this.stamps.changed('holdings', accountId));
+    changes.subscribe('entitlements', ({ accountId }) => this.stamps.changed('account', accountId));
+    changes.onGap(() => this.stamps.everythingChanged());
   }
 
   /** The profile of the user acting for the account, with these quotas' flushed uses; null if the user is gone. */
-  async profile(userId: string, accountId: string, quotas: ProfileQuota[]): Promise<ProfileRow | null> {
+  profile(
+    userId: string,
+    accountId: string,
+    quotas: ProfileQuota[],
+  ): Promise<ProfileRow | null> | ProfileRow {
     let key = `${userId} ${accountId}`;
     for (const quota of quotas) key += ` ${quota.feature}@${quota.periodEnd.getTime()}`;
-    const cached = await this.cache.get(key, async () => ({
-      userId,
-      accountId,
-      row: await this.profiles.profile(userId, accountId, quotas),
-    }));
-    return cached.row;
+    const kept = this.entries.get(key);
+    if (kept && this.stamps.unchangedSince(kept.loadedAfter, userId, accountId, kept.row.accounts)) {
+      return kept.row;
+    }
+    const loading = this.loading.get(key);
+    // A load begun before the latest change may have read what that change replaced.
+    if (loading?.loadedAfter === this.stamps.current) return loading.row;
+    return this.load(key, userId, accountId, quotas);
   }
-}
 
-function keyParts(key: string): { userId: string; accountId: string } {
-  const [userId = '', accountId = ''] = key.split(' ', 2);
-  return { userId, accountId };
+  private async load(
+    key: string,
+    userId: string,
+    accountId: string,
+    quotas: ProfileQuota[],
+  ): Promise<ProfileRow | null> {
+    const loadedAfter = this.stamps.current;
+    const row = this.profiles.profile(userId, accountId, quotas);
+    this.loading.set(key, { loadedAfter, row });
+    try {
+      const loaded = await row;
+      if (loaded) this.entries.set(key, { row: loaded, loadedAfter });
+      return loaded;
+    } finally {
+      if (this.loading.get(key)?.row === row) this.loading.delete(key);
+    }
+  }
 }
