@@ -163,24 +163,27 @@ export class AccountService {
  * entitlements change, so its JSON is written once; a request serializes only the entitlements.
  */
 class MePage {
+  /** The whole answer when no quota is in it; else all of it but the entitlements, without its `}`. */
   private readonly fixedJson: string;
+  private readonly fixed: boolean;
 
   constructor(
     private readonly page: MeDto,
     /** Per entitlement: how to read its quota's use now, or null for a use that is fixed. */
     private readonly usedNow: ((() => number) | null)[],
   ) {
-    const { entitlements: _perRequest, ...fixed } = page;
-    this.fixedJson = JSON.stringify(fixed);
+    this.fixed = usedNow.every((read) => read === null);
+    const { entitlements: _perRequest, ...rest } = page;
+    this.fixedJson = this.fixed ? JSON.stringify(page) : JSON.stringify(rest).slice(0, -1);
   }
 
   now(): MeDto {
-    if (this.usedNow.every((read) => read === null)) return this.page;
-    return { ...this.page, entitlements: this.entitlements() };
+    return this.fixed ? this.page : { ...this.page, entitlements: this.entitlements() };
   }
 
   json(): string {
-    return `${this.fixedJson.slice(0, -1)},"entitlements":${JSON.stringify(this.entitlements())}}`;
+    if (this.fixed) return this.fixedJson;
+    return `${this.fixedJson},"entitlements":${JSON.stringify(this.entitlements())}}`;
   }
 
   private entitlements(): MeDto['entitlements'] {
