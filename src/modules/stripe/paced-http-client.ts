@@ -40,16 +40,22 @@ export class PacedHttpClient implements Stripe.HttpClient {
     const askedAt = Date.now();
     for (let attempt = 1; ; attempt++) {
       await this.pacer.acquire(priority);
-      const response = await this.inner.makeRequest(
-        host,
-        port,
-        path,
-        method,
-        headers,
-        requestData,
-        protocol,
-        timeout,
-      );
+      let response: Stripe.HttpClientResponse;
+      try {
+        response = await this.inner.makeRequest(
+          host,
+          port,
+          path,
+          method,
+          headers,
+          requestData,
+          protocol,
+          timeout,
+        );
+      } finally {
+        // Answered (its headers are in) or failed: it has reached Stripe or never will.
+        this.pacer.release();
+      }
       if (response.getStatusCode() !== 429) return response;
       this.pacer.rateLimited();
       const delay = rateLimitRetryDelay({

@@ -5,23 +5,65 @@ import {
   rateLimitRetryDelay,
   RequestBudget,
   SLOWDOWN_HOLD_MS,
+  USER_ACTIVE_MS,
   USER_RETRY,
 } from './request-pacing';
 
-/** Starts as many requests as the budget lets through between `from` and `to`, each as early as allowed. */
+/**
+ * Starts as many requests as the budget lets through between `from` and `to`, each as early as
+ * allowed and answered at once.
+ */
 function runFlatOut(budget: RequestBudget, from: number, to: number): number[] {
   const starts: number[] = [];
   let now = from;
   while (now < to) {
-    const wait = budget.waitMs(now);
+    const wait = budget.waitMs(now, 'background');
     if (wait === 0) {
-      budget.take(now);
+      budget.take(now, 'background');
+      budget.finish();
       starts.push(now);
     } else {
       now += wait;
     }
   }
   return starts;
+}
+
+/**
+ * Keeps the budget busy for `durationMs` with requests whose sending is delayed by `sendDelay` (a
+ * stalled event loop) and whose answers take `latency`; returns when Stripe received each request.
+ */
+function runWithDelays(
+  budget: RequestBudget,
+  durationMs: number,
+  sendDelay: (start: number) => number,
+  latency: () => number,
+  { answeredWhenStarted = false } = {},
+): number[] {
+  const arrivals: number[] = [];
+  const answers: number[] = [];
+  let now = 0;
+  while (now < durationMs) {
+    const wait = budget.waitMs(now, 'background');
+    if (wait === 0) {
+      budget.take(now, 'background');
+      const arrival = now + sendDelay(now);
+      arrivals.push(arrival);
+      if (answeredWhenStarted) budget.finish();
+      else answers.push(arrival + latency());
+      answers.sort((a, b) => a - b);
+      continue;
+    }
+    const nextAnswer = answers[0] ?? Number.POSITIVE_INFINITY;
+    if (nextAnswer <= now + wait) {
+      now = Math.max(now, nextAnswer);
+      answers.shift();
+      budget.finish();
+    } else {
+      now += wait;
+    }
+  }
+  return arrivals.sort((a, b) => a - b);
 }
 
 function mostInAnySecond(starts: number[]): number {
@@ -57,8 +99,57 @@ describe('the request budget', () => {
     const starts = runFlatOut(budget, 0, 5_000);
     expect(budget.busiestSecond).toBe(mostInAnySecond(starts));
     expect(budget.busiestSecond).toBeLessThanOrEqual(20);
-    for (const moment of [6_000, 6_000, 6_000, 6_500]) budget.take(moment);
+    for (const moment of [6_000, 6_000, 6_000, 6_500]) budget.take(moment, 'background');
     expect(budget.busiestSecond).toBe(mostInAnySecond(starts));
+  });
+
+  it('keeps a quarter of the rate in flight at most; an answer frees a turn at once', () => {
+    const budget = new RequestBudget(20, 0);
+    expect(budget.inFlightCapAt(0, 'background')).toBe(5);
+    for (let started = 0; started < 5; started++) {
+      expect(budget.waitMs(0, 'background')).toBe(0);
+      budget.take(0, 'background');
+    }
+    expect(budget.waitMs(2_000, 'background')).toBe(Number.POSITIVE_INFINITY);
+    budget.finish();
+    expect(budget.waitMs(2_000, 'background')).toBe(0);
+    budget.slowDown(2_000);
+    expect(budget.inFlightCapAt(2_000, 'background')).toBe(3);
+  });
+
+  it('lets Stripe receive at most the rate plus the in-flight cap in any second, however late requests go out', () => {
+    let seed = 7;
+    const random = () => (seed = (seed * 16_807) % 2_147_483_647) / 2_147_483_647;
+    // A busy event loop: half the requests go out only when it next gets round to them (every 2 s).
+    const stalled = (start: number) => (random() < 0.5 ? Math.ceil(start / 2_000) * 2_000 - start : 0);
+    const latency = () => 80 + 220 * random();
+    for (const rate of [4, 20, 100]) {
+      const limit = rate + new RequestBudget(rate, 0).inFlightCapAt(0, 'background');
+      const capped = runWithDelays(new RequestBudget(rate, 0), 60_000, stalled, latency);
+      expect(mostInAnySecond(capped)).toBeLessThanOrEqual(limit);
+      expect(capped.length).toBeGreaterThan(rate * 10);
+      // Counted as answered at once, the same delays pile up beyond the limit.
+      const uncapped = runWithDelays(new RequestBudget(rate, 0), 60_000, stalled, () => 0, {
+        answeredWhenStarted: true,
+      });
+      expect(mostInAnySecond(uncapped)).toBeGreaterThan(limit);
+    }
+  });
+
+  it('while users are active, leaves them a fifth of each window and one in-flight turn; then gives it back', () => {
+    const budget = new RequestBudget(20, 0);
+    budget.take(0, 'user');
+    budget.finish();
+    const background = runFlatOut(budget, 0, 3_000);
+    expect(mostInAnySecond(background)).toBe(16);
+    expect(budget.inFlightCapAt(3_000, 'background')).toBe(4);
+    expect(budget.inFlightCapAt(3_000, 'user')).toBe(5);
+    // The room left: a user's request goes out at once, where background work waits.
+    expect(budget.waitMs(3_000, 'background')).toBeGreaterThan(0);
+    expect(budget.waitMs(3_000, 'user')).toBe(0);
+    const afterUsers = runFlatOut(budget, USER_ACTIVE_MS + BUDGET_WINDOW_MS, USER_ACTIVE_MS + 4_000);
+    expect(mostInAnySecond(afterUsers)).toBe(20);
+    expect(budget.inFlightCapAt(USER_ACTIVE_MS + 4_000, 'background')).toBe(5);
   });
 
   it('keeps at least one request per window however small the share', () => {
@@ -93,7 +184,7 @@ describe('the request budget', () => {
     const budget = new RequestBudget(20, 0);
     runFlatOut(budget, 0, 2_000);
     budget.slowDown(2_000);
-    expect(budget.waitMs(2_000)).toBeGreaterThan(0);
+    expect(budget.waitMs(2_000, 'background')).toBeGreaterThan(0);
     const slowed = runFlatOut(budget, 2_000, 2_000 + SLOWDOWN_HOLD_MS);
     expect(slowed.length).toBeLessThanOrEqual(10 * (SLOWDOWN_HOLD_MS / 1000) + 1);
     expect(mostInAnySecond(slowed)).toBeLessThanOrEqual(10);

@@ -5,6 +5,13 @@
  *   (a small burst after a quiet moment).
  * - A strict cap on top: never more than the rate's worth of starts within one window, so that
  *   Stripe, which counts per second, never sees more than the budget however tokens piled up.
+ * - A cap on requests in flight (started, not yet answered): a quarter of the rate. Our start is not
+ *   Stripe's receipt: a busy event loop (ours or, in a bench, the double's) can delay requests and then
+ *   deliver them together. Only requests still in flight can arrive late, so whatever the delays,
+ *   Stripe receives at most the rate plus this cap within any second (25 at the default of 20).
+ * - Users first: while user-facing requests are being made (one within USER_ACTIVE_MS), background
+ *   work leaves them a fifth of each window and one in-flight turn, so that a user's request rarely
+ *   waits for a background one to be answered or to age out of the window.
  * - A 429 slows the whole client down: the rate is halved (not again for answers to requests sent
  *   together), held there, then climbs back gradually.
  */
@@ -22,6 +29,11 @@ export const MIN_RATE_FACTOR = 1 / 16;
 /** 429s within this long of a halving are answers to the same crowd of requests: no second halving. */
 export const SLOWDOWN_DEBOUNCE_MS = 1_000;
 
+/** After a user-facing request, background work keeps leaving room for users this long. */
+export const USER_ACTIVE_MS = 5_000;
+/** The share of each window background work leaves to users while they are active. */
+export const USER_RESERVE = 1 / 5;
+
 export class RequestBudget {
   private rate: number;
   private tokens: number;
@@ -32,6 +44,8 @@ export class RequestBudget {
   private holdUntil = Number.NEGATIVE_INFINITY;
   private lastHalving = Number.NEGATIVE_INFINITY;
   private busiest = 0;
+  private inFlight = 0;
+  private lastUserStart = Number.NEGATIVE_INFINITY;
 
   constructor(ratePerSecond: number, now: number) {
     this.rate = ratePerSecond;
@@ -65,25 +79,42 @@ export class RequestBudget {
     return this.rate * this.factorAt(now);
   }
 
-  /** Milliseconds until a request may start; 0 means now. */
-  waitMs(now: number): number {
+  /** How many requests of this priority may be in flight (started, not yet answered) at `now`. */
+  inFlightCapAt(now: number, priority: StripePriority): number {
+    const cap = Math.max(1, Math.ceil(this.rateAt(now) / 4));
+    return this.leavesRoomForUsers(now, priority) ? Math.max(1, cap - 1) : cap;
+  }
+
+  /**
+   * Milliseconds until a request of this priority may start; 0 means now. Infinity while the in-flight
+   * cap is reached: the next `finish()` is what frees a turn.
+   */
+  waitMs(now: number, priority: StripePriority): number {
+    if (this.inFlight >= this.inFlightCapAt(now, priority)) return Number.POSITIVE_INFINITY;
     this.refill(now);
     this.forgetStartsBefore(now - BUDGET_WINDOW_MS);
     let wait = 0;
-    const cap = this.capPerWindow(now);
+    const cap = this.capPerWindow(now, priority);
     if (this.starts.length >= cap) wait = this.starts[this.starts.length - cap]! + BUDGET_WINDOW_MS - now;
     if (this.tokens < 1) wait = Math.max(wait, ((1 - this.tokens) / this.rateAt(now)) * 1000);
     return Math.max(0, Math.ceil(wait));
   }
 
-  /** Records a request started at `now` (after `waitMs(now)` said 0). */
-  take(now: number): void {
+  /** Records a request started at `now` (after `waitMs(now, priority)` said 0); `finish()` when it is answered. */
+  take(now: number, priority: StripePriority): void {
+    if (priority === 'user') this.lastUserStart = now;
     this.refill(now);
     this.tokens -= 1;
+    this.inFlight++;
     this.starts.push(now);
     let withinSecond = 0;
     for (const start of this.starts) if (start > now - 1000) withinSecond++;
     this.busiest = Math.max(this.busiest, withinSecond);
+  }
+
+  /** A request started by `take` was answered (or failed): it no longer counts as in flight. */
+  finish(): void {
+    this.inFlight = Math.max(0, this.inFlight - 1);
   }
 
   /** The most requests started within any one second so far (by this clock): what Stripe could see. */
@@ -101,8 +132,14 @@ export class RequestBudget {
     this.lastHalving = now;
   }
 
-  private capPerWindow(now: number): number {
-    return Math.max(1, Math.floor(this.rateAt(now)));
+  private capPerWindow(now: number, priority: StripePriority): number {
+    const cap = Math.max(1, Math.floor(this.rateAt(now)));
+    if (!this.leavesRoomForUsers(now, priority)) return cap;
+    return Math.max(1, cap - Math.floor(cap * USER_RESERVE));
+  }
+
+  private leavesRoomForUsers(now: number, priority: StripePriority): boolean {
+    return priority === 'background' && now - this.lastUserStart < USER_ACTIVE_MS;
   }
 
   private refill(now: number): void {

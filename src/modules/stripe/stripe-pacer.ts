@@ -52,8 +52,8 @@ export class StripePacer implements OnApplicationBootstrap, OnModuleDestroy {
   /** Resolves when a request of this priority may go out: user-facing ones before any background one. */
   acquire(priority: StripePriority): Promise<void> {
     const now = Date.now();
-    if (this.idle() && this.budget.waitMs(now) === 0) {
-      this.budget.take(now);
+    if (this.idle() && this.budget.waitMs(now, priority) === 0) {
+      this.budget.take(now, priority);
       return Promise.resolve();
     }
     return new Promise((resolve) => {
@@ -62,13 +62,19 @@ export class StripePacer implements OnApplicationBootstrap, OnModuleDestroy {
     });
   }
 
+  /** A request `acquire` let go was answered or failed: its in-flight turn is free. */
+  release(): void {
+    this.budget.finish();
+    if (!this.idle()) this.pump();
+  }
+
   /**
    * Whether a background request would go out at once now (nobody waiting, budget left): the webhook
    * intake processes inline only then. Nothing is taken: a turn is taken when a request is sent, so
    * that one sent late (after waiting for a fetch in flight) is counted when it goes out.
    */
   hasRoomForBackground(): boolean {
-    return this.idle() && this.budget.waitMs(Date.now()) === 0;
+    return this.idle() && this.budget.waitMs(Date.now(), 'background') === 0;
   }
 
   /** Stripe answered 429: the whole client slows down. */
@@ -88,15 +94,18 @@ export class StripePacer implements OnApplicationBootstrap, OnModuleDestroy {
     clearTimeout(this.timer);
     this.timer = undefined;
     for (;;) {
-      const queue = this.waiting.user.length > 0 ? this.waiting.user : this.waiting.background;
+      const priority: StripePriority = this.waiting.user.length > 0 ? 'user' : 'background';
+      const queue = this.waiting[priority];
       if (queue.length === 0) return;
       const now = Date.now();
-      const wait = this.budget.waitMs(now);
+      const wait = this.budget.waitMs(now, priority);
+      // Infinity: every in-flight turn is taken; `release` pumps again.
+      if (wait === Number.POSITIVE_INFINITY) return;
       if (wait > 0) {
         this.timer = setTimeout(() => this.pump(), wait);
         return;
       }
-      this.budget.take(now);
+      this.budget.take(now, priority);
       queue.shift()!();
     }
   }
