@@ -29,6 +29,20 @@ function busiestSecond(requests: RecordedRequest[]): number {
   return Math.max(0, ...perSecond.values());
 }
 
+/** The most requests Stripe was answering at once (received, answer not yet sent). */
+function mostAtOnce(requests: RecordedRequest[]): number {
+  const moments = requests.flatMap((request) => [
+    { at: request.receivedAt.getTime(), change: 1 },
+    { at: must(request.answeredAt, 'an answered request').getTime(), change: -1 },
+  ]);
+  // At the same millisecond an answer leaves before the next request counts.
+  moments.sort((a, b) => a.at - b.at || a.change - b.change);
+  let current = 0;
+  let most = 0;
+  for (const { change } of moments) most = Math.max(most, (current += change));
+  return most;
+}
+
 /** `count` deliveries of one event under ids of their own, as a burst of distinct events. */
 function copies(event: EventObject, count: number, label: string): EventObject[] {
   return Array.from({ length: count }, (_, index) => ({ ...event, id: `${event.id}_${label}${index}` }));
@@ -187,6 +201,33 @@ describe('the request budget (STRIPE_MAX_RPS = 5)', () => {
     expect(stripe.requests({ method: 'GET', path: '/v1/prices/:id' }).length).toBeGreaterThanOrEqual(
       burst.length,
     );
+  });
+
+  it('keeps a quarter of the budget in flight at most: a slow Stripe is sent 2 requests at a time', async () => {
+    const { server, asAdmin } = world;
+    const plan = await createPlan(server, asAdmin, paidPlan());
+    const client = stripe.createClient();
+    await client.prices.update(priceOf(plan, 'month').stripePriceId, { metadata: { edited: 'slowly' } });
+    const edited = must(stripe.events({ type: 'price.updated' }).at(-1), 'the price.updated event');
+    const burst = copies(edited, 8, 'slow');
+    stripe.clearRequests();
+    stripe.behaveLikeStripe({ latencyMs: 1_000 });
+    try {
+      const statuses = await Promise.all(
+        burst.map(async (event) => (await deliver(server, stripe, event)).status),
+      );
+      expect(statuses).toEqual(burst.map(() => 200));
+      await eventually(async () => {
+        const stored = await rowsOf(world, burst);
+        expect(stored.map((row) => row.status)).toEqual(burst.map(() => 'processed'));
+      }, 30_000);
+    } finally {
+      stripe.behaveInstantly();
+    }
+    const fetches = stripe.requests({ method: 'GET', path: '/v1/prices/:id' });
+    expect(fetches.length).toBeGreaterThanOrEqual(burst.length);
+    // Paced by the rate alone, these 1 s requests overlapped 4 at a time; a quarter of 5, rounded up, is 2.
+    expect(mostAtOnce(fetches)).toBe(2);
   });
 
   it('a renewal backlog costs one fetch per subscription and invoice: events received before a stored fetch need none', async () => {
