@@ -16,7 +16,7 @@ import {
   webhookEvents,
   PlanBody,
 } from '../support/billing';
-import { api, startTestServer, TestServer } from '../support/test-app';
+import { api, dbPoolAcquires, startTestServer, TestServer } from '../support/test-app';
 import { TestDatabaseServer } from '../support/test-database';
 import { StripeDouble } from '../stripe-double';
 
@@ -43,11 +43,7 @@ function createProjectsAtOnce(server: TestServer, user: TestAccount, count: numb
 }
 
 /** Pool acquires, less the once-a-second background write of recent 402s (not a request's work). */
-async function dbAcquires(server: TestServer): Promise<number> {
-  const metrics = (await api(server).get('/metrics').expect(200)).text;
-  const counter = (name: string) => Number(new RegExp(`^${name} (\\d+)`, 'm').exec(metrics)![1]);
-  return counter('db_pool_acquires_total') - counter('payment_required_log_writes_total');
-}
+const dbAcquires = (server: TestServer) => dbPoolAcquires(server, ['payment_required_log_writes_total']);
 
 describe('the PaymentGuard: 402 until paid', () => {
   let stripe: StripeDouble;

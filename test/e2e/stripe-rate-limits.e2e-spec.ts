@@ -15,7 +15,7 @@ import {
 } from '../support/billing';
 import { BillingWorld, startBillingWorld, twoInstances } from '../support/billing-world';
 import { must } from '../support/must';
-import { api } from '../support/test-app';
+import { api, TestServer } from '../support/test-app';
 import { EventObject, RecordedRequest, StripeDouble } from '../stripe-double';
 
 /** Requests the service sent (its client names itself in the user agent), per second of arrival. */
@@ -60,6 +60,33 @@ async function rowsOf(world: BillingWorld, events: EventObject[]): Promise<Webho
     .sort((a, b) => a.id.localeCompare(b.id));
 }
 
+/** Delivers every event at once (event `index` to `to(index)`); each must be acknowledged. */
+async function deliverAtOnce(
+  stripe: StripeDouble,
+  events: EventObject[],
+  to: (index: number) => TestServer,
+): Promise<void> {
+  const statuses = await Promise.all(
+    events.map(async (event, index) => (await deliver(to(index), stripe, event)).status),
+  );
+  expect(statuses).toEqual(events.map(() => 200));
+}
+
+/** Waits until every one of these events is processed; their inbox rows. */
+function allProcessed(world: BillingWorld, events: EventObject[]): Promise<WebhookEventRow[]> {
+  return eventually(async () => {
+    const stored = await rowsOf(world, events);
+    expect(stored.map((row) => row.status)).toEqual(events.map(() => 'processed'));
+    return stored;
+  }, 30_000);
+}
+
+/** A dashboard edit of the price, as Stripe announces it: every delivery of it re-fetches the price. */
+async function priceEdit(stripe: StripeDouble, stripePriceId: string, edited: string): Promise<EventObject> {
+  await stripe.createClient().prices.update(stripePriceId, { metadata: { edited } });
+  return must(stripe.events({ type: 'price.updated' }).at(-1), 'the price.updated event');
+}
+
 describe("Stripe's 429s", () => {
   let world: BillingWorld;
   let stripe: StripeDouble;
@@ -83,16 +110,9 @@ describe("Stripe's 429s", () => {
     // Four in a row: the burst now costs one or two fetches, and a background request backs off
     // 0.5, 1, 2, 4 s (at most) between them.
     stripe.failNext({ method: 'GET', path: '/v1/subscriptions/:id', status: 429, times: 4 });
-    const statuses = await Promise.all(
-      burst.map(async (event) => (await deliver(server, stripe, event)).status),
-    );
-    expect(statuses).toEqual(burst.map(() => 200));
+    await deliverAtOnce(stripe, burst, () => server);
 
-    const rows = await eventually(async () => {
-      const stored = await rowsOf(world, burst);
-      expect(stored.map((row) => row.status)).toEqual(burst.map(() => 'processed'));
-      return stored;
-    }, 30_000);
+    const rows = await allProcessed(world, burst);
     expect(rows.map((row) => row.attempts)).toEqual(burst.map(() => 1));
     expect(stripe.pendingFaults()).toBe(0);
     expect(
@@ -154,17 +174,12 @@ describe('the request budget (STRIPE_MAX_RPS = 5)', () => {
     const buyer = await signUp(server.url, 'ahead-of-the-burst');
 
     // A dashboard edit of the price, delivered as a burst of distinct events: each re-fetches it.
-    const client = stripe.createClient();
-    await client.prices.update(monthly.stripePriceId, { metadata: { edited: 'yes' } });
-    const edited = must(stripe.events({ type: 'price.updated' }).at(-1), 'the price.updated event');
+    const edited = await priceEdit(stripe, monthly.stripePriceId, 'yes');
     const burst = copies(edited, 40, 'burst');
 
     const acknowledgedAt = Date.now();
-    const statuses = await Promise.all(
-      burst.map(async (event) => (await deliver(server, stripe, event)).status),
-    );
+    await deliverAtOnce(stripe, burst, () => server);
     const acknowledgedInMs = Date.now() - acknowledgedAt;
-    expect(statuses).toEqual(burst.map(() => 200));
 
     const checkoutStartedAt = Date.now();
     const session = await checkout(server, buyer, monthly.id);
@@ -182,11 +197,7 @@ describe('the request budget (STRIPE_MAX_RPS = 5)', () => {
     ).length;
     expect(session.id).toMatch(/^cs_/);
 
-    const rows = await eventually(async () => {
-      const stored = await rowsOf(world, burst);
-      expect(stored.map((row) => row.status)).toEqual(burst.map(() => 'processed'));
-      return stored;
-    }, 30_000);
+    const rows = await allProcessed(world, burst);
     const drainedInMs = Date.now() - acknowledgedAt;
 
     // 40 re-fetches at 5 per second take 8 s; the checkout went ahead of most of them.
@@ -206,21 +217,13 @@ describe('the request budget (STRIPE_MAX_RPS = 5)', () => {
   it('keeps a quarter of the budget in flight at most: a slow Stripe is sent 2 requests at a time', async () => {
     const { server, asAdmin } = world;
     const plan = await createPlan(server, asAdmin, paidPlan());
-    const client = stripe.createClient();
-    await client.prices.update(priceOf(plan, 'month').stripePriceId, { metadata: { edited: 'slowly' } });
-    const edited = must(stripe.events({ type: 'price.updated' }).at(-1), 'the price.updated event');
+    const edited = await priceEdit(stripe, priceOf(plan, 'month').stripePriceId, 'slowly');
     const burst = copies(edited, 8, 'slow');
     stripe.clearRequests();
     stripe.behaveLikeStripe({ latencyMs: 1_000 });
     try {
-      const statuses = await Promise.all(
-        burst.map(async (event) => (await deliver(server, stripe, event)).status),
-      );
-      expect(statuses).toEqual(burst.map(() => 200));
-      await eventually(async () => {
-        const stored = await rowsOf(world, burst);
-        expect(stored.map((row) => row.status)).toEqual(burst.map(() => 'processed'));
-      }, 30_000);
+      await deliverAtOnce(stripe, burst, () => server);
+      await allProcessed(world, burst);
     } finally {
       stripe.behaveInstantly();
     }
@@ -248,14 +251,8 @@ describe('the request budget (STRIPE_MAX_RPS = 5)', () => {
     burst.sort(() => Math.random() - 0.5);
     stripe.clearRequests();
 
-    const statuses = await Promise.all(
-      burst.map(async (event) => (await deliver(server, stripe, event)).status),
-    );
-    expect(statuses).toEqual(burst.map(() => 200));
-    await eventually(async () => {
-      const stored = await rowsOf(world, burst);
-      expect(stored.map((row) => row.status)).toEqual(burst.map(() => 'processed'));
-    }, 30_000);
+    await deliverAtOnce(stripe, burst, () => server);
+    await allProcessed(world, burst);
 
     // 48 events, each of which re-fetched before: at most the first fetch of each subscription and
     // invoice, and one more for a fetch already in flight when an event arrived.
@@ -286,21 +283,13 @@ describe('the request budget shared by two instances (STRIPE_MAX_RPS = 4)', () =
   it('gives each live instance half: together they never send more than the budget in a second', async () => {
     const [first, second] = twoInstances(world);
     const plan = await createPlan(first, world.asAdmin, paidPlan());
-    const client = stripe.createClient();
-    await client.prices.update(priceOf(plan, 'month').stripePriceId, { metadata: { edited: 'yes' } });
-    const edited = must(stripe.events({ type: 'price.updated' }).at(-1), 'the price.updated event');
+    const edited = await priceEdit(stripe, priceOf(plan, 'month').stripePriceId, 'yes');
     const burst = copies(edited, 24, 'shared');
     // Each instance counts the live ones every 5 s: past that, both know of the other.
     await sleep(5_500);
 
-    const statuses = await Promise.all(
-      burst.map(async (event, index) => (await deliver(index % 2 ? second : first, stripe, event)).status),
-    );
-    expect(statuses).toEqual(burst.map(() => 200));
-    await eventually(async () => {
-      const stored = await rowsOf(world, burst);
-      expect(stored.map((row) => row.status)).toEqual(burst.map(() => 'processed'));
-    }, 30_000);
+    await deliverAtOnce(stripe, burst, (index) => (index % 2 ? second : first));
+    await allProcessed(world, burst);
     expect(busiestSecond(stripe.requests())).toBeLessThanOrEqual(4);
   });
 });

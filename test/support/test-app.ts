@@ -31,8 +31,9 @@ export function api(server: { url: string }) {
   return request(server.url);
 }
 
-/** The server's database pool acquires so far (its /metrics `db_pool_acquires_total`). */
-export async function dbPoolAcquires(server: { url: string }): Promise<number> {
+/** The server's database pool acquires so far (its /metrics `db_pool_acquires_total`), less the counters in `less`. */
+export async function dbPoolAcquires(server: { url: string }, less: string[] = []): Promise<number> {
   const metrics = (await api(server).get('/metrics').expect(200)).text;
-  return Number(/^db_pool_acquires_total (\d+)/m.exec(metrics)![1]);
+  const counter = (name: string) => Number(new RegExp(`^${name} (\\d+)`, 'm').exec(metrics)![1]);
+  return less.reduce((acquires, name) => acquires - counter(name), counter('db_pool_acquires_total'));
 }
