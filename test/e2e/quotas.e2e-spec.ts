@@ -133,6 +133,48 @@ describe('quotas: the free plan analyses 20 projects a day', () => {
     clock.shiftTo(0);
     await sleep(150);
   });
+
+  it('counts each use once in GET /v1/usage and GET /v1/me, also while the uses are being flushed', async () => {
+    const user = await signUp(server.url, 'flushed-while-read');
+    const projectId = await projectOf(server, user);
+    let started = 0;
+    let completed = 0;
+    let using = true;
+    const readings: { route: string; completedBefore: number; used: number; startedBefore: number }[] = [];
+    const usedOf = {
+      usage: async () => (await usageOf(server, user))!.used,
+      me: async () => {
+        const me = await api(server).get('/v1/me').set(bearer(user)).expect(200);
+        return (me.body.entitlements as { feature: string; used: number }[]).find(
+          (entitlement) => entitlement.feature === 'analyses',
+        )!.used;
+      },
+    };
+    const reader = async (route: keyof typeof usedOf) => {
+      while (using) {
+        const completedBefore = completed;
+        const used = await usedOf[route]();
+        readings.push({ route, completedBefore, used, startedBefore: started });
+      }
+    };
+    const readers = Array.from({ length: 8 }, (_, index) => reader(index % 2 ? 'me' : 'usage'));
+    // 20 uses over about 3 s: the instance flushes them once a second while the readers read.
+    for (let use = 0; use < FREE_ANALYSES_PER_DAY; use++) {
+      started++;
+      await analyse(server, user, projectId).expect(201);
+      completed++;
+      await sleep(150);
+    }
+    using = false;
+    await Promise.all(readers);
+
+    expect(readings.length).toBeGreaterThan(100);
+    const miscounted = readings.filter(
+      (reading) => reading.used < reading.completedBefore || reading.used > reading.startedBefore,
+    );
+    expect(miscounted).toEqual([]);
+    expect(await usageOf(server, user)).toMatchObject({ used: FREE_ANALYSES_PER_DAY });
+  });
 });
 
 describe('quotas: /v1/estimates counts api_calls, asked by GET or by POST', () => {

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { LRUCache } from 'lru-cache';
 
 import { ChangeFeed } from '../change-feed/change-feed.service';
+import { QuotaService } from '../quotas/quota.service';
 import { ProfileStamps } from './profile-stamps';
 import { ProfileRepository, ProfileRow } from './profile.repository';
 
@@ -37,6 +38,7 @@ export class ProfileCache {
 
   constructor(
     private readonly profiles: ProfileRepository,
+    private readonly quotaService: QuotaService,
     changes: ChangeFeed,
   ) {
     // identity: the user's name, email, role, memberships; usage: what the account holds or used;
@@ -72,7 +74,10 @@ export class ProfileCache {
     quotas: ProfileQuota[],
   ): Promise<ProfileRow | null> {
     const loadedAfter = this.stamps.current;
-    const row = this.profiles.profile(userId, accountId, quotas);
+    const row =
+      quotas.length > 0
+        ? this.quotaService.readFlushed(() => this.profiles.profile(userId, accountId, quotas))
+        : this.profiles.profile(userId, accountId, quotas);
     this.loading.set(key, { loadedAfter, row });
     try {
       const loaded = await row;

@@ -15,6 +15,8 @@ export const QUOTA_FLUSH_INTERVAL_MS = 1_000;
 const EXHAUSTED_RECHECK_MS = 1_000;
 /** A quota unused this long gives its lease back, so other instances can have it. */
 const IDLE_RELEASE_MS = 5_000;
+/** A read of written uses raced by a write of ours is done again, at most this many times in all. */
+const READ_FLUSHED_ATTEMPTS = 3;
 
 /** One account's quota of one feature in one period, as this instance serves it. */
 class QuotaCounter implements QuotaKey {
@@ -88,6 +90,8 @@ export class QuotaCounters implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly counters = new Map<string, QuotaCounter>();
   private timer?: NodeJS.Timeout;
   private flushing: Promise<void> | null = null;
+  private writesStarted = 0;
+  private writesUnfinished = 0;
   /**
    * Every write of this instance's uses (flushes and leases) runs in turn: each moves the uses counted
    * so far into the database and only then out of memory, so none is written twice or lost between.
@@ -177,8 +181,27 @@ export class QuotaCounters implements OnApplicationBootstrap, OnModuleDestroy {
     return this.flushing;
   }
 
+  /**
+   * Runs `read` (of the uses written to the database) so that what it reads agrees with `pendingOf`.
+   * Uses written by a flush or lease of ours that commits while it runs would count twice: in the rows
+   * read, and still here until this instance has seen the commit. So the read waits for writes in
+   * progress, and is done again if one started meanwhile (writes take milliseconds: rarely).
+   */
+  async readFlushed<T>(read: () => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      while (this.writesUnfinished > 0) await this.writes;
+      const started = this.writesStarted;
+      const result = await read();
+      const raced = this.writesUnfinished > 0 || this.writesStarted !== started;
+      if (!raced || attempt === READ_FLUSHED_ATTEMPTS) return result;
+    }
+  }
+
+  /** Flushes and leases write uses one at a time, in turn. */
   private inTurn<T>(write: () => Promise<T>): Promise<T> {
-    const turn = this.writes.then(write, write);
+    this.writesStarted++;
+    this.writesUnfinished++;
+    const turn = this.writes.then(write, write).finally(() => this.writesUnfinished--);
     this.writes = turn.catch(() => undefined);
     return turn;
   }

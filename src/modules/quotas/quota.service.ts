@@ -46,6 +46,11 @@ export class QuotaService {
     this.counters.giveBack(use);
   }
 
+  /** Runs a read of flushed uses (for `usedInPeriod`) so that it agrees with this instance's pending ones. */
+  readFlushed<T>(read: () => Promise<T>): Promise<T> {
+    return this.counters.readFlushed(read);
+  }
+
   /**
    * A quota's use this period (rows count only for limits): what all instances flushed, as
    * `QuotaLeasesRepository.usage` (or a statement doing the same) read it into `flushed`, and ours.
@@ -59,7 +64,8 @@ export class QuotaService {
   /** Every quota feature of the account with its use this period (all instances' flushed uses and ours). */
   async usage(accountId: string, now = new Date()): Promise<UsageDto[]> {
     const quotas = quotasOfPeriod(await this.entitlements.compute(accountId, now), now);
-    return this.usageOf(accountId, quotas, await this.leases.usage(accountId, quotas));
+    const flushed = await this.counters.readFlushed(() => this.leases.usage(accountId, quotas));
+    return this.usageOf(accountId, quotas, flushed);
   }
 
   private usageOf(accountId: string, quotas: QuotaOfPeriod[], flushed: FlushedUse[]): UsageDto[] {
